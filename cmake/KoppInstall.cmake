@@ -1,0 +1,15 @@
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+install(TARGETS kopp EXPORT koppTargets)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/kopp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+
+set(KOPP_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/kopp)
+install(EXPORT koppTargets NAMESPACE kopp:: DESTINATION ${KOPP_CMAKE_DIR})
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/koppConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/koppConfig.cmake INSTALL_DESTINATION ${KOPP_CMAKE_DIR})
+# The ABI of a header-only library is the consumer's; any compiler may use it.
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/koppConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion ARCH_INDEPENDENT)
+install(FILES ${PROJECT_BINARY_DIR}/koppConfig.cmake ${PROJECT_BINARY_DIR}/koppConfigVersion.cmake
+  DESTINATION ${KOPP_CMAKE_DIR})
