@@ -1,0 +1,93 @@
+#pragma once
+// kopp::Client: the one object a program makes to talk to an API server. It adds to the
+// transport what every request needs: credentials (refreshed after a 401), the client-side
+// rate limit (QPS + burst), retries with backoff for throttling and transient failures,
+// and the mapping of error responses to kopp::api_error with the server's Status.
+//
+// Retries: a 429 is retried for every verb (the server did not act on it), honouring
+// Retry-After; a 5xx or a broken connection only for GET, HEAD, PUT and DELETE, which are
+// idempotent. A 401 refreshes the credential (exec plugin, rotated token file) and is
+// retried once.
+//
+// Thread-safety: a Client may be shared by coroutines on any executor and thread.
+
+#include <kopp/client/backoff.hpp>
+#include <kopp/client/config.hpp>
+#include <kopp/client/rate_limiter.hpp>
+#include <kopp/client/transport.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/value.hpp>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+
+namespace kopp {
+
+/// What a request did, reported to ClientOptions::on_request (metrics, tests, benchmarks).
+struct RequestRecord {
+  boost::beast::http::verb method;
+  std::string_view path;     ///< without the query
+  unsigned status;           ///< 0 when no response arrived
+  std::chrono::steady_clock::duration latency;
+  unsigned attempt;          ///< 0 for the first try
+};
+
+struct ClientOptions {
+  TransportOptions transport;
+  BackoffPolicy retry_backoff{std::chrono::milliseconds(100), std::chrono::milliseconds(10'000), 2.0, 0.5};
+  unsigned max_retries = 5;
+  /// Called after every HTTP exchange (including retried ones). Must be cheap.
+  std::function<void(const RequestRecord&)> on_request;
+};
+
+class Client {
+ public:
+  /// Throws api_error when the config's TLS material or server URL is unusable.
+  Client(boost::asio::any_io_executor executor, Config config, ClientOptions options = {});
+
+  const Config& config() const noexcept { return config_; }
+  const std::string& default_namespace() const noexcept { return config_.default_namespace; }
+  boost::asio::any_io_executor get_executor() const { return transport_.get_executor(); }
+  Transport& transport() noexcept { return transport_; }
+
+  /// Sends a request with rate limiting, credentials and retries; returns the final
+  /// response whatever its status.
+  boost::asio::awaitable<HttpResponse> send(HttpRequest request);
+
+  /// send(), then: a 2xx body parsed as JSON, or api_error for any other status.
+  boost::asio::awaitable<boost::json::value> request_json(HttpRequest request);
+
+  /// Opens a streaming response (watch). A non-2xx answer is read and thrown as api_error.
+  boost::asio::awaitable<std::unique_ptr<ResponseStream>> stream(HttpRequest request);
+
+  /// Requests sent so far, retries included.
+  std::uint64_t requests_sent() const noexcept { return requests_sent_.load(); }
+
+  /// The api_error for a non-2xx response: code from the status and the Status' reason,
+  /// message "<VERB> <path>: <code> <reason>: <server message>".
+  static api_error error_from_response(const HttpRequest& request, unsigned status, std::string_view body,
+                                       std::optional<std::chrono::seconds> retry_after = {});
+
+ private:
+  Credential credential();
+  boost::asio::awaitable<void> wait_for_rate_limit();
+  boost::asio::awaitable<void> sleep(std::chrono::steady_clock::duration d);
+  void record(const HttpRequest& request, unsigned status, std::chrono::steady_clock::time_point start,
+              unsigned attempt);
+
+  Config config_;
+  ClientOptions options_;
+  Transport transport_;
+  TokenBucket rate_limiter_;
+  std::atomic<std::uint64_t> requests_sent_{0};
+};
+
+/// True for verbs that can be sent twice with the effect of once.
+bool is_idempotent(boost::beast::http::verb method) noexcept;
+
+}  // namespace kopp
+
+#include <kopp/client/impl/client.hpp>

@@ -1,0 +1,73 @@
+#pragma once
+// DynamicApi: the verbs of the API server on one resource, with JSON objects instead of C++
+// types, for kinds chosen at run time. Api<K> is a typed layer over it.
+//
+// Addressing: a DynamicApi has a namespace (or none, for all namespaces and for
+// cluster-scoped kinds). Verbs that address an object by name need a namespace for a
+// namespaced kind; create and replace take it from the object when the Api has none.
+//
+// Errors: every verb throws kopp::api_error (see kopp/client/error.hpp).
+
+#include <kopp/client/api_resource.hpp>
+#include <kopp/client/client.hpp>
+#include <kopp/client/params.hpp>
+#include <kopp/client/watch_stream.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <string>
+#include <variant>
+
+namespace kopp {
+
+class DynamicApi {
+ public:
+  DynamicApi(Client& client, ApiResource resource, std::string ns = {});
+
+  Client& client() const noexcept { return *client_; }
+  const ApiResource& resource() const noexcept { return resource_; }
+  const std::string& namespace_() const noexcept { return namespace_name_; }
+
+  boost::asio::awaitable<boost::json::object> get(std::string_view name);
+  /// std::nullopt when the object does not exist.
+  boost::asio::awaitable<std::optional<boost::json::object>> get_opt(std::string_view name);
+  /// One page: the server's List object (apiVersion, kind, metadata, items).
+  boost::asio::awaitable<boost::json::object> list_page(const ListParams& params = {});
+  /// Every page, following metadata.continue; items merged into one List object whose
+  /// metadata is the last page's. The page size is params.limit (server default if 0).
+  boost::asio::awaitable<boost::json::object> list(ListParams params = {});
+  boost::asio::awaitable<boost::json::object> create(boost::json::object object, const PostParams& params = {});
+  /// PUT; the object's metadata.resourceVersion makes it fail with conflict when stale.
+  boost::asio::awaitable<boost::json::object> replace(boost::json::object object, const PostParams& params = {});
+  boost::asio::awaitable<boost::json::object> patch(std::string_view name, const Patch& patch,
+                                                    const PatchParams& params = {});
+  /// The object when deletion is pending (finalizers, foreground), else the Status.
+  boost::asio::awaitable<boost::json::object> delete_(std::string_view name, const DeleteParams& params = {});
+  /// A List of what was deleted (or a Status).
+  boost::asio::awaitable<boost::json::object> delete_collection(const ListParams& selection = {},
+                                                                const DeleteParams& params = {});
+
+  boost::asio::awaitable<boost::json::object> get_subresource(std::string_view subresource, std::string_view name);
+  boost::asio::awaitable<boost::json::object> replace_subresource(std::string_view subresource,
+                                                                  boost::json::object object,
+                                                                  const PostParams& params = {});
+  boost::asio::awaitable<boost::json::object> patch_subresource(std::string_view subresource, std::string_view name,
+                                                                const Patch& patch, const PatchParams& params = {});
+
+  /// A watch from params.resource_version ("" = from now, after the current state).
+  boost::asio::awaitable<RawWatchStream> watch(const ListParams& params = {});
+
+ private:
+  std::string object_namespace(const boost::json::object& object) const;
+  std::string require_namespace(std::string_view verb) const;
+  static std::string object_name(const boost::json::object& object, std::string_view verb);
+  boost::asio::awaitable<boost::json::object> call(HttpRequest request);
+
+  Client* client_;
+  ApiResource resource_;
+  std::string namespace_name_;
+};
+
+}  // namespace kopp
+
+#include <kopp/client/impl/dynamic_api.hpp>

@@ -1,0 +1,149 @@
+#pragma once
+
+#include <kopp/core/json.hpp>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+
+namespace kopp {
+
+inline bool is_idempotent(boost::beast::http::verb method) noexcept {
+  using boost::beast::http::verb;
+  return method == verb::get || method == verb::head || method == verb::put || method == verb::delete_;
+}
+
+inline Client::Client(boost::asio::any_io_executor executor, Config config, ClientOptions options)
+    : config_(std::move(config)),
+      options_(std::move(options)),
+      transport_(std::move(executor), config_, options_.transport),
+      rate_limiter_(config_.qps, config_.burst) {}
+
+inline Credential Client::credential() {
+  return config_.credentials ? config_.credentials->current() : Credential{};
+}
+
+inline boost::asio::awaitable<void> Client::sleep(std::chrono::steady_clock::duration d) {
+  if (d <= std::chrono::steady_clock::duration::zero()) co_return;
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, d);
+  co_await timer.async_wait(boost::asio::use_awaitable);
+}
+
+inline boost::asio::awaitable<void> Client::wait_for_rate_limit() {
+  co_await sleep(rate_limiter_.reserve(TokenBucket::clock::now()));
+}
+
+inline void Client::record(const HttpRequest& request, unsigned status,
+                           std::chrono::steady_clock::time_point start, unsigned attempt) {
+  ++requests_sent_;
+  if (!options_.on_request) return;
+  std::string_view path = request.target;
+  path = path.substr(0, path.find('?'));
+  options_.on_request(RequestRecord{request.method, path, status,
+                                    std::chrono::steady_clock::now() - start, attempt});
+}
+
+inline api_error Client::error_from_response(const HttpRequest& request, unsigned status,
+                                             std::string_view body,
+                                             std::optional<std::chrono::seconds> retry_after) {
+  std::optional<Status> server_status;
+  boost::system::error_code ec;
+  auto parsed = boost::json::parse(body, ec);
+  if (!ec && parsed.is_object() && parsed.as_object().contains("kind")) {
+    try {
+      server_status = from_json<Status>(parsed);
+    } catch (const std::exception&) {
+      server_status.reset();
+    }
+  }
+  std::string reason = server_status ? server_status->reason : std::string();
+  std::string message = std::string(boost::beast::http::to_string(request.method)) + " " +
+                        request.target.substr(0, request.target.find('?')) + ": " + std::to_string(status);
+  if (!reason.empty()) message += " " + reason;
+  if (server_status && !server_status->message.empty()) message += ": " + server_status->message;
+  else if (!server_status && !body.empty()) message += ": " + std::string(body.substr(0, 200));
+  if (retry_after && server_status) {
+    if (!server_status->details) server_status->details.emplace();
+    if (!server_status->details->retryAfterSeconds)
+      server_status->details->retryAfterSeconds = static_cast<std::int32_t>(retry_after->count());
+  }
+  return api_error(make_error_code(errc_from_http(status, reason)), std::move(message),
+                   std::move(server_status), status);
+}
+
+inline boost::asio::awaitable<HttpResponse> Client::send(HttpRequest request) {
+  ExponentialBackoff backoff(options_.retry_backoff);
+  bool refreshed_credential = false;
+  for (unsigned attempt = 0;; ++attempt) {
+    co_await wait_for_rate_limit();
+    const auto start = std::chrono::steady_clock::now();
+    const bool may_retry = attempt < options_.max_retries;
+    HttpResponse response;
+    try {
+      response = co_await transport_.send(request, credential());
+    } catch (const api_error& e) {
+      record(request, 0, start, attempt);
+      // Failures before the server answered: connection refused or reset, timeouts.
+      if (!may_retry || !is_idempotent(request.method) ||
+          e.code() == make_error_code(errc::tls_setup_failed) || e.code() == make_error_code(errc::unsupported))
+        throw;
+      co_await sleep(backoff.next());
+      continue;
+    }
+    record(request, response.status, start, attempt);
+    if (response.status == 401 && !refreshed_credential && config_.credentials) {
+      refreshed_credential = true;
+      config_.credentials->invalidate();
+      continue;
+    }
+    const bool throttled = response.status == 429;
+    const bool transient = response.status >= 500 && response.status != 501 && is_idempotent(request.method);
+    if (may_retry && (throttled || transient)) {
+      auto delay = std::chrono::duration_cast<std::chrono::steady_clock::duration>(backoff.next());
+      if (response.retry_after)
+        delay = std::max<std::chrono::steady_clock::duration>(delay, *response.retry_after);
+      co_await sleep(delay);
+      continue;
+    }
+    co_return response;
+  }
+}
+
+inline boost::asio::awaitable<boost::json::value> Client::request_json(HttpRequest request) {
+  auto response = co_await send(request);
+  if (response.status < 200 || response.status >= 300)
+    throw error_from_response(request, response.status, response.body, response.retry_after);
+  boost::system::error_code ec;
+  auto value = boost::json::parse(response.body, ec);
+  if (ec)
+    throw api_error(make_error_code(errc::malformed_response),
+                    std::string(boost::beast::http::to_string(request.method)) + " " + request.target +
+                        ": response is not JSON: " + ec.message());
+  co_return value;
+}
+
+inline boost::asio::awaitable<std::unique_ptr<ResponseStream>> Client::stream(HttpRequest request) {
+  ExponentialBackoff backoff(options_.retry_backoff);
+  bool refreshed_credential = false;
+  for (unsigned attempt = 0;; ++attempt) {
+    co_await wait_for_rate_limit();
+    const auto start = std::chrono::steady_clock::now();
+    auto stream = co_await transport_.open_stream(request, credential());
+    record(request, stream->status(), start, attempt);
+    if (stream->status() >= 200 && stream->status() < 300) co_return stream;
+    const std::string body = co_await stream->read_all();
+    if (stream->status() == 401 && !refreshed_credential && config_.credentials) {
+      refreshed_credential = true;
+      config_.credentials->invalidate();
+      continue;
+    }
+    if (stream->status() == 429 && attempt < options_.max_retries) {
+      co_await sleep(backoff.next());
+      continue;
+    }
+    throw error_from_response(request, stream->status(), body);
+  }
+}
+
+}  // namespace kopp

@@ -1,0 +1,195 @@
+#pragma once
+
+#include <boost/json/serialize.hpp>
+
+#include <stdexcept>
+
+namespace kopp {
+
+inline DynamicApi::DynamicApi(Client& client, ApiResource resource, std::string ns)
+    : client_(&client), resource_(std::move(resource)), namespace_name_(resource_.namespaced ? std::move(ns) : "") {}
+
+inline std::string DynamicApi::require_namespace(std::string_view verb) const {
+  if (resource_.namespaced && namespace_name_.empty())
+    throw std::invalid_argument(std::string(verb) + " of a " + resource_.kind +
+                                " by name needs a namespace; this Api covers all namespaces");
+  return namespace_name_;
+}
+
+inline std::string DynamicApi::object_namespace(const boost::json::object& object) const {
+  if (!resource_.namespaced) return {};
+  if (!namespace_name_.empty()) return namespace_name_;
+  if (auto* meta = object.if_contains("metadata"); meta && meta->is_object())
+    if (auto* ns = meta->as_object().if_contains("namespace"); ns && ns->is_string())
+      return std::string(ns->get_string());
+  throw std::invalid_argument("a " + resource_.kind +
+                              " without metadata.namespace needs an Api bound to a namespace");
+}
+
+inline std::string DynamicApi::object_name(const boost::json::object& object, std::string_view verb) {
+  if (auto* meta = object.if_contains("metadata"); meta && meta->is_object())
+    if (auto* name = meta->as_object().if_contains("name"); name && name->is_string() && !name->get_string().empty())
+      return std::string(name->get_string());
+  throw std::invalid_argument(std::string(verb) + " needs metadata.name");
+}
+
+inline boost::asio::awaitable<boost::json::object> DynamicApi::call(HttpRequest request) {
+  auto value = co_await client_->request_json(std::move(request));
+  if (!value.is_object())
+    throw api_error(make_error_code(errc::malformed_response),
+                    resource_.plural + ": the server answered with JSON that is not an object");
+  co_return std::move(value.get_object());
+}
+
+inline boost::asio::awaitable<boost::json::object> DynamicApi::get(std::string_view name) {
+  HttpRequest request;
+  request.target = std::string(resource_.url(require_namespace("get"), name).buffer());
+  co_return co_await call(std::move(request));
+}
+
+inline boost::asio::awaitable<std::optional<boost::json::object>> DynamicApi::get_opt(std::string_view name) {
+  HttpRequest request;
+  request.target = std::string(resource_.url(require_namespace("get"), name).buffer());
+  auto response = co_await client_->send(request);
+  if (response.status == 404) co_return std::nullopt;
+  if (response.status < 200 || response.status >= 300)
+    throw Client::error_from_response(request, response.status, response.body, response.retry_after);
+  boost::system::error_code ec;
+  auto value = boost::json::parse(response.body, ec);
+  if (ec || !value.is_object())
+    throw api_error(make_error_code(errc::malformed_response), request.target + ": response is not a JSON object");
+  co_return std::move(value.get_object());
+}
+
+inline boost::asio::awaitable<boost::json::object> DynamicApi::list_page(const ListParams& params) {
+  auto url = resource_.url(namespace_name_);
+  params.append_list_query(url);
+  HttpRequest request;
+  request.target = std::string(url.buffer());
+  co_return co_await call(std::move(request));
+}
+
+inline boost::asio::awaitable<boost::json::object> DynamicApi::list(ListParams params) {
+  auto first = co_await list_page(params);
+  auto continue_token = [](const boost::json::object& page) -> std::string {
+    if (auto* meta = page.if_contains("metadata"); meta && meta->is_object())
+      if (auto* token = meta->as_object().if_contains("continue"); token && token->is_string())
+        return std::string(token->get_string());
+    return {};
+  };
+  std::string token = continue_token(first);
+  if (token.empty()) co_return first;
+  // Later pages come from the same snapshot as the first; resourceVersion must not be
+  // sent together with continue.
+  params.resource_version.clear();
+  params.resource_version_match.clear();
+  if (!first["items"].is_array()) first["items"] = boost::json::array();
+  auto& items = first["items"].get_array();
+  while (!token.empty()) {
+    params.continue_token = token;
+    auto page = co_await list_page(params);
+    if (auto* more = page.if_contains("items"); more && more->is_array())
+      for (auto& item : more->get_array()) items.push_back(std::move(item));
+    token = continue_token(page);
+    if (auto* meta = page.if_contains("metadata")) first["metadata"] = std::move(*meta);
+  }
+  co_return first;
+}
+
+inline boost::asio::awaitable<boost::json::object> DynamicApi::create(boost::json::object object,
+                                                                      const PostParams& params) {
+  auto url = resource_.url(object_namespace(object));
+  params.append_query(url);
+  HttpRequest request;
+  request.method = boost::beast::http::verb::post;
+  request.target = std::string(url.buffer());
+  request.body = boost::json::serialize(object);
+  request.content_type = "application/json";
+  co_return co_await call(std::move(request));
+}
+
+inline boost::asio::awaitable<boost::json::object> DynamicApi::replace(boost::json::object object,
+                                                                       const PostParams& params) {
+  auto url = resource_.url(object_namespace(object), object_name(object, "replace"));
+  params.append_query(url);
+  HttpRequest request;
+  request.method = boost::beast::http::verb::put;
+  request.target = std::string(url.buffer());
+  request.body = boost::json::serialize(object);
+  request.content_type = "application/json";
+  co_return co_await call(std::move(request));
+}
+
+inline boost::asio::awaitable<boost::json::object> DynamicApi::patch(std::string_view name, const Patch& patch,
+                                                                     const PatchParams& params) {
+  co_return co_await patch_subresource({}, name, patch, params);
+}
+
+inline boost::asio::awaitable<boost::json::object> DynamicApi::delete_(std::string_view name,
+                                                                       const DeleteParams& params) {
+  HttpRequest request;
+  request.method = boost::beast::http::verb::delete_;
+  request.target = std::string(resource_.url(require_namespace("delete"), name).buffer());
+  request.body = boost::json::serialize(params.to_body());
+  request.content_type = "application/json";
+  co_return co_await call(std::move(request));
+}
+
+inline boost::asio::awaitable<boost::json::object> DynamicApi::delete_collection(const ListParams& selection,
+                                                                                 const DeleteParams& params) {
+  auto url = resource_.url(namespace_name_);
+  selection.append_list_query(url);
+  HttpRequest request;
+  request.method = boost::beast::http::verb::delete_;
+  request.target = std::string(url.buffer());
+  request.body = boost::json::serialize(params.to_body());
+  request.content_type = "application/json";
+  co_return co_await call(std::move(request));
+}
+
+inline boost::asio::awaitable<boost::json::object> DynamicApi::get_subresource(std::string_view subresource,
+                                                                               std::string_view name) {
+  HttpRequest request;
+  request.target = std::string(resource_.url(require_namespace("get"), name, subresource).buffer());
+  co_return co_await call(std::move(request));
+}
+
+inline boost::asio::awaitable<boost::json::object> DynamicApi::replace_subresource(std::string_view subresource,
+                                                                                   boost::json::object object,
+                                                                                   const PostParams& params) {
+  auto url = resource_.url(object_namespace(object), object_name(object, "replace"), subresource);
+  params.append_query(url);
+  HttpRequest request;
+  request.method = boost::beast::http::verb::put;
+  request.target = std::string(url.buffer());
+  request.body = boost::json::serialize(object);
+  request.content_type = "application/json";
+  co_return co_await call(std::move(request));
+}
+
+inline boost::asio::awaitable<boost::json::object> DynamicApi::patch_subresource(std::string_view subresource,
+                                                                                 std::string_view name,
+                                                                                 const Patch& patch,
+                                                                                 const PatchParams& params) {
+  if (patch.kind == Patch::type::apply && params.field_manager.empty())
+    throw std::invalid_argument("server-side apply needs PatchParams::field_manager");
+  auto url = resource_.url(require_namespace("patch"), name, subresource);
+  params.append_query(url);
+  HttpRequest request;
+  request.method = boost::beast::http::verb::patch;
+  request.target = std::string(url.buffer());
+  request.body = boost::json::serialize(patch.body);
+  request.content_type = std::string(patch.content_type());
+  co_return co_await call(std::move(request));
+}
+
+inline boost::asio::awaitable<RawWatchStream> DynamicApi::watch(const ListParams& params) {
+  auto url = resource_.url(namespace_name_);
+  params.append_watch_query(url);
+  HttpRequest request;
+  request.target = std::string(url.buffer());
+  auto stream = co_await client_->stream(request);
+  co_return RawWatchStream(std::move(stream), "WATCH " + std::string(resource_.url(namespace_name_).buffer()));
+}
+
+}  // namespace kopp

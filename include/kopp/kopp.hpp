@@ -1,0 +1,6 @@
+#pragma once
+// Everything kopp offers. Include the narrower headers to compile faster.
+
+#include <kopp/client.hpp>
+#include <kopp/core.hpp>
+#include <kopp/version.hpp>
