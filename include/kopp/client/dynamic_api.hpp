@@ -34,7 +34,7 @@ class DynamicApi {
   /// One page: the server's List object (apiVersion, kind, metadata, items).
   boost::asio::awaitable<boost::json::object> list_page(const ListParams& params = {});
   /// Every page, following metadata.continue; items merged into one List object whose
-  /// metadata is the last page's. The page size is params.limit (server default if 0).
+  /// metadata is the last page's. The page size is params.page_size (server default if 0).
   boost::asio::awaitable<boost::json::object> list(ListParams params = {});
   boost::asio::awaitable<boost::json::object> create(boost::json::object object, const PostParams& params = {});
   /// PUT; the object's metadata.resourceVersion makes it fail with conflict when stale.

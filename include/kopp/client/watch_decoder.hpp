@@ -13,6 +13,7 @@
 #include <boost/json/parser.hpp>
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,7 +52,8 @@ class WatchFrameDecoder {
 
   std::size_t max_frame_bytes_;
   std::string pending_;
-  boost::json::parser parser_;
+  /// Reused across lines for its memory; boxed because a parser cannot move.
+  std::unique_ptr<boost::json::parser> parser_ = std::make_unique<boost::json::parser>();
   boost::system::error_code failed_;
   std::string error_detail_;
 };

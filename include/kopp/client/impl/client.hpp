@@ -2,6 +2,7 @@
 
 #include <kopp/core/json.hpp>
 
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -65,7 +66,7 @@ inline api_error Client::error_from_response(const HttpRequest& request, unsigne
   else if (!server_status && !body.empty()) message += ": " + std::string(body.substr(0, 200));
   if (retry_after && server_status) {
     if (!server_status->details) server_status->details.emplace();
-    if (!server_status->details->retryAfterSeconds)
+    if (server_status->details->retryAfterSeconds <= 0)
       server_status->details->retryAfterSeconds = static_cast<std::int32_t>(retry_after->count());
   }
   return api_error(make_error_code(errc_from_http(status, reason)), std::move(message),
@@ -80,14 +81,20 @@ inline boost::asio::awaitable<HttpResponse> Client::send(HttpRequest request) {
     const auto start = std::chrono::steady_clock::now();
     const bool may_retry = attempt < options_.max_retries;
     HttpResponse response;
+    bool failed_before_answer = false;
     try {
       response = co_await transport_.send(request, credential());
     } catch (const api_error& e) {
       record(request, 0, start, attempt);
-      // Failures before the server answered: connection refused or reset, timeouts.
+      // Failures before the server answered (refused or reset connections, timeouts) are
+      // retried for idempotent verbs; a broken TLS setup never heals by retrying.
       if (!may_retry || !is_idempotent(request.method) ||
-          e.code() == make_error_code(errc::tls_setup_failed) || e.code() == make_error_code(errc::unsupported))
+          e.code() == make_error_code(errc::tls_setup_failed) || e.code() == make_error_code(errc::unsupported) ||
+          e.code().category() == boost::asio::error::get_ssl_category())
         throw;
+      failed_before_answer = true;
+    }
+    if (failed_before_answer) {
       co_await sleep(backoff.next());
       continue;
     }

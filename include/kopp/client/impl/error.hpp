@@ -57,9 +57,8 @@ inline api_error::api_error(boost::system::error_code ec, std::string what,
       http_status_(http_status) {}
 
 inline std::optional<std::chrono::seconds> api_error::retry_after() const noexcept {
-  if (status_ && status_->details && status_->details->retryAfterSeconds &&
-      *status_->details->retryAfterSeconds > 0)
-    return std::chrono::seconds(*status_->details->retryAfterSeconds);
+  if (status_ && status_->details && status_->details->retryAfterSeconds > 0)
+    return std::chrono::seconds(status_->details->retryAfterSeconds);
   return std::nullopt;
 }
 

@@ -1,47 +1,54 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 
 namespace kopp {
+namespace detail {
+/// Appends key=value with everything but RFC 3986 unreserved characters percent-encoded.
+/// Boost.URL leaves '+' alone in query values, but the API server (Go's url.ParseQuery)
+/// reads '+' as a space, which would corrupt continue tokens (base64) and selectors.
+inline void add_query_param(boost::urls::url& url, std::string_view key, std::string_view value) {
+  const std::string encoded = boost::urls::encode(value, boost::urls::unreserved_chars);
+  url.encoded_params().append({key, encoded});
+}
+}  // namespace detail
 
 inline void ListParams::append_list_query(boost::urls::url& url) const {
-  auto params = url.params();
-  if (!label_selector.empty()) params.append({"labelSelector", label_selector});
-  if (!field_selector.empty()) params.append({"fieldSelector", field_selector});
-  if (limit != 0) params.append({"limit", std::to_string(limit)});
-  if (!continue_token.empty()) params.append({"continue", continue_token});
-  if (!resource_version.empty()) params.append({"resourceVersion", resource_version});
+  if (!label_selector.empty()) detail::add_query_param(url, "labelSelector", label_selector);
+  if (!field_selector.empty()) detail::add_query_param(url, "fieldSelector", field_selector);
+  if (page_size != 0) detail::add_query_param(url, "limit", std::to_string(page_size));
+  if (!continue_token.empty()) detail::add_query_param(url, "continue", continue_token);
+  if (!resource_version.empty()) detail::add_query_param(url, "resourceVersion", resource_version);
   if (!resource_version_match.empty())
-    params.append({"resourceVersionMatch", resource_version_match});
-  if (timeout_seconds) params.append({"timeoutSeconds", std::to_string(*timeout_seconds)});
+    detail::add_query_param(url, "resourceVersionMatch", resource_version_match);
+  if (timeout_seconds) detail::add_query_param(url, "timeoutSeconds", std::to_string(*timeout_seconds));
 }
 
 inline void ListParams::append_watch_query(boost::urls::url& url) const {
-  auto params = url.params();
-  params.append({"watch", "1"});
-  if (!label_selector.empty()) params.append({"labelSelector", label_selector});
-  if (!field_selector.empty()) params.append({"fieldSelector", field_selector});
-  if (!resource_version.empty()) params.append({"resourceVersion", resource_version});
-  if (allow_watch_bookmarks) params.append({"allowWatchBookmarks", "true"});
+  detail::add_query_param(url, "watch", "1");
+  if (!label_selector.empty()) detail::add_query_param(url, "labelSelector", label_selector);
+  if (!field_selector.empty()) detail::add_query_param(url, "fieldSelector", field_selector);
+  if (!resource_version.empty()) detail::add_query_param(url, "resourceVersion", resource_version);
+  if (allow_watch_bookmarks) detail::add_query_param(url, "allowWatchBookmarks", "true");
   if (send_initial_events) {
-    params.append({"sendInitialEvents", "true"});
+    detail::add_query_param(url, "sendInitialEvents", "true");
     // The server requires NotOlderThan with sendInitialEvents.
-    params.append({"resourceVersionMatch", "NotOlderThan"});
+    detail::add_query_param(url, "resourceVersionMatch", "NotOlderThan");
   }
-  if (timeout_seconds) params.append({"timeoutSeconds", std::to_string(*timeout_seconds)});
+  if (timeout_seconds) detail::add_query_param(url, "timeoutSeconds", std::to_string(*timeout_seconds));
 }
 
 inline void PostParams::append_query(boost::urls::url& url) const {
-  auto params = url.params();
-  if (!field_manager.empty()) params.append({"fieldManager", field_manager});
-  if (dry_run) params.append({"dryRun", "All"});
+  if (!field_manager.empty()) detail::add_query_param(url, "fieldManager", field_manager);
+  if (dry_run) detail::add_query_param(url, "dryRun", "All");
 }
 
 inline void PatchParams::append_query(boost::urls::url& url) const {
-  auto params = url.params();
-  if (!field_manager.empty()) params.append({"fieldManager", field_manager});
-  if (force) params.append({"force", "true"});
-  if (dry_run) params.append({"dryRun", "All"});
+  if (!field_manager.empty()) detail::add_query_param(url, "fieldManager", field_manager);
+  if (force) detail::add_query_param(url, "force", "true");
+  if (dry_run) detail::add_query_param(url, "dryRun", "All");
 }
 
 inline boost::json::value DeleteParams::to_body() const {

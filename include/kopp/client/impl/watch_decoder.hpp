@@ -73,11 +73,11 @@ inline boost::system::error_code WatchFrameDecoder::decode_line(std::string_view
   while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
   if (line.empty()) return {};  // blank keep-alive lines carry nothing
   boost::system::error_code ec;
-  parser_.reset();
-  parser_.write(line.data(), line.size(), ec);
+  parser_->reset();
+  parser_->write(line.data(), line.size(), ec);
   if (ec) return fail(errc::watch_frame_malformed, "not JSON (" + ec.message() + "): " +
                                                        detail::excerpt(line));
-  boost::json::value frame = parser_.release();
+  boost::json::value frame = parser_->release();
   auto* fields = frame.if_object();
   const auto* type = fields ? fields->if_contains("type") : nullptr;
   auto* object = fields ? fields->if_contains("object") : nullptr;

@@ -1,0 +1,118 @@
+#pragma once
+// Private: RFC 3339 parsing and formatting for kopp::Time and kopp::MicroTime.
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace kopp::detail {
+
+using time_micros = std::chrono::sys_time<std::chrono::microseconds>;
+
+inline bool time_read_digits(std::string_view text, std::size_t& pos, std::size_t count,
+                             int& out) noexcept {
+    if (pos + count > text.size()) return false;
+    int value = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        const char c = text[pos + i];
+        if (c < '0' || c > '9') return false;
+        value = value * 10 + (c - '0');
+    }
+    pos += count;
+    out = value;
+    return true;
+}
+
+inline bool time_expect(std::string_view text, std::size_t& pos, char a, char b = '\0') noexcept {
+    if (pos >= text.size()) return false;
+    if (text[pos] != a && (b == '\0' || text[pos] != b)) return false;
+    ++pos;
+    return true;
+}
+
+/// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`; digits of the fraction beyond
+/// microseconds are truncated. Empty when the text is not such a time or is outside
+/// what std::chrono::system_clock can represent.
+inline std::optional<time_micros> time_parse_rfc3339(std::string_view text) noexcept {
+    using namespace std::chrono;
+    std::size_t pos = 0;
+    int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+    if (!time_read_digits(text, pos, 4, year) || !time_expect(text, pos, '-') ||
+        !time_read_digits(text, pos, 2, month) || !time_expect(text, pos, '-') ||
+        !time_read_digits(text, pos, 2, day) || !time_expect(text, pos, 'T', 't') ||
+        !time_read_digits(text, pos, 2, hour) || !time_expect(text, pos, ':') ||
+        !time_read_digits(text, pos, 2, minute) || !time_expect(text, pos, ':') ||
+        !time_read_digits(text, pos, 2, second))
+        return std::nullopt;
+    std::int64_t micros = 0;
+    if (pos < text.size() && text[pos] == '.') {
+        ++pos;
+        std::size_t digits = 0;
+        while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+            if (digits < 6) micros = micros * 10 + (text[pos] - '0');
+            ++digits;
+            ++pos;
+        }
+        if (digits == 0) return std::nullopt;
+        for (std::size_t d = digits; d < 6; ++d) micros *= 10;
+    }
+    int offset_minutes = 0;
+    if (pos < text.size() && (text[pos] == 'Z' || text[pos] == 'z')) {
+        ++pos;
+    } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+        const int sign = text[pos] == '-' ? -1 : 1;
+        ++pos;
+        int offset_hour = 0, offset_minute = 0;
+        if (!time_read_digits(text, pos, 2, offset_hour) || !time_expect(text, pos, ':') ||
+            !time_read_digits(text, pos, 2, offset_minute))
+            return std::nullopt;
+        if (offset_hour > 23 || offset_minute > 59) return std::nullopt;
+        offset_minutes = sign * (offset_hour * 60 + offset_minute);
+    } else {
+        return std::nullopt;
+    }
+    if (pos != text.size()) return std::nullopt;
+    if (hour > 23 || minute > 59 || second > 59) return std::nullopt;
+    const year_month_day date{std::chrono::year(year),
+                              std::chrono::month(static_cast<unsigned>(month)),
+                              std::chrono::day(static_cast<unsigned>(day))};
+    if (!date.ok()) return std::nullopt;
+    const time_micros result = time_micros(sys_days(date)) + hours(hour) + minutes(minute) +
+                               seconds(second) + microseconds(micros) -
+                               minutes(offset_minutes);
+    // system_clock's range (nanoseconds in libstdc++: years 1677..2262) bounds what a
+    // Time can hold.
+    const auto lowest = floor<microseconds>(system_clock::time_point::min()) + days(1);
+    const auto highest = floor<microseconds>(system_clock::time_point::max()) - days(1);
+    if (result < lowest || result > highest) return std::nullopt;
+    return result;
+}
+
+/// `2026-11-26T23:30:00Z`, or with `with_micros` `2026-11-26T23:30:00.123456Z`.
+inline std::string time_format_rfc3339(time_micros t, bool with_micros) {
+    using namespace std::chrono;
+    const sys_days day_point = floor<days>(t);
+    const year_month_day date(day_point);
+    const microseconds since_midnight = t - day_point;
+    const hh_mm_ss<microseconds> clock_time(since_midnight);
+    char buffer[48];
+    const int n = std::snprintf(
+        buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(date.year()),
+        static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+        static_cast<int>(clock_time.hours().count()),
+        static_cast<int>(clock_time.minutes().count()),
+        static_cast<int>(clock_time.seconds().count()));
+    std::string out(buffer, static_cast<std::size_t>(n));
+    if (with_micros) {
+        std::snprintf(buffer, sizeof buffer, ".%06d",
+                      static_cast<int>(clock_time.subseconds().count()));
+        out += buffer;
+    }
+    out += 'Z';
+    return out;
+}
+
+}  // namespace kopp::detail

@@ -1,0 +1,115 @@
+#pragma once
+// A scripted HTTP/1.1 server on 127.0.0.1 for fault-injection unit tests of the client:
+// each request gets the next scripted raw response (any bytes: a 429 with Retry-After, a
+// truncated chunked watch body, garbage), optionally followed by closing the connection.
+// It records the requests it saw. It is never a stand-in for the real kube-apiserver.
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kopp_test {
+
+struct ScriptedResponse {
+  std::string bytes;            ///< written verbatim
+  bool close_after = false;     ///< close the connection after writing
+};
+
+struct SeenRequest {
+  std::string method;
+  std::string target;
+  std::string authorization;
+  std::string body;
+};
+
+inline std::string http_response(unsigned status, std::string_view body, std::string_view extra_headers = "") {
+  return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n" + std::string(extra_headers) + "\r\n" + std::string(body);
+}
+
+/// A chunked response whose body is `chunks`; `finished` adds the terminating chunk.
+inline std::string chunked_response(const std::vector<std::string>& chunks, bool finished) {
+  std::string out = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (const auto& c : chunks) {
+    char size[32];
+    std::snprintf(size, sizeof size, "%zx\r\n", c.size());
+    out += size + c + "\r\n";
+  }
+  if (finished) out += "0\r\n\r\n";
+  return out;
+}
+
+class FakeServer {
+ public:
+  explicit FakeServer(boost::asio::any_io_executor ex)
+      : acceptor_(ex, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+    boost::asio::co_spawn(ex, accept_loop(), boost::asio::detached);
+  }
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()); }
+  void script(ScriptedResponse r) { script_.push_back(std::move(r)); }
+  const std::vector<SeenRequest>& requests() const { return requests_; }
+  int connections() const { return connections_; }
+  void stop() {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    for (auto& s : sockets_)
+      if (auto p = s.lock()) p->close(ignored);
+  }
+
+ private:
+  boost::asio::awaitable<void> accept_loop() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor_.async_accept(boost::asio::as_tuple(boost::asio::use_awaitable));
+      if (ec) co_return;
+      ++connections_;
+      auto shared = std::make_shared<boost::asio::ip::tcp::socket>(std::move(socket));
+      sockets_.push_back(shared);
+      boost::asio::co_spawn(acceptor_.get_executor(), serve(shared), boost::asio::detached);
+    }
+  }
+
+  boost::asio::awaitable<void> serve(std::shared_ptr<boost::asio::ip::tcp::socket> socket) {
+    namespace http = boost::beast::http;
+    boost::beast::flat_buffer buffer;
+    for (;;) {
+      http::request<http::string_body> request;
+      auto [ec, n] = co_await http::async_read(*socket, buffer, request, boost::asio::as_tuple(boost::asio::use_awaitable));
+      (void)n;
+      if (ec) co_return;
+      requests_.push_back({std::string(request.method_string()), std::string(request.target()),
+                           std::string(request[http::field::authorization]), request.body()});
+      if (script_.empty()) co_return;
+      auto response = std::move(script_.front());
+      script_.pop_front();
+      auto [wec, written] = co_await boost::asio::async_write(*socket, boost::asio::buffer(response.bytes),
+                                                             boost::asio::as_tuple(boost::asio::use_awaitable));
+      (void)written;
+      if (wec || response.close_after) {
+        boost::system::error_code ignored;
+        socket->shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+        socket->close(ignored);
+        co_return;
+      }
+    }
+  }
+
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::deque<ScriptedResponse> script_;
+  std::vector<SeenRequest> requests_;
+  std::vector<std::weak_ptr<boost::asio::ip::tcp::socket>> sockets_;
+  int connections_ = 0;
+};
+
+}  // namespace kopp_test

@@ -1,0 +1,80 @@
+#pragma once
+// Helpers for tests against the local control plane that CTest starts (KUBECONFIG points
+// at its admin kubeconfig).
+
+#include "support/test_types.hpp"
+
+#include <kopp/client.hpp>
+#include <kopp/client/kubeconfig.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <functional>
+#include <random>
+#include <string>
+
+namespace kopp_test {
+
+inline kopp::Config admin_config() {
+  const char* path = std::getenv("KUBECONFIG");
+  if (!path) FAIL("KUBECONFIG is not set: run integration tests through ctest");
+  kopp::KubeconfigOptions options;
+  options.path = path;
+  return kopp::load_kubeconfig(options);
+}
+
+/// Runs a coroutine to completion on a fresh io_context; rethrows what it throws.
+template <class T>
+T run(std::function<boost::asio::awaitable<T>()> body) {
+  boost::asio::io_context io;
+  auto future = boost::asio::co_spawn(io, body(), boost::asio::use_future);
+  io.run();
+  return future.get();
+}
+
+inline std::string unique_name(std::string_view prefix) {
+  static std::mt19937_64 rng{std::random_device{}()};
+  static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  std::string name(prefix);
+  name += '-';
+  for (int i = 0; i < 6; ++i) name += alphabet[rng() % 36];
+  return name;
+}
+
+/// A namespace for one test, deleted when the test ends (pass or fail).
+class TestNamespace {
+ public:
+  explicit TestNamespace(std::string_view prefix) : name_(unique_name(prefix)) {
+    run<void>([this]() -> boost::asio::awaitable<void> {
+      kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
+      Namespace ns;
+      ns.metadata.name = name_;
+      co_await kopp::Api<Namespace>::all(client).create(ns);
+    });
+  }
+  ~TestNamespace() {
+    try {
+      run<void>([this]() -> boost::asio::awaitable<void> {
+        kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
+        co_await kopp::Api<Namespace>::all(client).delete_(name_);
+      });
+    } catch (...) {
+      // The namespace goes away with the control plane; a failed cleanup must not hide
+      // the test's own result.
+    }
+  }
+  TestNamespace(const TestNamespace&) = delete;
+  TestNamespace& operator=(const TestNamespace&) = delete;
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+};
+
+}  // namespace kopp_test
