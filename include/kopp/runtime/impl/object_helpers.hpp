@@ -1,0 +1,74 @@
+#pragma once
+
+#include <random>
+
+namespace kopp {
+
+template <Resource Owner, class Object>
+void set_controller_reference(const Owner& owner, Object& object) {
+  if (resource_traits<Owner>::namespaced && owner.metadata.namespace_ != object.metadata.namespace_ &&
+      !object.metadata.namespace_.empty())
+    throw std::invalid_argument("cannot make " + std::string(resource_traits<Owner>::kind) + " " +
+                                object_key(owner.metadata) + " the owner of an object in namespace " +
+                                object.metadata.namespace_ + ": owner references cannot cross namespaces");
+  if (owner.metadata.uid.empty())
+    throw std::invalid_argument("the owner " + object_key(owner.metadata) +
+                                " has no uid yet: use the object the API server returned");
+  auto reference = make_controller_reference(owner);
+  auto& references = object.metadata.ownerReferences;
+  if (const auto* current = find_controller_reference(object.metadata); current && current->uid != owner.metadata.uid)
+    throw already_owned_error(object_key(object.metadata) + " is already controlled by " + current->kind + " " +
+                              current->name);
+  for (auto& existing : references) {
+    if (existing.uid == reference.uid) {
+      existing = std::move(reference);
+      return;
+    }
+  }
+  references.push_back(std::move(reference));
+}
+
+template <class Attempt>
+auto retry_on_conflict(Attempt attempt, unsigned max_attempts) -> decltype(attempt()) {
+  thread_local std::mt19937 rng{std::random_device{}()};
+  for (unsigned i = 1;; ++i) {
+    bool conflicted = false;
+    try {
+      co_return co_await attempt();
+    } catch (const api_error& e) {
+      if (!is_conflict(e) || i >= max_attempts) throw;
+      conflicted = true;
+    }
+    if (conflicted) {
+      // client-go's DefaultRetry: about 10 ms, growing, with jitter.
+      std::uniform_int_distribution<int> jitter(0, 10 * static_cast<int>(i));
+      boost::asio::steady_timer pause(co_await boost::asio::this_coro::executor,
+                                      std::chrono::milliseconds(10 * i + jitter(rng)));
+      co_await pause.async_wait(boost::asio::use_awaitable);
+    }
+  }
+}
+
+template <Resource K, class Mutate>
+boost::asio::awaitable<std::pair<K, OperationResult>> create_or_update(Api<K>& api, std::string name, Mutate mutate) {
+  co_return co_await retry_on_conflict([&]() -> boost::asio::awaitable<std::pair<K, OperationResult>> {
+    auto current = co_await api.get_opt(name);
+    if (!current) {
+      K fresh{};
+      fresh.metadata.name = name;
+      mutate(fresh);
+      if (fresh.metadata.name != name)
+        throw std::invalid_argument("create_or_update: the mutation renamed " + name);
+      co_return std::pair{co_await api.create(fresh), OperationResult::created};
+    }
+    const auto before = to_json(*current);
+    K desired = *current;
+    mutate(desired);
+    if (desired.metadata.name != name || desired.metadata.namespace_ != current->metadata.namespace_)
+      throw std::invalid_argument("create_or_update: the mutation changed the name or namespace of " + name);
+    if (to_json(desired) == before) co_return std::pair{std::move(*current), OperationResult::unchanged};
+    co_return std::pair{co_await api.replace(desired), OperationResult::updated};
+  });
+}
+
+}  // namespace kopp
