@@ -2,7 +2,7 @@
 # A CRD becomes Established; custom objects can be created, listed and watched.
 source "$(dirname "$0")/lib.sh"
 group="t${SUFFIX//-/}.kopp.test"
-ns="$(new_namespace crd)"
+new_namespace ns crd
 tmp="$(mktemp -d)"
 on_exit "rm -rf '$tmp'"
 
@@ -47,16 +47,16 @@ list="$(kc get "widgets.$group" -n "$ns" -o jsonpath='{.items[*].metadata.name}'
 [[ "$list" == "w1" ]] || fail "list returned '$list', want 'w1'"
 
 # Watch: kubectl lists (w1), then watches from that resourceVersion.
-kc get "widgets.$group" -n "$ns" --watch --output-watch-events -o name >"$tmp/watch.out" 2>"$tmp/watch.err" &
+kc get "widgets.$group" -n "$ns" --watch --output-watch-events --no-headers >"$tmp/watch.out" 2>"$tmp/watch.err" &
 watch_pid=$!
 on_exit "kill $watch_pid"
-poll 30 "watch to list w1" grep -q 'ADDED.*/w1' "$tmp/watch.out"
+poll 30 "watch to list w1" grep -Eq '^ADDED +w1 ' "$tmp/watch.out"
 widget w2 5 | kc create -f -
-poll 30 "watch event ADDED w2" grep -q 'ADDED.*/w2' "$tmp/watch.out"
+poll 30 "watch event ADDED w2" grep -Eq '^ADDED +w2 ' "$tmp/watch.out"
 kc patch "widgets.$group" w2 -n "$ns" --type merge -p '{"spec":{"size":7}}'
-poll 30 "watch event MODIFIED w2" grep -q 'MODIFIED.*/w2' "$tmp/watch.out"
+poll 30 "watch event MODIFIED w2" grep -Eq '^MODIFIED +w2 ' "$tmp/watch.out"
 kc delete "widgets.$group" w2 -n "$ns"
-poll 30 "watch event DELETED w2" grep -q 'DELETED.*/w2' "$tmp/watch.out"
+poll 30 "watch event DELETED w2" grep -Eq '^DELETED +w2 ' "$tmp/watch.out"
 kill "$watch_pid" 2>/dev/null || true
 log "watch saw: $(tr '\n' ' ' <"$tmp/watch.out")"
 pass

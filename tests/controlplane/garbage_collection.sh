@@ -2,7 +2,7 @@
 # kube-controller-manager: a Deployment gets a ReplicaSet; deleting the Deployment
 # in the background garbage-collects the ReplicaSet.
 source "$(dirname "$0")/lib.sh"
-ns="$(new_namespace gc)"
+new_namespace ns gc
 # No image is ever pulled: there is no kubelet, pods stay Pending.
 kc create deployment web -n "$ns" --image=kopp-test/pause:none --replicas=2
 

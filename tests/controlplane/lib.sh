@@ -42,13 +42,16 @@ _run_cleanups() {
 }
 trap _run_cleanups EXIT
 
-# new_namespace PREFIX: creates a unique namespace, deleted at exit.
+# new_namespace VAR PREFIX: creates a unique namespace, stores its name in VAR;
+# it is deleted at exit. (Not used as $(...): the cleanup must be registered in
+# this shell, not in a subshell.)
 new_namespace() {
-  local ns="$1-$SUFFIX"
-  ns="${ns:0:63}"
-  kc create namespace "$ns" >/dev/null
-  on_exit "'$KOPP_CONTROLPLANE' kubectl delete namespace '$ns' --wait=false"
-  echo "$ns"
+  local -n _ns_var="$1"
+  local _ns_name="$2-$SUFFIX"
+  _ns_name="${_ns_name:0:63}"
+  kc create namespace "$_ns_name" >/dev/null
+  on_exit "'$KOPP_CONTROLPLANE' kubectl delete namespace '$_ns_name' --wait=false"
+  _ns_var="$_ns_name"
 }
 
 # state_port NAME: a port from state.json (etcd, kubeAPIServer, ...), no jq needed.

@@ -2,8 +2,8 @@
 # A ServiceAccount kubeconfig from mint-kubeconfig is denied until a Role and a
 # RoleBinding allow it.
 source "$(dirname "$0")/lib.sh"
-ns="$(new_namespace rbac)"
-other="$(new_namespace rbac-other)"
+new_namespace ns rbac
+new_namespace other rbac-other
 tmp="$(mktemp -d)"
 on_exit "rm -rf '$tmp'"
 sakc="$tmp/sa.kubeconfig"

@@ -68,9 +68,9 @@ rm -f "$stamp"
 (
   cd "$here"
   # -mod=readonly: go.mod/go.sum are committed and must not be rewritten here.
-  "$gocmd" build -mod=readonly -trimpath -ldflags "$ldflags" -o "$bin.tmp" .
+  "$gocmd" build -mod=readonly -trimpath -ldflags "$ldflags" -o "$bin.tmp.$$" .
 )
-mv -f "$bin.tmp" "$bin"
+mv -f "$bin.tmp.$$" "$bin"
 echo "$want" > "$stamp"
 size="$(du -h "$bin" | cut -f1)"
 echo "kopp-controlplane: built $bin ($size) in $(elapsed)s"

@@ -95,6 +95,9 @@ const compactRevKey = "compact_rev_key"
 func cmdCompact(args []string) int {
 	var o commonOpts
 	fs := newFlagSet("compact", &o)
+	restart := fs.Bool("restart-apiserver", true, "restart kube-apiserver afterwards, so that its watch caches start from the compacted revision")
+	grace := fs.Duration("timeout", 20*time.Second, "how long to wait after SIGTERM before SIGKILL (restart)")
+	apiTimeout := fs.Duration("apiserver-timeout", 90*time.Second, "how long to wait for /readyz (restart)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -105,6 +108,11 @@ func cmdCompact(args []string) int {
 	if !exists(l.statePath()) {
 		return fail("compact", fmt.Errorf("no control plane in %s", l.dir))
 	}
+	unlock, err := lockDir(l)
+	if err != nil {
+		return fail("compact", err)
+	}
+	defer unlock()
 	st := loadState(l)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -122,6 +130,18 @@ func cmdCompact(args []string) int {
 		return fail("compact", fmt.Errorf("etcd at %s: %w", l.etcdURL(st), err))
 	}
 	fmt.Printf("kopp-controlplane: compacted etcd at revision %d\n", rev)
+	if *restart {
+		// kube-apiserver serves watches from its watch cache, which keeps a
+		// window of recent events regardless of etcd compactions. A restarted
+		// server's caches start at the current revision, so from then on a
+		// watch from before the compaction gets 410 Gone, as it does from etcd.
+		t0 := time.Now()
+		if err := restartAPIServer(l, st, *grace, *apiTimeout); err != nil {
+			reportError("compact", err)
+			return 1
+		}
+		fmt.Printf("kopp-controlplane: kube-apiserver restarted in %.1fs so that its watch caches forget older revisions\n", time.Since(t0).Seconds())
+	}
 	return 0
 }
 

@@ -271,7 +271,7 @@ func cmdUp(args []string) int {
 
 	var started []string
 	abort := func(err error) int {
-		fmt.Fprintf(os.Stderr, "kopp-controlplane up: error: %v\n", err)
+		reportError("up", err)
 		for i := len(started) - 1; i >= 0; i-- {
 			c := started[i]
 			stopComponent(l, c, st.PIDs[c], 15*time.Second, os.Stderr)
@@ -336,10 +336,26 @@ func startAndWait(l layout, st *state, c string, timeout time.Duration) error {
 	}
 	probe := readinessProbe(l, st, c)
 	if err := waitReady(c, proc, timeout, probe); err != nil {
-		printLogTail(os.Stderr, l.logPath(c), 30)
-		return err
+		return &componentError{err: err, log: l.logPath(c)}
 	}
 	return nil
+}
+
+// componentError is a failure of a started component; its log tail is printed
+// after the error message.
+type componentError struct {
+	err error
+	log string
+}
+
+func (e *componentError) Error() string { return e.err.Error() }
+
+func reportError(cmd string, err error) {
+	fmt.Fprintf(os.Stderr, "kopp-controlplane %s: error: %v\n", cmd, err)
+	var ce *componentError
+	if errors.As(err, &ce) {
+		printLogTail(os.Stderr, ce.log, 30)
+	}
 }
 
 func checkPortFree(st *state, c string) error {
@@ -586,17 +602,29 @@ func stopComponent(l layout, c string, pid int, grace time.Duration, out io.Writ
 
 func stopPID(l layout, c string, pid int, grace time.Duration, out io.Writer) {
 	t0 := time.Now()
-	signalGroup(pid, syscall.SIGTERM)
-	deadline := time.Now().Add(grace)
-	for pidAlive(l, c, pid) && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-	}
-	how := "SIGTERM"
-	if pidAlive(l, c, pid) {
-		how = "SIGKILL after " + grace.String()
-		signalGroup(pid, syscall.SIGKILL)
-		for i := 0; i < 100 && pidAlive(l, c, pid); i++ {
+	waitGone := func(d time.Duration) bool {
+		deadline := time.Now().Add(d)
+		for pidAlive(l, c, pid) {
+			if time.Now().After(deadline) {
+				return false
+			}
 			time.Sleep(100 * time.Millisecond)
+		}
+		return true
+	}
+	// Kubernetes components shut down gracefully on the first signal, which
+	// waits for long-running requests (watches) to drain, and exit at once on
+	// a second one. Allow a short graceful phase, then insist, then kill.
+	how := "SIGTERM"
+	signalGroup(pid, syscall.SIGTERM)
+	first := min(3*time.Second, grace)
+	if !waitGone(first) {
+		how = "second SIGTERM"
+		signalGroup(pid, syscall.SIGTERM)
+		if !waitGone(grace - first) {
+			how = "SIGKILL after " + grace.String()
+			signalGroup(pid, syscall.SIGKILL)
+			waitGone(10 * time.Second)
 		}
 	}
 	fmt.Fprintf(out, "kopp-controlplane: stopped %s (pid %d, %s, %.1fs)\n", c, pid, how, time.Since(t0).Seconds())
@@ -889,22 +917,29 @@ func cmdRestartAPIServer(args []string) int {
 	}
 	defer unlock()
 	st := loadState(l)
-	if len(findPIDs(l, compEtcd)) == 0 {
-		return fail("restart-apiserver", fmt.Errorf("etcd is not running for %s; use up", l.dir))
-	}
 	t0 := time.Now()
-	stopComponent(l, compAPIServer, st.PIDs[compAPIServer], *grace, os.Stdout)
+	if err := restartAPIServer(l, st, *grace, *apiTimeout); err != nil {
+		reportError("restart-apiserver", err)
+		return 1
+	}
+	fmt.Printf("kopp-controlplane: kube-apiserver restarted on %s in %.1fs (pid %d)\n", st.APIServerURL, time.Since(t0).Seconds(), st.PIDs[compAPIServer])
+	return 0
+}
+
+// restartAPIServer stops kube-apiserver and starts it again on the same port
+// with the same etcd. The caller holds the DIR lock.
+func restartAPIServer(l layout, st *state, grace, timeout time.Duration) error {
+	if len(findPIDs(l, compEtcd)) == 0 {
+		return fmt.Errorf("etcd is not running for %s; use up", l.dir)
+	}
+	stopComponent(l, compAPIServer, st.PIDs[compAPIServer], grace, os.Stdout)
 	delete(st.PIDs, compAPIServer)
 	_ = saveState(l, st)
 	// The port was just released; give the kernel a moment if needed.
 	for i := 0; i < 100 && !portFree(st.Ports.APIServer); i++ {
 		time.Sleep(100 * time.Millisecond)
 	}
-	if err := startAndWait(l, st, compAPIServer, *apiTimeout); err != nil {
-		_ = saveState(l, st)
-		return fail("restart-apiserver", err)
-	}
+	err := startAndWait(l, st, compAPIServer, timeout)
 	_ = saveState(l, st)
-	fmt.Printf("kopp-controlplane: kube-apiserver restarted on %s in %.1fs (pid %d)\n", st.APIServerURL, time.Since(t0).Seconds(), st.PIDs[compAPIServer])
-	return 0
+	return err
 }

@@ -17,7 +17,7 @@ Launcher:
   down               --dir DIR   stop everything started for DIR (idempotent)
   status             --dir DIR   exit 0 when every component runs and is ready
   restart-apiserver  --dir DIR   restart kube-apiserver on the same port
-  compact            --dir DIR   compact etcd at its current revision
+  compact            --dir DIR   compact etcd at its current revision, restart kube-apiserver
   mint-kubeconfig    --dir DIR --namespace NS --serviceaccount SA --out FILE [--duration 1h]
   version                        print the Kubernetes and etcd versions
 

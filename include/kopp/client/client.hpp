@@ -36,6 +36,7 @@ struct RequestRecord {
 };
 
 struct ClientOptions {
+  ClientOptions() = default;  // not an aggregate: see "Params objects" in docs/architecture.md
   TransportOptions transport;
   BackoffPolicy retry_backoff{std::chrono::milliseconds(100), std::chrono::milliseconds(10'000), 2.0, 0.5};
   unsigned max_retries = 5;

@@ -15,6 +15,7 @@ namespace kopp {
 class CredentialProvider;
 
 struct Config {
+  Config() = default;  // not an aggregate: see "Params objects" in docs/architecture.md
   // "https://127.0.0.1:6443"; from kubeconfig cluster.server (an address without a scheme
   // gets "https://", as kubectl does).
   std::string server;

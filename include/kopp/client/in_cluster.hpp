@@ -15,6 +15,9 @@
 namespace kopp {
 
 struct InClusterOptions {
+  InClusterOptions() = default;  // not an aggregate: see "Params objects" in docs/architecture.md
+  InClusterOptions(std::filesystem::path dir, std::function<std::optional<std::string>(const char*)> env)
+      : service_account_dir(std::move(dir)), getenv(std::move(env)) {}
   std::filesystem::path service_account_dir = "/var/run/secrets/kubernetes.io/serviceaccount";
   std::function<std::optional<std::string>(const char*)> getenv;  // default getenv
 };
@@ -30,6 +33,7 @@ bool running_in_cluster(const InClusterOptions& options = {});
 Config load_in_cluster(const InClusterOptions& options = {});
 
 struct EnvironmentOptions {
+  EnvironmentOptions() = default;  // not an aggregate: see "Params objects" in docs/architecture.md
   std::optional<std::filesystem::path> kubeconfig;  // like --kubeconfig
   std::optional<std::string> context;
   std::function<std::optional<std::string>(const char*)> getenv;  // default getenv

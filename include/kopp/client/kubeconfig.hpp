@@ -14,6 +14,7 @@
 namespace kopp {
 
 struct KubeconfigOptions {
+  KubeconfigOptions() = default;  // not an aggregate: see "Params objects" in docs/architecture.md
   // Explicit file (like kubectl --kubeconfig): only this file is read, and it must exist.
   std::optional<std::filesystem::path> path;
   std::optional<std::string> context;             // overrides current-context

@@ -33,6 +33,7 @@
 namespace kopp {
 
 struct HttpRequest {
+  HttpRequest() = default;  // not an aggregate: see "Params objects" in docs/architecture.md
   boost::beast::http::verb method = boost::beast::http::verb::get;
   std::string target;  ///< path and query, e.g. /api/v1/namespaces?limit=10
   std::string body;
@@ -41,6 +42,7 @@ struct HttpRequest {
 };
 
 struct HttpResponse {
+  HttpResponse() = default;  // not an aggregate: see "Params objects" in docs/architecture.md
   unsigned status = 0;
   std::string body;
   std::string content_type;
@@ -48,6 +50,7 @@ struct HttpResponse {
 };
 
 struct TransportOptions {
+  TransportOptions() = default;  // not an aggregate: see "Params objects" in docs/architecture.md
   std::chrono::milliseconds connect_timeout{10'000};
   /// Whole request: write, wait and read. Zero means none.
   std::chrono::milliseconds request_timeout{60'000};

@@ -56,8 +56,9 @@ inline std::vector<double> exponential_buckets(double start, double factor, int 
     throw std::invalid_argument("exponential_buckets needs count >= 1, start > 0, factor > 1");
   std::vector<double> out;
   out.reserve(static_cast<std::size_t>(count));
-  // Each bound is computed from start, not by repeated multiplication, so that 1e-8 * 10^n
-  // yields the same doubles as the literals 1e-8, 1e-7, ... and renders as such.
+  // Each bound is computed from start, not by repeated multiplication, so rounding errors do
+  // not accumulate: 1e-8 * 10^n renders as "1e-05", where repeated products (as in the Go
+  // client) give "9.999999999999999e-06".
   for (int i = 0; i < count; ++i) out.push_back(start * std::pow(factor, i));
   return out;
 }
@@ -226,7 +227,7 @@ Family<Metric>::Family(std::string name, std::string help, std::vector<std::stri
   // Validates and normalises the buckets now rather than at the first with().
   if constexpr (std::is_same_v<Metric, Histogram>) buckets_ = Histogram(std::move(buckets_)).upper_bounds();
   // An unlabelled metric is exposed (at zero) from the start, as the Go client does.
-  if (label_names().empty()) with({});
+  if (this->label_names().empty()) with({});
 }
 
 template <class Metric>

@@ -1,0 +1,286 @@
+#pragma once
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <exception>
+#include <utility>
+
+namespace kopp {
+namespace detail {
+
+inline std::size_t json_size_estimate(const boost::json::value& v) noexcept {
+  switch (v.kind()) {
+    case boost::json::kind::null: return 4;
+    case boost::json::kind::bool_: return v.get_bool() ? 4 : 5;
+    case boost::json::kind::int64:
+    case boost::json::kind::uint64:
+    case boost::json::kind::double_: return 8;
+    case boost::json::kind::string: return v.get_string().size() + 2;
+    case boost::json::kind::array: {
+      std::size_t n = 2;
+      for (const auto& e : v.get_array()) n += json_size_estimate(e) + 1;
+      return n;
+    }
+    case boost::json::kind::object: {
+      std::size_t n = 2;
+      for (const auto& kv : v.get_object()) n += kv.key().size() + 4 + json_size_estimate(kv.value());
+      return n;
+    }
+  }
+  return 0;
+}
+
+inline const boost::json::object* json_metadata(const boost::json::object& object) noexcept {
+  if (auto* meta = object.if_contains("metadata"); meta && meta->is_object()) return &meta->get_object();
+  return nullptr;
+}
+
+inline std::string_view json_string_at(const boost::json::object* object, std::string_view key) noexcept {
+  if (!object) return {};
+  if (auto* v = object->if_contains(key); v && v->is_string()) return v->get_string();
+  return {};
+}
+
+inline boost::json::object require_json_object(boost::json::value value, std::string_view what) {
+  if (!value.is_object())
+    throw api_error(make_error_code(errc::malformed_response),
+                    std::string(what) + ": the server answered with JSON that is not an object");
+  return std::move(value.get_object());
+}
+
+inline boost::asio::awaitable<boost::json::object> metadata_list_page(Client& client, ApiResource resource,
+                                                                      std::string ns, ListParams params) {
+  auto url = resource.url(ns);
+  params.append_list_query(url);
+  HttpRequest request;
+  request.target = std::string(url.buffer());
+  request.accept = std::string(partial_object_metadata_list_accept);
+  auto value = co_await client.request_json(std::move(request));
+  co_return require_json_object(std::move(value), resource.plural);
+}
+
+inline boost::asio::awaitable<RawWatchStream> metadata_watch(Client& client, ApiResource resource, std::string ns,
+                                                             ListParams params) {
+  auto url = resource.url(ns);
+  params.append_watch_query(url);
+  HttpRequest request;
+  request.target = std::string(url.buffer());
+  request.accept = std::string(partial_object_metadata_accept);
+  auto stream = co_await client.stream(request);
+  co_return RawWatchStream(std::move(stream), "WATCH (metadata) " + std::string(resource.url(ns).buffer()));
+}
+
+inline boost::asio::awaitable<boost::json::object> dynamic_list_page(DynamicApi api, ListParams params) {
+  co_return co_await api.list_page(params);
+}
+
+inline boost::asio::awaitable<RawWatchStream> dynamic_watch(DynamicApi api, ListParams params) {
+  co_return co_await api.watch(params);
+}
+
+inline std::string source_description(const ApiResource& resource, const std::string& ns) {
+  return resource.plural + (ns.empty() ? std::string(resource.namespaced ? " in all namespaces" : "")
+                                       : " in " + ns);
+}
+
+}  // namespace detail
+
+inline ListWatchSource ListWatchSource::objects(Client& client, ApiResource resource, std::string ns) {
+  ListWatchSource source;
+  source.description = detail::source_description(resource, ns);
+  DynamicApi api(client, std::move(resource), std::move(ns));
+  // The lambdas only forward to coroutine functions that take their arguments by value:
+  // a coroutine lambda's captures would die with the lambda object.
+  source.list_page = [api](ListParams params) { return detail::dynamic_list_page(api, std::move(params)); };
+  source.watch = [api](ListParams params) { return detail::dynamic_watch(api, std::move(params)); };
+  return source;
+}
+
+inline ListWatchSource ListWatchSource::metadata(Client& client, ApiResource resource, std::string ns) {
+  ListWatchSource source;
+  source.description = detail::source_description(resource, ns) + " (metadata only)";
+  if (!resource.namespaced) ns.clear();
+  Client* c = &client;
+  source.list_page = [c, resource, ns](ListParams params) {
+    return detail::metadata_list_page(*c, resource, ns, std::move(params));
+  };
+  source.watch = [c, resource, ns](ListParams params) {
+    return detail::metadata_watch(*c, resource, ns, std::move(params));
+  };
+  return source;
+}
+
+template <CachedObject K>
+Watcher<K>::Watcher(ListWatchSource source, WatcherConfig config, WatcherHooks<K> hooks)
+    : source_(std::move(source)), hooks_(std::move(hooks)), fsm_(std::move(config)) {
+  if (!source_.list_page || !source_.watch)
+    throw std::invalid_argument("Watcher: the ListWatchSource needs list_page and watch");
+}
+
+template <CachedObject K>
+typename WatcherFsm<K>::Item Watcher<K>::decode(boost::json::object object) const {
+  if (hooks_.drop_managed_fields)
+    if (auto* meta = object.if_contains("metadata"); meta && meta->is_object())
+      meta->get_object().erase("managedFields");
+  typename WatcherFsm<K>::Item item;
+  boost::json::value value(std::move(object));
+  item.bytes = detail::json_size_estimate(value);
+  auto decoded = std::make_shared<K>();
+  try {
+    from_json(value, *decoded);
+  } catch (const json_error& e) {
+    throw api_error(make_error_code(errc::malformed_response), source_.description + ": " + e.what());
+  }
+  if (hooks_.transform) hooks_.transform(*decoded);
+  item.object = std::move(decoded);
+  return item;
+}
+
+template <CachedObject K>
+void Watcher<K>::fail(const boost::system::error_code& ec, std::string message) {
+  ++failures_;
+  if (hooks_.on_error) hooks_.on_error(message);
+  fsm_.failed(ec, std::move(message));
+}
+
+template <CachedObject K>
+boost::asio::awaitable<void> Watcher<K>::run(sink_type sink) {
+  while (!stopped_) {
+    const WatcherAction action = fsm_.action();
+    switch (action.kind) {
+      case WatcherAction::type::list_page: co_await list_page(action.params); break;
+      case WatcherAction::type::open_watch: co_await open_watch(action.params); break;
+      case WatcherAction::type::read_event: co_await read_event(); break;
+      case WatcherAction::type::sleep: co_await sleep(action.delay); break;
+    }
+    while (auto event = fsm_.pop_event()) {
+      if (event->type == WatcherEventType::init) ++restarts_;
+      sink(std::move(*event));
+    }
+  }
+  if (stream_) stream_->close();
+  stream_.reset();
+}
+
+template <CachedObject K>
+void Watcher<K>::stop() {
+  stopped_ = true;
+  if (stream_) stream_->close();
+  if (timer_) timer_->cancel();
+}
+
+template <CachedObject K>
+boost::asio::awaitable<void> Watcher<K>::list_page(const ListParams& params) {
+  boost::system::error_code ec;
+  std::string message;
+  try {
+    auto page = co_await source_.list_page(params);
+    const auto* meta = detail::json_metadata(page);
+    std::vector<typename WatcherFsm<K>::Item> items;
+    if (auto* list = page.if_contains("items"); list && list->is_array()) {
+      items.reserve(list->get_array().size());
+      for (auto& item : list->get_array()) {
+        if (!item.is_object())
+          throw api_error(make_error_code(errc::malformed_response), "LIST " + source_.description + ": an item is not an object");
+        items.push_back(decode(std::move(item.get_object())));
+      }
+    }
+    fsm_.list_page_received(std::move(items), detail::json_string_at(meta, "resourceVersion"),
+                            detail::json_string_at(meta, "continue"));
+    co_return;
+  } catch (const boost::system::system_error& e) {
+    ec = e.code();
+    message = std::string("LIST ") + source_.description + ": " + e.what();
+  } catch (const std::exception& e) {
+    ec = make_error_code(errc::malformed_response);
+    message = std::string("LIST ") + source_.description + ": " + e.what();
+  }
+  fail(ec, std::move(message));
+}
+
+template <CachedObject K>
+boost::asio::awaitable<void> Watcher<K>::open_watch(const ListParams& params) {
+  boost::system::error_code ec;
+  std::string message;
+  try {
+    auto stream = co_await source_.watch(params);
+    stream_.emplace(std::move(stream));
+    if (stopped_) co_return;  // stop() came while the watch was being opened
+    fsm_.watch_opened(std::chrono::steady_clock::now());
+    co_return;
+  } catch (const boost::system::system_error& e) {
+    ec = e.code();
+    message = std::string("WATCH ") + source_.description + ": " + e.what();
+  } catch (const std::exception& e) {
+    ec = make_error_code(errc::malformed_response);
+    message = std::string("WATCH ") + source_.description + ": " + e.what();
+  }
+  fail(ec, std::move(message));
+}
+
+template <CachedObject K>
+boost::asio::awaitable<void> Watcher<K>::read_event() {
+  boost::system::error_code ec;
+  std::string message;
+  try {
+    auto raw = co_await stream_->next();
+    if (stopped_) co_return;
+    const auto now = std::chrono::steady_clock::now();
+    if (!raw) {
+      stream_.reset();
+      fsm_.watch_ended(now);
+      co_return;
+    }
+    std::optional<Status> status;
+    typename WatcherFsm<K>::Item item;
+    const auto* meta = detail::json_metadata(raw->object);
+    const std::string resource_version(detail::json_string_at(meta, "resourceVersion"));
+    bool initial_events_end = false;
+    switch (raw->type) {
+      case WatchEventType::error:
+        status = from_json<Status>(boost::json::value(raw->object));
+        break;
+      case WatchEventType::bookmark:
+        if (meta)
+          if (auto* annotations = meta->if_contains("annotations"); annotations && annotations->is_object())
+            initial_events_end =
+                detail::json_string_at(&annotations->get_object(), "k8s.io/initial-events-end") == "true";
+        break;
+      default: item = decode(std::move(raw->object)); break;
+    }
+    if (raw->type == WatchEventType::error) {
+      // The server ends a watch after an ERROR event; the machine decides what follows.
+      stream_->close();
+      stream_.reset();
+      ++failures_;
+      if (hooks_.on_error)
+        hooks_.on_error("WATCH " + source_.description + ": ERROR event " + std::to_string(status->code) + " " +
+                        status->reason + ": " + status->message);
+    }
+    fsm_.event_received(raw->type, std::move(item), resource_version, status, initial_events_end, now);
+    co_return;
+  } catch (const boost::system::system_error& e) {
+    ec = e.code();
+    message = std::string("WATCH ") + source_.description + ": " + e.what();
+  } catch (const std::exception& e) {
+    ec = make_error_code(errc::malformed_response);
+    message = std::string("WATCH ") + source_.description + ": " + e.what();
+  }
+  if (stream_) stream_->close();
+  stream_.reset();
+  if (stopped_) co_return;
+  fail(ec, std::move(message));
+}
+
+template <CachedObject K>
+boost::asio::awaitable<void> Watcher<K>::sleep(std::chrono::milliseconds delay) {
+  timer_.emplace(co_await boost::asio::this_coro::executor);
+  timer_->expires_after(delay);
+  co_await timer_->async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+  timer_.reset();
+  if (!stopped_) fsm_.slept();
+}
+
+}  // namespace kopp

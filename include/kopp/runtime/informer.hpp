@@ -1,0 +1,221 @@
+#pragma once
+// Informer<K>: a Watcher that keeps a Store of K up to date and tells handlers what
+// changed (client-go's SharedIndexInformer, kube-rs' reflector + watcher).
+//
+//   auto informer = kopp::Informer<ConfigMap>::create(
+//       kopp::ListWatchSource::of<ConfigMap>(client, "default"));
+//   informer->add_handler(kopp::EventHandlers<ConfigMap>()
+//       .on_add([&](const auto& cm) { queue.add(kopp::object_key(cm->metadata)); })
+//       .on_update([&](const auto& old, const auto& cm) { ... })
+//       .on_delete([&](const auto& cm) { ... }));
+//   informer->start(client.get_executor());
+//   co_await informer->wait_for_sync();
+//   auto cm = informer->store().get("default/settings");
+//
+// In a program with several controllers, get informers from an InformerFactory
+// (kopp/runtime/shared_informers.hpp) so that each kind is watched once.
+//
+// Guarantees:
+//   - Handlers are called one event at a time, in the order of the watch, on the informer's
+//     executor (a strand over the executor given to start()), after the store already shows
+//     the change. A handler added later first gets on_add for every cached object.
+//   - A restart (initial list, relist after 410 Gone, streaming list) replaces the store
+//     atomically; then handlers get on_delete for every cached object that is not in the
+//     new state (deleted while the watch was down), on_add for new objects and on_update for
+//     objects whose resourceVersion changed. Unchanged objects get no event.
+//   - has_synced() turns true after the first complete list and stays true.
+//   - Resync (options.resync_period > 0) calls on_update(obj, obj) for every cached object
+//     each period, as client-go does, so level-based controllers re-check everything.
+//   - By default metadata.managedFields is dropped before objects are stored: it is often
+//     the larger part of an object and controllers do not read it. Updating the server
+//     from such an object is safe: an update (PUT) that omits managedFields keeps the
+//     server's managedFields (kopp encodes the empty list as an absent field, never as
+//     `[]`, which would clear them). tests/integration/informer_managed_fields_test.cpp
+//     checks this against the real API server.
+//   - The transform rule: a user transform (options.transform) may drop any field to save
+//     memory, so an object it produced is NOT a faithful copy of the server's object and a
+//     PUT (replace) or server-side apply built from it would erase the dropped fields. Such
+//     objects are therefore marked: their metadata.resourceVersion becomes
+//     "kopp-transformed:<rv>" (is_transformed(), server_resource_version()). The API server
+//     refuses a replace or apply that carries that resourceVersion (it is not a valid
+//     version), so data is never lost silently. To change such an object, send a patch of
+//     only what you changed: kopp::merge_patch(*cached, modified) computes it.
+// Errors: request failures are retried by the watcher and reported to options.on_error; a
+// handler that throws is reported there too and does not stop the informer.
+// Caveats: handlers run on the informer's strand and must be quick (enqueue a key, do not
+// block or wait on the network). A handler may add or remove handlers; a handler added
+// from inside a handler gets its replay at once, on that thread. wait_for_sync() polls
+// every 10 ms on the caller's executor. A stopped informer cannot be restarted.
+
+#include <kopp/client/client.hpp>
+#include <kopp/client/params.hpp>
+#include <kopp/runtime/store.hpp>
+#include <kopp/runtime/watcher.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kopp {
+
+/// The prefix of metadata.resourceVersion of an object produced by a user transform.
+inline constexpr std::string_view transformed_version_prefix = "kopp-transformed:";
+
+/// Whether the object was produced by an informer's user transform (and so may lack
+/// fields the server has): do not replace() or apply() it; patch what you changed.
+bool is_transformed(const ObjectMeta& meta) noexcept;
+/// The server's resourceVersion of an object, also for a transformed one.
+std::string_view server_resource_version(const ObjectMeta& meta) noexcept;
+
+/// A JSON merge patch (RFC 7386) that turns `before` into `after`: only the members that
+/// differ, `null` for removed ones. Built from a cached object and a modified copy of it,
+/// it changes exactly what the caller changed, also when the cached object is transformed.
+template <class K>
+Patch merge_patch(const K& before, const K& after);
+
+/// Callbacks of an informer. Any of them may be empty.
+template <class K>
+struct EventHandlers {
+  using object_ptr = std::shared_ptr<const K>;
+  EventHandlers() = default;
+
+  std::function<void(const object_ptr&)> added;
+  std::function<void(const object_ptr& old, const object_ptr& now)> updated;
+  std::function<void(const object_ptr& last_state)> deleted;
+
+  EventHandlers& on_add(std::function<void(const object_ptr&)> f) { added = std::move(f); return *this; }
+  EventHandlers& on_update(std::function<void(const object_ptr&, const object_ptr&)> f) {
+    updated = std::move(f);
+    return *this;
+  }
+  EventHandlers& on_delete(std::function<void(const object_ptr&)> f) { deleted = std::move(f); return *this; }
+};
+
+template <class K>
+struct InformerOptions {
+  InformerOptions() = default;
+
+  WatcherConfig watcher;
+  /// Erase metadata.managedFields before storing (see the header comment: it is safe).
+  bool drop_managed_fields = true;
+  /// Applied to every object before it is stored; marks the object (see the transform rule).
+  std::function<void(K&)> transform;
+  /// 0: no resync.
+  std::chrono::milliseconds resync_period{0};
+  /// Told about request failures (retried) and handler exceptions.
+  std::function<void(std::string_view message)> on_error;
+
+  InformerOptions& config(WatcherConfig c) { watcher = std::move(c); return *this; }
+  InformerOptions& keep_managed_fields() { drop_managed_fields = false; return *this; }
+  InformerOptions& with_transform(std::function<void(K&)> f) { transform = std::move(f); return *this; }
+  InformerOptions& resync(std::chrono::milliseconds period) { resync_period = period; return *this; }
+  InformerOptions& errors(std::function<void(std::string_view)> f) { on_error = std::move(f); return *this; }
+};
+
+/// What every informer offers, whatever its K (used by InformerFactory).
+class InformerBase {
+ public:
+  virtual ~InformerBase() = default;
+
+  /// Starts listing and watching on a strand of `executor`. Idempotent.
+  virtual void start(boost::asio::any_io_executor executor) = 0;
+  /// Stops the watch (thread-safe). A stopped informer cannot be started again.
+  virtual void stop() = 0;
+  virtual bool has_synced() const noexcept = 0;
+  virtual bool stopped() const noexcept = 0;
+  /// Objects cached.
+  virtual std::size_t size() const = 0;
+  /// Estimated bytes cached: the sum of the objects' JSON text sizes as received (after
+  /// managedFields were dropped, before a user transform), computed by a walk of the
+  /// parsed JSON. Memory use is typically 2-4 times that.
+  virtual std::size_t approximate_bytes() const = 0;
+  /// "configmaps in default".
+  virtual const std::string& description() const noexcept = 0;
+
+  /// True once has_synced(); false when `timeout` passed first or the informer stopped.
+  boost::asio::awaitable<bool> wait_for_sync(
+      std::chrono::steady_clock::duration timeout = std::chrono::steady_clock::duration::max()) const;
+};
+
+template <CachedObject K>
+class Informer : public InformerBase, public std::enable_shared_from_this<Informer<K>> {
+ public:
+  using object_ptr = std::shared_ptr<const K>;
+  using handler_id = std::uint64_t;
+
+  static std::shared_ptr<Informer> create(ListWatchSource source, InformerOptions<K> options = InformerOptions<K>());
+
+  Store<K>& store() noexcept { return store_; }
+  const Store<K>& store() const noexcept { return store_; }
+
+  /// Registers handlers; they first get on_add for every object already cached. Thread-safe.
+  handler_id add_handler(EventHandlers<K> handlers);
+  void remove_handler(handler_id id);
+
+  void start(boost::asio::any_io_executor executor) override;
+  void stop() override;
+  bool has_synced() const noexcept override { return synced_.load(); }
+  bool stopped() const noexcept override { return stopped_.load(); }
+  std::size_t size() const override { return store_.size(); }
+  std::size_t approximate_bytes() const override { return store_.approximate_bytes(); }
+  const std::string& description() const noexcept override { return description_; }
+  /// Restarts of the watch so far (1 after the first list; more after 410 Gone).
+  std::uint64_t restarts() const noexcept { return watcher_.restarts(); }
+
+  /// Applies one watcher event to the store and tells the handlers. The informer's own
+  /// watcher calls it; tests call it to drive an informer without a server.
+  void process(WatcherEvent<K> event);
+  /// Calls on_update(obj, obj) of every handler for every cached object.
+  void resync();
+  /// Decodes a server object as this informer's watcher does (managedFields dropped,
+  /// transform applied and marked). For tests and tools.
+  typename WatcherFsm<K>::Item decode(boost::json::object object) const { return watcher_.decode(std::move(object)); }
+
+  Informer(ListWatchSource source, InformerOptions<K> options);  // use create()
+
+ private:
+  struct Registered {
+    handler_id id;
+    EventHandlers<K> handlers;
+  };
+  static boost::asio::awaitable<void> run(std::shared_ptr<Informer> self);
+  static boost::asio::awaitable<void> resync_loop(std::shared_ptr<Informer> self);
+  static WatcherHooks<K> hooks_for(const InformerOptions<K>& options);
+  void report(std::string_view message) const;
+  template <class F>
+  void each_handler(F&& f);
+
+  InformerOptions<K> options_;
+  std::string description_;
+  Store<K> store_;
+  Watcher<K> watcher_;
+  // Held while the store changes and handlers run, and while a new handler gets its
+  // replay, so every handler sees each change exactly once. Recursive: a handler may add
+  // another handler.
+  std::recursive_mutex dispatch_mutex_;
+  std::vector<Registered> handlers_;
+  handler_id next_id_ = 1;
+  std::optional<std::vector<typename Store<K>::Entry>> restart_;
+  std::atomic<bool> synced_{false};
+  std::atomic<bool> started_{false};
+  std::atomic<bool> stopped_{false};
+  std::mutex lifecycle_mutex_;  // start() and stop() from any thread
+  std::optional<boost::asio::strand<boost::asio::any_io_executor>> strand_;
+  std::optional<boost::asio::steady_timer> resync_timer_;
+};
+
+}  // namespace kopp
+
+#include <kopp/runtime/impl/informer.hpp>
