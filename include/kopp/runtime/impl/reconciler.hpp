@@ -1,0 +1,17 @@
+#pragma once
+
+#include <stdexcept>
+
+namespace kopp {
+
+inline InformerFactory& Context::cache() const {
+  if (!cache_) throw std::logic_error("this Context has no informer cache");
+  return *cache_;
+}
+
+inline EventRecorder& Context::recorder() const {
+  if (!recorder_) throw std::logic_error("this Context has no event recorder");
+  return *recorder_;
+}
+
+}  // namespace kopp

@@ -1,0 +1,111 @@
+#pragma once
+// The reconcile contract (controller-runtime's reconcile.Reconciler, kube-rs' reconcile
+// fn): given the current state of one object, make the world match it, and say when to
+// look again.
+//
+//   class MemcachedReconciler : public kopp::Reconciler<Memcached> {
+//     boost::asio::awaitable<kopp::Action> reconcile(std::shared_ptr<const Memcached> m,
+//                                                    kopp::Context& ctx) override;
+//   };
+//
+// Guarantees: one object (namespace/name) is never reconciled by two workers at once; the
+// object comes from the informer cache (shared and immutable: copy it to modify it);
+// reconcile is called again whenever the object or something it owns/watches changes, so
+// it must be idempotent and level-based. Errors: an exception requeues the object with
+// per-item exponential backoff; kopp::terminal_error is logged and not retried; nothing a
+// reconciler throws stops the controller.
+
+#include <kopp/client/client.hpp>
+#include <kopp/runtime/action.hpp>
+#include <kopp/runtime/log.hpp>
+
+#include <boost/asio/awaitable.hpp>
+
+#include <concepts>
+#include <memory>
+#include <string>
+
+namespace kopp {
+
+class EventRecorder;
+class InformerFactory;
+
+/// namespace/name of the object a reconcile is about.
+struct ObjectKey {
+  ObjectKey() = default;
+  ObjectKey(std::string ns, std::string n) : namespace_(std::move(ns)), name(std::move(n)) {}
+  std::string namespace_;
+  std::string name;
+  /// "ns/name", or "name" for cluster-scoped objects (the cache's key).
+  std::string to_string() const { return namespace_.empty() ? name : namespace_ + "/" + name; }
+  static ObjectKey parse(std::string_view key) {
+    const auto slash = key.find('/');
+    if (slash == std::string_view::npos) return ObjectKey({}, std::string(key));
+    return ObjectKey(std::string(key.substr(0, slash)), std::string(key.substr(slash + 1)));
+  }
+  bool operator==(const ObjectKey&) const = default;
+};
+
+/// What a reconcile may use besides the object.
+class Context {
+ public:
+  Context(Client& client, Logger logger, std::string reconcile_id, ObjectKey key, InformerFactory* cache,
+          EventRecorder* recorder)
+      : client_(&client),
+        log_(std::move(logger)),
+        reconcile_id_(std::move(reconcile_id)),
+        key_(std::move(key)),
+        cache_(cache),
+        recorder_(recorder) {}
+
+  Client& client() const noexcept { return *client_; }
+  /// A logger whose lines carry controller, object and reconcileID.
+  const Logger& log() const noexcept { return log_; }
+  const std::string& reconcile_id() const noexcept { return reconcile_id_; }
+  const ObjectKey& key() const noexcept { return key_; }
+  /// The process' shared informers: read other kinds from the cache, not the server.
+  InformerFactory& cache() const;
+  /// Records Events on objects (kubectl describe / kubectl events).
+  EventRecorder& recorder() const;
+
+ private:
+  Client* client_;
+  Logger log_;
+  std::string reconcile_id_;
+  ObjectKey key_;
+  InformerFactory* cache_;
+  EventRecorder* recorder_;
+};
+
+template <class K>
+class Reconciler {
+ public:
+  virtual ~Reconciler() = default;
+  /// Reconciles an object that exists (it may be being deleted: see deletionTimestamp).
+  virtual boost::asio::awaitable<Action> reconcile(std::shared_ptr<const K> object, Context& ctx) = 0;
+  /// The object is gone from the cache (deleted). Owned objects are garbage-collected by
+  /// the API server; use a finalizer (kopp/runtime/finalizer.hpp) for cleanup that needs
+  /// the object. The default does nothing.
+  virtual boost::asio::awaitable<Action> deleted(const ObjectKey& key, Context& ctx) {
+    (void)key;
+    (void)ctx;
+    co_return Action::done();
+  }
+};
+
+/// A type usable as a reconciler of K without deriving from Reconciler<K>.
+template <class R, class K>
+concept ReconcilerOf = requires(R& r, std::shared_ptr<const K> object, Context& ctx) {
+  { r.reconcile(object, ctx) } -> std::same_as<boost::asio::awaitable<Action>>;
+};
+
+}  // namespace kopp
+
+template <>
+struct std::hash<kopp::ObjectKey> {
+  std::size_t operator()(const kopp::ObjectKey& k) const noexcept {
+    return std::hash<std::string>{}(k.namespace_) * 31 + std::hash<std::string>{}(k.name);
+  }
+};
+
+#include <kopp/runtime/impl/reconciler.hpp>
