@@ -52,21 +52,31 @@ namespace kopp {
 template <Resource K>
 class ControllerBuilder;
 
+/// What a Manager needs of a controller, whatever its kind.
+class ControllerBase {
+ public:
+  virtual ~ControllerBase() = default;
+  /// Spawns the workers on `executor`. Informers must be started; workers wait in the
+  /// queue until keys arrive, so starting before the caches synced only delays work.
+  virtual void start(boost::asio::any_io_executor executor) = 0;
+  /// Stops taking new keys; workers finish the reconciles in flight (and drain what is
+  /// queued) and exit.
+  virtual void stop() = 0;
+  /// True when every worker has exited; false when `timeout` passed first.
+  virtual boost::asio::awaitable<bool> wait_stopped(std::chrono::steady_clock::duration timeout) = 0;
+  virtual const std::string& name() const noexcept = 0;
+};
+
 template <Resource K>
-class Controller : public std::enable_shared_from_this<Controller<K>> {
+class Controller : public ControllerBase, public std::enable_shared_from_this<Controller<K>> {
  public:
   using object_ptr = std::shared_ptr<const K>;
 
-  /// Spawns the workers on `executor`. Informers must be started; workers wait in the
-  /// queue until keys arrive, so starting before the caches synced only delays work.
-  void start(boost::asio::any_io_executor executor);
-  /// Stops taking new keys; workers finish the reconciles in flight (and drain what is
-  /// queued) and exit.
-  void stop();
-  /// True when every worker has exited; false when `timeout` passed first.
-  boost::asio::awaitable<bool> wait_stopped(std::chrono::steady_clock::duration timeout);
+  void start(boost::asio::any_io_executor executor) override;
+  void stop() override;
+  boost::asio::awaitable<bool> wait_stopped(std::chrono::steady_clock::duration timeout) override;
 
-  const std::string& name() const noexcept { return name_; }
+  const std::string& name() const noexcept override { return name_; }
   /// Enqueues a key by hand (tests, external triggers).
   void enqueue(const ObjectKey& key) { queue_->add(key); }
   std::size_t queue_length() const { return queue_->len(); }
@@ -141,7 +151,9 @@ class ControllerBuilder {
   std::shared_ptr<Controller<K>> build(std::shared_ptr<Reconciler<K>> reconciler);
 
  private:
-  using Wiring = std::function<void(const std::shared_ptr<WorkQueue<ObjectKey>>&)>;
+  /// Registers a secondary watch's handlers; gets what it needs as arguments (not through
+  /// the builder, which may be gone by then or moved).
+  using Wiring = std::function<void(const std::shared_ptr<WorkQueue<ObjectKey>>&, InformerFactory&, const std::string& ns)>;
   void misuse(std::string what) { problems_.push_back(std::move(what)); }
 
   Client* client_;

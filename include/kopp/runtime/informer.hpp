@@ -37,8 +37,9 @@
 //     PUT (replace) or server-side apply built from it would erase the dropped fields. Such
 //     objects are therefore marked: their metadata.resourceVersion becomes
 //     "kopp-transformed:<rv>" (is_transformed(), server_resource_version()). The API server
-//     refuses a replace or apply that carries that resourceVersion (it is not a valid
-//     version), so data is never lost silently. To change such an object, send a patch of
+//     refuses a replace or apply that carries that resourceVersion (it is not a number:
+//     kube-apiserver answers 500, which the client retries before reporting), so data is
+//     never lost silently; check is_transformed() rather than relying on the error. To change such an object, send a patch of
 //     only what you changed: kopp::merge_patch(*cached, modified) computes it.
 // Errors: request failures are retried by the watcher and reported to options.on_error; a
 // handler that throws is reported there too and does not stop the informer.

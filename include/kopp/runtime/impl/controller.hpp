@@ -223,8 +223,9 @@ ControllerBuilder<K>& ControllerBuilder<K>::owns(Predicate<Child> predicate) {
   if (resource_traits<K>::namespaced && !resource_traits<Child>::namespaced)
     misuse("a namespaced " + std::string(resource_traits<K>::kind) + " cannot own cluster-scoped " +
            std::string(resource_traits<Child>::kind));
-  secondary_.push_back([this, predicate = std::move(predicate)](const std::shared_ptr<WorkQueue<ObjectKey>>& queue) {
-    auto informer = informers_->template get<Child>(namespace_);
+  secondary_.push_back([predicate = std::move(predicate)](const std::shared_ptr<WorkQueue<ObjectKey>>& queue,
+                                                         InformerFactory& informers, const std::string& ns) {
+    auto informer = informers.template get<Child>(ns);
     std::weak_ptr<WorkQueue<ObjectKey>> weak = queue;
     auto enqueue_owner = [weak](const ObjectMeta& meta) {
       if (auto q = weak.lock())
@@ -254,9 +255,10 @@ template <Resource Other>
 ControllerBuilder<K>& ControllerBuilder<K>::watches(
     std::function<std::vector<ObjectKey>(const std::shared_ptr<const Other>&)> map, Predicate<Other> predicate) {
   if (!map) misuse("watches<" + std::string(resource_traits<Other>::kind) + ">() without a map function");
-  secondary_.push_back([this, map = std::move(map), predicate = std::move(predicate)](
-                           const std::shared_ptr<WorkQueue<ObjectKey>>& queue) {
-    auto informer = informers_->template get<Other>(namespace_);
+  secondary_.push_back([map = std::move(map), predicate = std::move(predicate)](
+                           const std::shared_ptr<WorkQueue<ObjectKey>>& queue, InformerFactory& informers,
+                           const std::string& ns) {
+    auto informer = informers.template get<Other>(resource_traits<Other>::namespaced ? ns : std::string());
     std::weak_ptr<WorkQueue<ObjectKey>> weak = queue;
     auto enqueue = [weak, map](const std::shared_ptr<const Other>& object) {
       if (auto q = weak.lock())
@@ -284,8 +286,9 @@ template <Resource Other>
 ControllerBuilder<K>& ControllerBuilder<K>::watches_metadata(
     std::function<std::vector<ObjectKey>(const std::shared_ptr<const PartialObjectMetadata>&)> map) {
   if (!map) misuse("watches_metadata<" + std::string(resource_traits<Other>::kind) + ">() without a map function");
-  secondary_.push_back([this, map = std::move(map)](const std::shared_ptr<WorkQueue<ObjectKey>>& queue) {
-    auto informer = informers_->template get_metadata<Other>(namespace_);
+  secondary_.push_back([map = std::move(map)](const std::shared_ptr<WorkQueue<ObjectKey>>& queue,
+                                               InformerFactory& informers, const std::string& ns) {
+    auto informer = informers.template get_metadata<Other>(resource_traits<Other>::namespaced ? ns : std::string());
     std::weak_ptr<WorkQueue<ObjectKey>> weak = queue;
     auto enqueue = [weak, map](const std::shared_ptr<const PartialObjectMetadata>& object) {
       if (auto q = weak.lock())
@@ -360,7 +363,7 @@ std::shared_ptr<Controller<K>> ControllerBuilder<K>::build(std::shared_ptr<Recon
     if (auto q = weak.lock()) q->add(detail::key_of(*o));
   });
   primary->add_handler(std::move(handlers));
-  for (auto& wire : secondary_) wire(controller->queue_);
+  for (auto& wire : secondary_) wire(controller->queue_, *informers_, namespace_);
   return controller;
 }
 

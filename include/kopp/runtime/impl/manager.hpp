@@ -1,0 +1,229 @@
+#pragma once
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <csignal>
+#include <thread>
+
+namespace kopp {
+
+inline Manager::Manager(Config config, ManagerOptions options)
+    : options_(std::move(options)), log_(options_.logger.with({{"component", "manager"}})) {
+  if (options_.leader_election && options_.leader_election_id.empty())
+    throw std::invalid_argument("leader election needs ManagerOptions::leader_election_id (the Lease's name)");
+  if (options_.threads == 0) throw std::invalid_argument("ManagerOptions::threads must be at least 1");
+  if (options_.leader_election_namespace.empty()) options_.leader_election_namespace = config.default_namespace;
+  client_ = std::make_unique<Client>(io_.get_executor(), std::move(config));
+  informers_ = std::make_unique<InformerFactory>(*client_, io_.get_executor());
+  EventRecorderOptions events;
+  events.reporting_controller = !options_.reporting_controller.empty()
+                                    ? options_.reporting_controller
+                                    : "kopp/" + (options_.leader_election_id.empty() ? std::string("manager")
+                                                                                     : options_.leader_election_id);
+  events.logger = options_.logger;
+  recorder_ = std::make_unique<EventRecorder>(*client_, events);
+}
+
+inline Manager::~Manager() {
+  // Handlers still queued refer to members; drop them before the members go.
+  io_.stop();
+}
+
+template <Resource K>
+ControllerBuilder<K> Manager::controller(std::string name) {
+  ControllerBuilder<K> builder(*client_, *informers_, std::move(name));
+  if (resource_traits<K>::namespaced) (void)builder.in_namespace(options_.namespace_);
+  (void)builder.recorder(*recorder_).logger(options_.logger);
+  return builder;
+}
+
+inline void Manager::add(std::shared_ptr<ControllerBase> controller) {
+  if (!controller) throw std::invalid_argument("Manager::add(nullptr)");
+  controllers_.push_back(std::move(controller));
+}
+
+inline void Manager::request_stop() { stop_requested_ = true; }
+
+inline void Manager::serve_probes() {
+  auto health = parse_bind_address(options_.health_probe_bind_address);
+  auto metrics = parse_bind_address(options_.metrics_bind_address);
+  auto add_health = [this](ProbeServer& server) {
+    server.handle("/healthz", [] { return ProbeResponse(200, "ok\n"); });
+    server.handle("/readyz", [this] {
+      return ready_ ? ProbeResponse(200, "ok\n") : ProbeResponse(503, "informer caches have not synced\n");
+    });
+  };
+  auto add_metrics = [](ProbeServer& server) {
+    server.handle("/metrics", [] {
+      return ProbeResponse(200, metrics::Registry::global().render(), std::string(metrics::text_content_type));
+    });
+  };
+  auto make = [this](boost::asio::ip::tcp::endpoint endpoint, std::string_view what) -> ProbeServer& {
+    try {
+      servers_.push_back(std::make_unique<ProbeServer>(io_.get_executor(), endpoint));
+    } catch (const boost::system::system_error& e) {
+      throw std::runtime_error("cannot serve " + std::string(what) + " on " + endpoint.address().to_string() + ":" +
+                               std::to_string(endpoint.port()) + ": " + e.code().message());
+    }
+    return *servers_.back();
+  };
+  if (health && metrics && *health == *metrics && health->port() != 0) {
+    auto& server = make(*health, "health probes and metrics");
+    add_health(server);
+    add_metrics(server);
+    health_port_ = metrics_port_ = server.port();
+  } else {
+    if (health) {
+      auto& server = make(*health, "health probes");
+      add_health(server);
+      health_port_ = server.port();
+    }
+    if (metrics) {
+      auto& server = make(*metrics, "metrics");
+      add_metrics(server);
+      metrics_port_ = server.port();
+    }
+  }
+  for (auto& server : servers_) boost::asio::co_spawn(io_, server->run(), boost::asio::detached);
+}
+
+inline boost::asio::awaitable<void> Manager::start_controllers() {
+  if (controllers_running_.exchange(true)) co_return;
+  for (auto& c : controllers_) c->start(io_.get_executor());
+  log_.info("controllers started", {{"controllers", controllers_.size()}});
+}
+
+inline boost::asio::awaitable<void> Manager::stop_controllers() {
+  if (!controllers_running_.exchange(false)) co_return;
+  for (auto& c : controllers_) c->stop();
+  const auto deadline = std::chrono::steady_clock::now() + options_.graceful_shutdown_timeout;
+  for (auto& c : controllers_) {
+    const auto left = std::max(deadline - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration::zero());
+    const bool stopped = co_await c->wait_stopped(left);
+    if (!stopped)
+      log_.warn("reconciles still running after the graceful shutdown timeout", {{"controller", c->name()}});
+  }
+}
+
+inline boost::asio::awaitable<void> Manager::main() {
+  boost::asio::steady_timer tick(io_);
+  auto sleep = [&tick](std::chrono::milliseconds d) {
+    tick.expires_after(d);
+    return tick.async_wait(boost::asio::use_awaitable);
+  };
+  serve_probes();
+  log_.info("starting informers");
+  informers_->start();
+  const bool synced = co_await informers_->wait_for_sync(options_.cache_sync_timeout);
+  if (!synced && !stop_requested_) {
+    log_.error("informer caches did not sync", {{"timeout_ms", options_.cache_sync_timeout.count()}});
+    exit_code_ = 1;
+    stop_requested_ = true;
+  }
+  if (synced) {
+    ready_ = true;
+    log_.info("informer caches synced");
+    auto& objects = metrics::Registry::global().gauge_callback("kopp_informer_cached_objects",
+                                                               "Objects in an informer's cache", {"informer"});
+    auto& bytes = metrics::Registry::global().gauge_callback(
+        "kopp_informer_cached_bytes", "Approximate bytes of the objects in an informer's cache (JSON size)",
+        {"informer"});
+    for (auto& informer : informers_->informers()) {
+      std::weak_ptr<InformerBase> weak = informer;
+      cache_gauges_.push_back(objects.set({{"informer", informer->description()}}, [weak] {
+        auto i = weak.lock();
+        return i ? static_cast<double>(i->size()) : 0.0;
+      }));
+      cache_gauges_.push_back(bytes.set({{"informer", informer->description()}}, [weak] {
+        auto i = weak.lock();
+        return i ? static_cast<double>(i->approximate_bytes()) : 0.0;
+      }));
+    }
+  }
+
+  std::atomic<bool> elector_done{false};
+  if (!stop_requested_) {
+    if (options_.leader_election) {
+      LeaderElectionOptions election;
+      election.lease_name = options_.leader_election_id;
+      election.lease_namespace = options_.leader_election_namespace;
+      election.logger = options_.logger;
+      election.on_started_leading = [this] { boost::asio::co_spawn(io_, start_controllers(), boost::asio::detached); };
+      elector_ = std::make_unique<LeaderElector>(*client_, election);
+      log_.info("waiting for leadership", {{"lease", options_.leader_election_namespace + "/" +
+                                                         options_.leader_election_id},
+                                           {"identity", elector_->identity()}});
+      boost::asio::co_spawn(io_, elector_->run(), [this, &elector_done](std::exception_ptr e) {
+        if (e) log_.error("leader election failed");
+        elector_done = true;
+        if (!stop_requested_) {
+          // run() returned while we did not ask: the Lease is lost. Stop at once, exit 1.
+          leadership_lost_ = true;
+          stop_requested_ = true;
+        }
+      });
+    } else {
+      co_await start_controllers();
+    }
+  }
+  while (!stop_requested_) co_await sleep(std::chrono::milliseconds(50));
+
+  log_.info("stopping");
+  ready_ = false;
+  co_await stop_controllers();
+  if (elector_) {
+    elector_->stop();  // releases the Lease after our controllers stopped: no overlap
+    for (int i = 0; i < 200 && !elector_done; ++i) co_await sleep(std::chrono::milliseconds(50));
+  }
+  if (leadership_lost_) {
+    log_.error("leader election lost");
+    exit_code_ = 1;
+  }
+  try {
+    co_await recorder_->close();
+  } catch (const std::exception& e) {
+    log_.warn("events not flushed", {{"error", e.what()}});
+  }
+  informers_->stop();
+  for (auto& server : servers_) server->stop();
+  log_.info("stopped", {{"exit_code", exit_code_}});
+}
+
+inline int Manager::run() {
+  std::exception_ptr failure;
+  boost::asio::signal_set signals(io_);
+  if (options_.handle_signals) {
+    signals.add(SIGINT);
+    signals.add(SIGTERM);
+    signals.async_wait([this](const boost::system::error_code& ec, int signal) {
+      if (ec) return;
+      log_.info("signal received: stopping gracefully", {{"signal", signal}});
+      request_stop();
+    });
+  }
+  boost::asio::co_spawn(io_, main(), [&](std::exception_ptr e) {
+    failure = e;
+    boost::system::error_code ignored;
+    signals.cancel(ignored);
+    io_.stop();
+  });
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < options_.threads; ++i) threads.emplace_back([this] { io_.run(); });
+  io_.run();
+  for (auto& t : threads) t.join();
+  if (failure) {
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+      log_.error("manager failed", {{"error", e.what()}});
+    }
+    return 1;
+  }
+  return exit_code_;
+}
+
+}  // namespace kopp
