@@ -3,4 +3,5 @@
 
 #include <kopp/client.hpp>
 #include <kopp/core.hpp>
+#include <kopp/runtime.hpp>
 #include <kopp/version.hpp>

@@ -2,6 +2,18 @@
 
 namespace kopp {
 
+namespace detail {
+/// Informers mark objects that a user transform may have stripped (see
+/// kopp/runtime/informer.hpp); writing one back whole would erase what was stripped.
+template <class K>
+void refuse_transformed(const K& object, std::string_view verb) {
+  if (std::string_view(object.metadata.resourceVersion).starts_with("kopp-transformed:"))
+    throw std::invalid_argument(std::string(verb) + " of " + object.metadata.name +
+                                ": the object comes from an informer transform and may lack fields; "
+                                "send kopp::merge_patch(cached, modified) instead");
+}
+}  // namespace detail
+
 template <Resource K>
 boost::json::object Api<K>::encode(const K& object) {
   auto value = to_json(object);
@@ -63,6 +75,7 @@ boost::asio::awaitable<K> Api<K>::create(const K& object, const PostParams& para
 
 template <Resource K>
 boost::asio::awaitable<K> Api<K>::replace(const K& object, const PostParams& params) {
+  detail::refuse_transformed(object, "replace");
   co_return decode(co_await dynamic_.replace(encode(object), params));
 }
 
@@ -73,6 +86,7 @@ boost::asio::awaitable<K> Api<K>::patch(std::string_view name, const Patch& patc
 
 template <Resource K>
 boost::asio::awaitable<K> Api<K>::apply(const K& object, const PatchParams& params) {
+  detail::refuse_transformed(object, "apply");
   co_return decode(co_await dynamic_.patch(object.metadata.name, Patch::apply(encode(object)), params));
 }
 
@@ -101,6 +115,7 @@ boost::asio::awaitable<K> Api<K>::get_status(std::string_view name) {
 
 template <Resource K>
 boost::asio::awaitable<K> Api<K>::replace_status(const K& object, const PostParams& params) {
+  detail::refuse_transformed(object, "replace_status");
   co_return decode(co_await dynamic_.replace_subresource("status", encode(object), params));
 }
 
