@@ -36,7 +36,7 @@ KOPP_RESOURCE(Namespace, "", "v1", "Namespace", "namespaces", cluster)
 std::string age(const std::optional<kopp::Time>& created) {
   if (!created) return "<unknown>";
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() -
-                                                                        created->value).count();
+                                                                        created->time_point()).count();
   if (seconds < 120) return std::to_string(seconds) + "s";
   if (seconds < 7200) return std::to_string(seconds / 60) + "m";
   return std::to_string(seconds / 3600) + "h";

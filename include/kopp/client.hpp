@@ -9,6 +9,8 @@
 #include <kopp/client/discovery.hpp>
 #include <kopp/client/dynamic_api.hpp>
 #include <kopp/client/error.hpp>
+#include <kopp/client/in_cluster.hpp>
+#include <kopp/client/kubeconfig.hpp>
 #include <kopp/client/params.hpp>
 #include <kopp/client/rate_limiter.hpp>
 #include <kopp/client/transport.hpp>

@@ -77,6 +77,8 @@ TEST_CASE("manager: ready after sync, reconciles, serves metrics, stops graceful
   CHECK(metrics.second.find("controller_runtime_max_concurrent_reconciles{controller=\"manager-test\"} 1") !=
         std::string::npos);
   CHECK(metrics.second.find("kopp_informer_cached_objects{informer=") != std::string::npos);
+  CHECK(metrics.second.find("rest_client_requests_total{code=\"200\",method=\"GET\",host=\"127.0.0.1:") !=
+        std::string::npos);
 
   manager.request_stop();
   runner.join();

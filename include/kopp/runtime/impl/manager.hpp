@@ -5,6 +5,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <boost/url/parse.hpp>
 
 #include <csignal>
 #include <thread>
@@ -17,7 +19,21 @@ inline Manager::Manager(Config config, ManagerOptions options)
     throw std::invalid_argument("leader election needs ManagerOptions::leader_election_id (the Lease's name)");
   if (options_.threads == 0) throw std::invalid_argument("ManagerOptions::threads must be at least 1");
   if (options_.leader_election_namespace.empty()) options_.leader_election_namespace = config.default_namespace;
-  client_ = std::make_unique<Client>(io_.get_executor(), std::move(config));
+  // rest_client_requests_total{code,method,host}, as client-go's metrics name it.
+  auto& requests = metrics::Registry::global().counter(
+      "rest_client_requests_total", "Number of HTTP requests, partitioned by status code, method, and host.",
+      {"code", "method", "host"});
+  auto server = boost::urls::parse_uri(config.server);
+  std::string host = server ? std::string(server->encoded_host_and_port()) : config.server;
+  ClientOptions client_options;
+  client_options.on_request = [&requests, host](const RequestRecord& r) {
+    requests
+        .with({{"code", r.status ? std::to_string(r.status) : std::string("<error>")},
+               {"method", std::string(boost::beast::http::to_string(r.method))},
+               {"host", host}})
+        .inc();
+  };
+  client_ = std::make_unique<Client>(io_.get_executor(), std::move(config), std::move(client_options));
   informers_ = std::make_unique<InformerFactory>(*client_, io_.get_executor());
   EventRecorderOptions events;
   events.reporting_controller = !options_.reporting_controller.empty()
