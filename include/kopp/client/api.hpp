@@ -63,6 +63,7 @@ class Api {
   /// Maps a server object to K; a shape mismatch is api_error(errc::malformed_response)
   /// naming the JSON path.
   static K decode(const boost::json::value& value);
+  static ObjectList<K> decode_list(const boost::json::value& value);
 
  private:
   DynamicApi dynamic_;

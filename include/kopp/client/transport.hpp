@@ -19,6 +19,8 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/verb.hpp>
 
 #include <chrono>
@@ -126,6 +128,8 @@ class Transport {
   std::unique_ptr<detail::Connection> take_idle(const Credential& credential);
   void give_back(std::unique_ptr<detail::Connection> connection);
   std::string describe(const HttpRequest& request) const;
+  boost::beast::http::request<boost::beast::http::string_body> make_message(const HttpRequest& request,
+                                                                          const Credential& credential) const;
 
   boost::asio::any_io_executor executor_;
   TransportOptions options_;

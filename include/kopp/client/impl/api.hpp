@@ -47,10 +47,9 @@ boost::asio::awaitable<std::optional<K>> Api<K>::get_opt(std::string_view name) 
 }
 
 template <Resource K>
-boost::asio::awaitable<ObjectList<K>> Api<K>::list(const ListParams& params) {
-  auto list = co_await dynamic_.list(params);
+ObjectList<K> Api<K>::decode_list(const boost::json::value& value) {
   try {
-    co_return from_json<ObjectList<K>>(list);
+    return from_json<ObjectList<K>>(value);
   } catch (const json_error& e) {
     throw api_error(make_error_code(errc::malformed_response),
                     std::string(resource_traits<K>::kind) + " list from the server: " + e.what());
@@ -58,14 +57,13 @@ boost::asio::awaitable<ObjectList<K>> Api<K>::list(const ListParams& params) {
 }
 
 template <Resource K>
+boost::asio::awaitable<ObjectList<K>> Api<K>::list(const ListParams& params) {
+  co_return decode_list(co_await dynamic_.list(params));
+}
+
+template <Resource K>
 boost::asio::awaitable<ObjectList<K>> Api<K>::list_page(const ListParams& params) {
-  auto list = co_await dynamic_.list_page(params);
-  try {
-    co_return from_json<ObjectList<K>>(list);
-  } catch (const json_error& e) {
-    throw api_error(make_error_code(errc::malformed_response),
-                    std::string(resource_traits<K>::kind) + " list from the server: " + e.what());
-  }
+  co_return decode_list(co_await dynamic_.list_page(params));
 }
 
 template <Resource K>
@@ -105,7 +103,7 @@ boost::asio::awaitable<ObjectList<K>> Api<K>::delete_collection(const ListParams
   auto answer = co_await dynamic_.delete_collection(selection, params);
   if (auto* kind = answer.if_contains("kind"); kind && kind->is_string() && kind->get_string() == "Status")
     co_return ObjectList<K>{};
-  co_return from_json<ObjectList<K>>(answer);
+  co_return decode_list(answer);
 }
 
 template <Resource K>

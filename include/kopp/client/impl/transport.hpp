@@ -309,23 +309,30 @@ inline std::string Transport::describe(const HttpRequest& request) const {
          request.target;
 }
 
-inline boost::asio::awaitable<HttpResponse> Transport::send(const HttpRequest& request,
-                                                            const Credential& credential) {
+inline boost::beast::http::request<boost::beast::http::string_body> Transport::make_message(
+    const HttpRequest& request, const Credential& credential) const {
   namespace http = boost::beast::http;
-  namespace asio = boost::asio;
   http::request<http::string_body> message{request.method, base_path_ + request.target, 11};
   message.set(http::field::host, host_);
   message.set(http::field::user_agent, options_.user_agent);
   message.set(http::field::accept, request.accept);
   detail::apply_credential(message, credential);
-  if (!request.body.empty() || request.method == http::verb::post ||
-      request.method == http::verb::put || request.method == http::verb::patch) {
+  if (!request.body.empty() || request.method == http::verb::post || request.method == http::verb::put ||
+      request.method == http::verb::patch) {
     message.set(http::field::content_type,
                 request.content_type.empty() ? std::string("application/json") : request.content_type);
     message.body() = request.body;
   }
   message.keep_alive(true);
   message.prepare_payload();
+  return message;
+}
+
+inline boost::asio::awaitable<HttpResponse> Transport::send(const HttpRequest& request,
+                                                            const Credential& credential) {
+  namespace http = boost::beast::http;
+  namespace asio = boost::asio;
+  auto message = make_message(request, credential);
 
   // A pooled connection may have been closed by the server while idle; then the request
   // is sent again once on a new connection.
@@ -374,16 +381,7 @@ inline boost::asio::awaitable<std::unique_ptr<ResponseStream>> Transport::open_s
     const HttpRequest& request, const Credential& credential) {
   namespace http = boost::beast::http;
   namespace asio = boost::asio;
-  http::request<http::string_body> message{request.method, base_path_ + request.target, 11};
-  message.set(http::field::host, host_);
-  message.set(http::field::user_agent, options_.user_agent);
-  message.set(http::field::accept, request.accept);
-  detail::apply_credential(message, credential);
-  if (!request.body.empty()) {
-    message.set(http::field::content_type, request.content_type);
-    message.body() = request.body;
-  }
-  message.prepare_payload();
+  auto message = make_message(request, credential);
   // A stream owns its connection for its whole life: always a new one.
   auto connection = co_await connect(credential);
   auto& tcp = connection->tcp();
