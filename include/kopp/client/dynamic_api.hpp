@@ -62,6 +62,9 @@ class DynamicApi {
   std::string require_namespace(std::string_view verb) const;
   static std::string object_name(const boost::json::object& object, std::string_view verb);
   boost::asio::awaitable<boost::json::object> call(HttpRequest request);
+  /// POST or PUT of `object` as JSON to `url`.
+  boost::asio::awaitable<boost::json::object> send_object(boost::beast::http::verb method, const boost::urls::url& url,
+                                                          const boost::json::object& object);
 
   Client* client_;
   ApiResource resource_;

@@ -41,6 +41,17 @@ inline boost::asio::awaitable<boost::json::object> DynamicApi::call(HttpRequest 
   co_return std::move(value.get_object());
 }
 
+inline boost::asio::awaitable<boost::json::object> DynamicApi::send_object(boost::beast::http::verb method,
+                                                                           const boost::urls::url& url,
+                                                                           const boost::json::object& object) {
+  HttpRequest request;
+  request.method = method;
+  request.target = std::string(url.buffer());
+  request.body = boost::json::serialize(object);
+  request.content_type = "application/json";
+  co_return co_await call(std::move(request));
+}
+
 inline boost::asio::awaitable<boost::json::object> DynamicApi::get(std::string_view name) {
   HttpRequest request;
   request.target = std::string(resource_.url(require_namespace("get"), name).buffer());
@@ -100,24 +111,14 @@ inline boost::asio::awaitable<boost::json::object> DynamicApi::create(boost::jso
                                                                       const PostParams& params) {
   auto url = resource_.url(object_namespace(object));
   params.append_query(url);
-  HttpRequest request;
-  request.method = boost::beast::http::verb::post;
-  request.target = std::string(url.buffer());
-  request.body = boost::json::serialize(object);
-  request.content_type = "application/json";
-  co_return co_await call(std::move(request));
+  co_return co_await send_object(boost::beast::http::verb::post, url, object);
 }
 
 inline boost::asio::awaitable<boost::json::object> DynamicApi::replace(boost::json::object object,
                                                                        const PostParams& params) {
   auto url = resource_.url(object_namespace(object), object_name(object, "replace"));
   params.append_query(url);
-  HttpRequest request;
-  request.method = boost::beast::http::verb::put;
-  request.target = std::string(url.buffer());
-  request.body = boost::json::serialize(object);
-  request.content_type = "application/json";
-  co_return co_await call(std::move(request));
+  co_return co_await send_object(boost::beast::http::verb::put, url, object);
 }
 
 inline boost::asio::awaitable<boost::json::object> DynamicApi::patch(std::string_view name, const Patch& patch,
@@ -159,12 +160,7 @@ inline boost::asio::awaitable<boost::json::object> DynamicApi::replace_subresour
                                                                                    const PostParams& params) {
   auto url = resource_.url(object_namespace(object), object_name(object, "replace"), subresource);
   params.append_query(url);
-  HttpRequest request;
-  request.method = boost::beast::http::verb::put;
-  request.target = std::string(url.buffer());
-  request.body = boost::json::serialize(object);
-  request.content_type = "application/json";
-  co_return co_await call(std::move(request));
+  co_return co_await send_object(boost::beast::http::verb::put, url, object);
 }
 
 inline boost::asio::awaitable<boost::json::object> DynamicApi::patch_subresource(std::string_view subresource,
