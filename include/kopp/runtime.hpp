@@ -14,6 +14,7 @@
 #include <kopp/runtime/manager.hpp>
 #include <kopp/runtime/metrics.hpp>
 #include <kopp/runtime/object_helpers.hpp>
+#include <kopp/runtime/operator_flags.hpp>
 #include <kopp/runtime/partial_object_metadata.hpp>
 #include <kopp/runtime/predicate.hpp>
 #include <kopp/runtime/probe_server.hpp>
