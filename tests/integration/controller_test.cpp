@@ -218,3 +218,64 @@ TEST_CASE("the builder reports every misuse at build()", "[integration]") {
     }
   });
 }
+
+namespace {
+
+/// Satisfies kopp::ReconcilerOf without deriving from kopp::Reconciler: the builder adapts it.
+struct PlainReconciler {
+  std::shared_ptr<std::atomic<int>> reconciled = std::make_shared<std::atomic<int>>(0);
+  std::shared_ptr<std::atomic<int>> deleted_calls = std::make_shared<std::atomic<int>>(0);
+
+  awaitable<kopp::Action> reconcile(std::shared_ptr<const ConfigMap>, kopp::Context&) {
+    ++*reconciled;
+    co_return kopp::Action::done();
+  }
+  awaitable<kopp::Action> deleted(const kopp::ObjectKey&, kopp::Context&) {
+    ++*deleted_calls;
+    co_return kopp::Action::done();
+  }
+};
+static_assert(kopp::ReconcilerOf<PlainReconciler, ConfigMap>);
+
+}  // namespace
+
+TEST_CASE("a plain type with a reconcile member works as a reconciler, deleted() included", "[integration]") {
+  TestNamespace ns("kopp-plain");
+  run<void>([&]() -> awaitable<void> {
+    auto executor = co_await boost::asio::this_coro::executor;
+    kopp::Client client(executor, admin_config());
+    kopp::InformerFactory informers(client);
+    kopp::metrics::Registry registry;
+    PlainReconciler plain;
+    auto reconciled = plain.reconciled;
+    auto deleted_calls = plain.deleted_calls;
+    auto controller = kopp::ControllerBuilder<ConfigMap>(client, informers, "plain")
+                          .in_namespace(ns.name())
+                          .label_selector("test=plain")
+                          .registry(registry)
+                          .build(std::move(plain));
+    informers.start();
+    const bool synced = co_await informers.wait_for_sync(30s);
+    REQUIRE(synced);
+    controller->start(executor);
+
+    kopp::Api<ConfigMap> api(client, ns.name());
+    ConfigMap object;
+    object.metadata.name = "plain";
+    object.metadata.labels["test"] = "plain";
+    co_await api.create(object);
+    const auto was_reconciled = [&]() -> awaitable<bool> { co_return reconciled->load() >= 1; };
+    const bool seen = co_await eventually(was_reconciled);
+    CHECK(seen);
+
+    co_await api.delete_("plain");
+    const auto was_deleted = [&]() -> awaitable<bool> { co_return deleted_calls->load() >= 1; };
+    const bool gone = co_await eventually(was_deleted);
+    CHECK(gone);
+
+    controller->stop();
+    const bool stopped = co_await controller->wait_stopped(10s);
+    CHECK(stopped);
+    informers.stop();
+  });
+}

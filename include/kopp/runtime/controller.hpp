@@ -45,6 +45,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace kopp {
@@ -149,6 +150,16 @@ class ControllerBuilder {
   /// Creates the controller and registers its handlers on the shared informers. Throws
   /// std::invalid_argument naming every misuse recorded so far.
   std::shared_ptr<Controller<K>> build(std::shared_ptr<Reconciler<K>> reconciler);
+  /// The same for a type that has the reconcile member (ReconcilerOf<R, K>) without
+  /// deriving from Reconciler<K>; its optional `deleted(const ObjectKey&, Context&)`
+  /// member is used when present.
+  template <class R>
+    requires(ReconcilerOf<R, K> && !std::derived_from<R, Reconciler<K>>)
+  std::shared_ptr<Controller<K>> build(std::shared_ptr<R> reconciler);
+  /// Takes a plain reconciler object by value (moved into the controller).
+  template <class R>
+    requires(ReconcilerOf<std::remove_cvref_t<R>, K> && !std::derived_from<std::remove_cvref_t<R>, Reconciler<K>>)
+  std::shared_ptr<Controller<K>> build(R&& reconciler);
 
  private:
   /// Registers a secondary watch's handlers; gets what it needs as arguments (not through

@@ -99,6 +99,31 @@ concept ReconcilerOf = requires(R& r, std::shared_ptr<const K> object, Context& 
   { r.reconcile(object, ctx) } -> std::same_as<boost::asio::awaitable<Action>>;
 };
 
+namespace detail {
+
+/// Lets the controller, which calls Reconciler<K>'s virtual members, run a plain
+/// ReconcilerOf<R, K> type.
+template <class K, class R>
+class ReconcilerAdapter final : public Reconciler<K> {
+ public:
+  explicit ReconcilerAdapter(std::shared_ptr<R> inner) : inner_(std::move(inner)) {}
+
+  boost::asio::awaitable<Action> reconcile(std::shared_ptr<const K> object, Context& ctx) override {
+    return inner_->reconcile(std::move(object), ctx);
+  }
+  boost::asio::awaitable<Action> deleted(const ObjectKey& key, Context& ctx) override {
+    if constexpr (requires { { inner_->deleted(key, ctx) } -> std::same_as<boost::asio::awaitable<Action>>; })
+      return inner_->deleted(key, ctx);
+    else
+      return Reconciler<K>::deleted(key, ctx);
+  }
+
+ private:
+  std::shared_ptr<R> inner_;
+};
+
+}  // namespace detail
+
 }  // namespace kopp
 
 template <>

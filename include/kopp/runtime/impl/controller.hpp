@@ -332,6 +332,23 @@ ControllerBuilder<K>& ControllerBuilder<K>::logger(Logger logger) {
 }
 
 template <Resource K>
+template <class R>
+  requires(ReconcilerOf<R, K> && !std::derived_from<R, Reconciler<K>>)
+std::shared_ptr<Controller<K>> ControllerBuilder<K>::build(std::shared_ptr<R> reconciler) {
+  std::shared_ptr<Reconciler<K>> adapted;
+  if (reconciler) adapted = std::make_shared<detail::ReconcilerAdapter<K, R>>(std::move(reconciler));
+  return build(std::move(adapted));
+}
+
+template <Resource K>
+template <class R>
+  requires(ReconcilerOf<std::remove_cvref_t<R>, K> && !std::derived_from<std::remove_cvref_t<R>, Reconciler<K>>)
+std::shared_ptr<Controller<K>> ControllerBuilder<K>::build(R&& reconciler) {
+  using Plain = std::remove_cvref_t<R>;
+  return build(std::make_shared<Plain>(std::forward<R>(reconciler)));
+}
+
+template <Resource K>
 std::shared_ptr<Controller<K>> ControllerBuilder<K>::build(std::shared_ptr<Reconciler<K>> reconciler) {
   if (!reconciler) misuse("build() without a reconciler");
   if (!problems_.empty()) {
