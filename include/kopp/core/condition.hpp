@@ -33,6 +33,9 @@ struct Condition {
 BOOST_DESCRIBE_STRUCT(Condition, (),
                       (type, status, observedGeneration, lastTransitionTime, reason, message))
 KOPP_JSON_OMIT_ZERO(Condition, observedGeneration)
+// Go writes these without omitempty and CRD schemas of conditions require them: an empty
+// message must still be sent.
+KOPP_JSON_KEEP_EMPTY(Condition, type, status, reason, message)
 
 /// The condition of type `type`, or nullptr.
 [[nodiscard]] inline Condition* find_status_condition(std::vector<Condition>& conditions,

@@ -33,3 +33,14 @@ constexpr bool json_name_in_list(std::string_view name, std::string_view list) n
                                                         std::string_view member) noexcept {   \
         return ::kopp::detail::json_name_in_list(member, #__VA_ARGS__);                       \
     }
+
+/// Writes the listed members of described struct `Type` even when they are empty ("",
+/// [], {}): for fields that Go serialises without omitempty and that the API server's
+/// schema requires to be present (metav1.Condition's `message`). Use like
+/// KOPP_JSON_OMIT_ZERO:
+///   KOPP_JSON_KEEP_EMPTY(Condition, reason, message)
+#define KOPP_JSON_KEEP_EMPTY(Type, ...)                                                      \
+    [[maybe_unused]] constexpr bool kopp_json_keep_empty(const Type*,                         \
+                                                         std::string_view member) noexcept {  \
+        return ::kopp::detail::json_name_in_list(member, #__VA_ARGS__);                       \
+    }

@@ -112,6 +112,20 @@ constexpr bool omit_zero(std::string_view member) noexcept {
         return false;
 }
 
+// Opt-out of omitempty for members Go serialises without it (see KOPP_JSON_KEEP_EMPTY).
+void kopp_json_keep_empty() = delete;
+template <class T>
+concept has_keep_empty = requires(const T* t, std::string_view member) {
+    { kopp_json_keep_empty(t, member) } -> std::same_as<bool>;
+};
+template <class T>
+constexpr bool keep_empty(std::string_view member) noexcept {
+    if constexpr (has_keep_empty<T>)
+        return kopp_json_keep_empty(static_cast<const T*>(nullptr), member);
+    else
+        return false;
+}
+
 template <class T>
 boost::json::value call_to(const T& t) {
     return kopp_to_json(t);

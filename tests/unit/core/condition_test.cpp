@@ -86,3 +86,18 @@ TEST_CASE("Condition maps to meta/v1 JSON", "[core][condition][json]") {
     CHECK(kopp::to_json(c).at("lastTransitionTime") == "2026-11-26T23:30:00Z");
     CHECK(kopp::from_json<kopp::Condition>(kopp::to_json(c)) == c);
 }
+
+TEST_CASE("a condition's empty reason and message are still written (CRD schemas require them)",
+          "[core][condition]") {
+    kopp::Condition c;
+    c.type = "Ready";
+    c.status = "True";
+    const boost::json::value v = kopp::to_json(c);
+    const auto& o = v.as_object();
+    REQUIRE(o.contains("message"));
+    CHECK(o.at("message").as_string() == "");
+    REQUIRE(o.contains("reason"));
+    CHECK(o.at("reason").as_string() == "");
+    CHECK_FALSE(o.contains("observedGeneration"));  // omitted when zero
+    CHECK_FALSE(o.contains("lastTransitionTime"));  // a zero time is absent, as in Go
+}

@@ -200,7 +200,9 @@ boost::json::value json_encode_struct(const T& x, const boost::json::storage_ptr
                 if (member == M{}) return;
             }
             boost::json::value encoded = json_encode(member, sp);
-            if (json_encodes_to_nothing(encoded)) return;
+            if constexpr (!json_adl::keep_empty<T>(std::string_view(D::name))) {
+                if (json_encodes_to_nothing(encoded)) return;
+            }
             obj.emplace(key, std::move(encoded));
         }
     });
