@@ -1,0 +1,31 @@
+#pragma once
+// YAML text of a JSON document (a CRD), for `kubectl apply -f` and for committing next to
+// an operator. Emitted with yaml-cpp; strings that YAML 1.1 readers (kubectl's) would read
+// as something else ("true", "on", "1.5", "", "null") are quoted, so parsing the YAML
+// gives back the same JSON.
+//
+// A "print my CRD" program for an operator is three lines:
+//   int main() {
+//       std::cout << kopp::crd::to_yaml(kopp::crd::definition<Memcached>());
+//   }
+
+#include <boost/json/value.hpp>
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace kopp::crd {
+
+/// One YAML document ("---" first), ending with a newline.
+[[nodiscard]] std::string to_yaml(const boost::json::value& document);
+
+/// Several YAML documents, each starting with "---".
+[[nodiscard]] std::string to_yaml(const std::vector<boost::json::value>& documents);
+
+/// Writes to_yaml(document) to `out`.
+void print_yaml(std::ostream& out, const boost::json::value& document);
+
+}  // namespace kopp::crd
+
+#include <kopp/core/crd/impl/yaml.hpp>
