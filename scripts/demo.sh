@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # The main job, on a fresh machine: install dependencies, build the local control plane
 # (real etcd + kube-apiserver + kube-controller-manager from the Kubernetes Go modules) and
-# kopp's example, start the control plane, and run the example against it.
+# the Memcached example operator, start the control plane, run the operator, apply a
+# sample Memcached and show the Deployment, pods, status and events it produced.
 #
-#   scripts/demo.sh             # runs the demo, then stops the control plane
-#   KEEP=1 scripts/demo.sh      # leaves the control plane running for you to explore
+#   scripts/demo.sh             # runs the demo, then stops the operator and control plane
+#   KEEP=1 scripts/demo.sh      # leaves them running for you to explore
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$root/build}
-plane=${CONTROLPLANE_DIR:-$build/demo-controlplane}
 
 "$root/scripts/install-deps.sh"
 
@@ -16,25 +16,11 @@ echo "== building the local control plane (first build downloads Go modules: sev
 "$root/tools/controlplane/build.sh" "$build/controlplane-bin"
 cp_bin="$build/controlplane-bin/kopp-controlplane"
 
-echo "== building kopp's example"
+echo "== building the Memcached example operator"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" --target list-namespaces
+cmake --build "$build" --target memcached-operator
 
-echo "== starting the control plane in $plane"
-"$cp_bin" down --dir "$plane" >/dev/null 2>&1 || true
-if [[ -z "${KEEP:-}" ]]; then
-  trap '"$cp_bin" down --dir "$plane" >/dev/null 2>&1 || true' EXIT
-fi
-"$cp_bin" up --dir "$plane"
-export KUBECONFIG="$plane/admin.kubeconfig"
-
-echo "== kopp lists the namespaces of the real kube-apiserver"
-"$build/examples/list-namespaces/list-namespaces"
-
-if [[ -n "${KEEP:-}" ]]; then
-  echo
-  echo "The control plane keeps running. Try:"
-  echo "  export KUBECONFIG=$plane/admin.kubeconfig"
-  echo "  $cp_bin kubectl get namespaces"
-  echo "  $cp_bin down --dir $plane      # when done"
-fi
+# Starts the control plane, installs the CRD, runs the operator, applies a sample
+# Memcached, scales it, prints what the operator did, and stops everything (KEEP=1 keeps
+# the control plane and the operator running).
+exec "$root/examples/memcached/demo.sh" "$cp_bin" "$build"

@@ -1,0 +1,67 @@
+#pragma once
+// MemcachedReconciler: makes the cluster match each Memcached.
+//
+// For a Memcached that exists it
+//   1. adds the inventory finalizer (first sight) — see kopp/runtime/finalizer.hpp;
+//   2. server-side applies the Deployment (spec.size replicas) and the Service, both
+//      controlled by the Memcached, so a manual change of the Deployment's replicas is
+//      taken back on the next reconcile and both are garbage-collected with it;
+//   3. records `<namespace>.<name>: <endpoint>` in the inventory ConfigMap of the
+//      operator's namespace;
+//   4. writes status (conditions with observedGeneration, pod names, ready replicas) and
+//      Events (Created, Scaled, ReconcileFailed).
+// When it is being deleted, it removes the inventory entry and then the finalizer: an
+// owner reference cannot do that work, because the ConfigMap lives in another namespace.
+//
+// Errors: a failed write marks the Memcached Degraded, records a Warning event, and throws
+// so the controller retries with backoff.
+
+#include <memcached/resources.hpp>
+
+#include <kopp/runtime/controller.hpp>
+#include <kopp/runtime/manager.hpp>
+
+#include <boost/asio/awaitable.hpp>
+
+#include <memory>
+#include <string>
+
+namespace memcached {
+
+struct ReconcilerOptions {
+  ReconcilerOptions() = default;
+  /// Where the inventory ConfigMap lives: the operator's own namespace.
+  std::string operator_namespace = "default";
+  /// The namespace the controller watches ("" = all); the pod cache is looked up with it.
+  std::string watch_namespace;
+};
+
+class MemcachedReconciler : public kopp::Reconciler<Memcached> {
+ public:
+  explicit MemcachedReconciler(ReconcilerOptions options) : options_(std::move(options)) {}
+
+  boost::asio::awaitable<kopp::Action> reconcile(std::shared_ptr<const Memcached> memcached,
+                                                 kopp::Context& ctx) override;
+
+ private:
+  boost::asio::awaitable<kopp::Action> apply(std::shared_ptr<const Memcached> memcached, kopp::Context& ctx);
+  boost::asio::awaitable<kopp::Action> cleanup(std::shared_ptr<const Memcached> memcached, kopp::Context& ctx);
+
+  ReconcilerOptions options_;
+};
+
+/// Writes and removes inventory entries (a JSON merge patch per entry, so concurrent
+/// reconciles of different Memcacheds never conflict).
+boost::asio::awaitable<void> record_inventory(kopp::Client& client, const std::string& ns, const std::string& key,
+                                              const std::string& endpoint);
+boost::asio::awaitable<void> forget_inventory(kopp::Client& client, const std::string& ns, const std::string& key);
+
+/// The primary's predicate: spec changes (generation) and the metadata changes the
+/// finalizer protocol depends on; status writes (ours) pass nothing.
+kopp::Predicate<Memcached> memcached_changed();
+
+/// Builds the controller on `manager`: Memcached (memcached_changed()), owned Deployments
+/// and Services, and pods metadata-only mapped back through their instance label.
+std::shared_ptr<kopp::Controller<Memcached>> make_controller(kopp::Manager& manager, ReconcilerOptions options);
+
+}  // namespace memcached
