@@ -11,7 +11,9 @@
 // the resourceVersion, so a concurrent writer makes the patch fail with a conflict (the
 // reconcile is retried) instead of silently dropping someone else's finalizer; cleanup
 // runs only while our finalizer is present and deletion was requested; an exception in
-// cleanup keeps the finalizer (the object stays until cleanup succeeds).
+// cleanup keeps the finalizer (the object stays until cleanup succeeds); apply runs only
+// after the finalizer is stored, in the same reconcile (so predicates that ignore
+// metadata-only updates, such as generation_changed, do not stall it).
 
 #include <kopp/client/api.hpp>
 #include <kopp/runtime/action.hpp>

@@ -55,10 +55,12 @@ boost::asio::awaitable<Action> finalize(Api<K>& api, std::string finalizer, std:
     co_return action;
   }
   if (!ours) {
-    // The change wakes the controller again; apply runs on that next reconcile with the
-    // finalizer in place, so cleanup can never be skipped for something apply created.
-    co_await add_finalizer(api, *object, finalizer);
-    co_return Action::done();
+    // apply runs only once the finalizer is stored, so cleanup can never be skipped for
+    // something apply created. It runs in this same reconcile, on the object the server
+    // returned: waiting for the update event instead would stall controllers whose
+    // predicates drop metadata-only changes (generation_changed).
+    K updated = co_await add_finalizer(api, *object, finalizer);
+    object = std::make_shared<const K>(std::move(updated));
   }
   co_return co_await apply(object);
 }
