@@ -12,6 +12,8 @@ build=${BUILD_DIR:-$root/build}
 jobs=${JOBS:-$(nproc)}
 
 "$root/scripts/install-deps.sh"
+# rustup installs cargo here; the benchmark harness (bench.quick) builds the kube-rs peer.
+if [[ -d "$HOME/.cargo/bin" ]]; then export PATH="$HOME/.cargo/bin:$PATH"; fi
 
 echo "== configure + build ($build)"
 # Debug: the tests compile faster, and assertions stay on.
