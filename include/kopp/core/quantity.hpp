@@ -172,7 +172,7 @@ inline std::string Quantity::parse_into(std::string_view text, Quantity& out) {
     std::int32_t exp10 = -static_cast<std::int32_t>(frac_digits);
     std::int32_t exp2 = 0;
     const std::string_view suffix = text.substr(i);
-    if (suffix.size() > 1 && (suffix[0] == 'e' || suffix[0] == 'E')) {
+    if (suffix.size() > 1 && (suffix[0] == 'e' || suffix[0] == 'E') && suffix != "Ei") {
         std::size_t j = 1;
         bool exp_negative = false;
         if (suffix[j] == '+' || suffix[j] == '-') exp_negative = suffix[j++] == '-';
