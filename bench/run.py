@@ -64,7 +64,8 @@ def build(args):
     else:
         kdir = os.path.join(args.build_dir, "kopp")
         sh(["cmake", "-S", ROOT, "-B", kdir, "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release",
-            "-DKOPP_BUILD_TESTS=OFF", "-DKOPP_BUILD_EXAMPLES=OFF", "-DKOPP_INSTALL=OFF"])
+            "-DKOPP_BUILD_TESTS=OFF", "-DKOPP_BUILD_EXAMPLES=OFF", "-DKOPP_INSTALL=OFF",
+            "-DKOPP_STATIC_DEPENDENCIES=ON"])
         sh(["cmake", "--build", kdir, "-j2", "--target", "kopp-bench"])
         bins["kopp"] = os.path.join(kdir, "bench", "kopp", "kopp-bench")
     t_kopp = time.monotonic()

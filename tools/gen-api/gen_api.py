@@ -59,6 +59,8 @@ SPECIAL = {
     META + "ObjectMeta": ("kopp::ObjectMeta", "kopp/core/object_meta.hpp"),
     META + "ListMeta": ("kopp::ListMeta", "kopp/core/object_meta.hpp"),
     META + "OwnerReference": ("kopp::OwnerReference", "kopp/core/object_meta.hpp"),
+    META + "ManagedFieldsEntry": ("kopp::ManagedFieldsEntry", "kopp/core/managed_fields.hpp"),
+    META + "FieldsV1": ("kopp::FieldsV1", "kopp/core/managed_fields.hpp"),
     META + "Condition": ("kopp::Condition", "kopp/core/condition.hpp"),
     META + "Status": ("kopp::Status", "kopp/core/status.hpp"),
     META + "StatusDetails": ("kopp::StatusDetails", "kopp/core/status.hpp"),
@@ -78,8 +80,8 @@ SPECIAL = {
 RAW_JSON = ("kopp::RawJson", "kopp/core/raw_json.hpp")
 
 # meta/v1 re-exports the hand-written types under their Kubernetes names.
-META_ALIASES = ["ObjectMeta", "ListMeta", "OwnerReference", "Condition", "Status",
-                "StatusDetails", "StatusCause", "Time", "MicroTime"]
+META_ALIASES = ["ObjectMeta", "ListMeta", "OwnerReference", "ManagedFieldsEntry", "FieldsV1",
+                "Condition", "Status", "StatusDetails", "StatusCause", "Time", "MicroTime"]
 
 CPP_KEYWORDS = set("""alignas alignof and and_eq asm auto bitand bitor bool break case catch char
 char8_t char16_t char32_t class compl concept const consteval constexpr constinit const_cast

@@ -33,6 +33,8 @@ class DynamicApi {
   boost::asio::awaitable<std::optional<boost::json::object>> get_opt(std::string_view name);
   /// One page: the server's List object (apiVersion, kind, metadata, items).
   boost::asio::awaitable<boost::json::object> list_page(const ListParams& params = {});
+  /// One page parsed into `storage` (see Client::request_json).
+  boost::asio::awaitable<boost::json::object> list_page(const ListParams& params, boost::json::storage_ptr storage);
   /// Every page, following metadata.continue; items merged into one List object whose
   /// metadata is the last page's. The page size is params.page_size (server default if 0).
   boost::asio::awaitable<boost::json::object> list(ListParams params = {});
@@ -61,7 +63,8 @@ class DynamicApi {
   std::string object_namespace(const boost::json::object& object) const;
   std::string require_namespace(std::string_view verb) const;
   static std::string object_name(const boost::json::object& object, std::string_view verb);
-  boost::asio::awaitable<boost::json::object> call(HttpRequest request);
+  boost::asio::awaitable<boost::json::object> call(HttpRequest request,
+                                                   boost::json::storage_ptr storage = boost::json::storage_ptr());
   /// POST or PUT of `object` as JSON to `url`.
   boost::asio::awaitable<boost::json::object> send_object(boost::beast::http::verb method, const boost::urls::url& url,
                                                           const boost::json::object& object);

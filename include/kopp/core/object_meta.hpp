@@ -1,6 +1,7 @@
 #pragma once
 // meta/v1 ObjectMeta, ListMeta and OwnerReference, with the helpers controllers use on them.
 
+#include <kopp/core/managed_fields.hpp>
 #include <kopp/core/resource.hpp>
 #include <kopp/core/time.hpp>
 #include <kopp/core/unknown_fields.hpp>
@@ -47,8 +48,8 @@ struct ObjectMeta {
     std::map<std::string, std::string> annotations;
     std::vector<OwnerReference> ownerReferences;
     std::vector<std::string> finalizers;
-    /// Server-side apply bookkeeping, kept opaque: read and written back verbatim.
-    std::vector<boost::json::value> managedFields;
+    /// Server-side apply bookkeeping, written back as read. Informers drop it by default.
+    std::vector<ManagedFieldsEntry> managedFields;
     /// Anything else the server sends (selfLink, fields of newer versions).
     UnknownFields unknown_fields;
 

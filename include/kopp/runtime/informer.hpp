@@ -193,7 +193,7 @@ class Informer : public InformerBase, public std::enable_shared_from_this<Inform
   };
   static boost::asio::awaitable<void> run(std::shared_ptr<Informer> self);
   static boost::asio::awaitable<void> resync_loop(std::shared_ptr<Informer> self);
-  static WatcherHooks<K> hooks_for(const InformerOptions<K>& options);
+  WatcherHooks<K> hooks_for(const InformerOptions<K>& options);
   void report(std::string_view message) const;
   template <class F>
   void each_handler(F&& f);

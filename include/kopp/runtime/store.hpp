@@ -49,7 +49,9 @@ class Store {
   using object_ptr = std::shared_ptr<const K>;
   using index_function = std::function<std::vector<std::string>(const K&)>;
 
-  /// The built-in index of objects by metadata.namespace ("" for cluster-scoped ones).
+  /// The built-in index of objects by metadata.namespace (cluster-scoped objects are not
+  /// in it). It is answered from the key order ("namespace/name" keys sort by namespace),
+  /// so it costs no memory; add_index() under this name replaces it.
   static constexpr std::string_view namespace_index = "namespace";
 
   /// An object to store and the estimate of its size in bytes (see approximate_bytes()).
@@ -70,8 +72,10 @@ class Store {
   // Reads.
   object_ptr get(std::string_view key) const;
   object_ptr get(std::string_view ns, std::string_view name) const;
+  /// The object under `key` with its byte estimate; a null object when absent.
+  Entry entry(std::string_view key) const;
   std::vector<object_ptr> list() const;
-  /// Objects in one namespace (through the namespace index).
+  /// Objects in one namespace, ordered by key.
   std::vector<object_ptr> list(std::string_view ns) const;
   std::vector<object_ptr> list(const LabelSelector& selector) const;
   std::vector<object_ptr> list(std::string_view ns, const LabelSelector& selector) const;
@@ -113,6 +117,9 @@ class Store {
   void index_insert(const std::string& key, std::vector<std::vector<std::string>> values);
   void index_erase(const std::string& key);
   std::vector<object_ptr> objects_for(const key_set& keys) const;
+  // The built-in namespace index, read from the key order. Callers hold a lock.
+  std::vector<object_ptr> in_namespace(std::string_view ns) const;
+  std::vector<std::string> namespaces() const;
 
   mutable std::shared_mutex mutex_;
   std::map<std::string, Entry, std::less<>> objects_;

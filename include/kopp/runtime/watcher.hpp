@@ -33,6 +33,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 
 #include <atomic>
@@ -81,6 +82,13 @@ struct WatcherHooks {
   std::function<void(K&)> transform;
   /// Told about every failure the watcher retries (message names the request).
   std::function<void(std::string_view message)> on_error;
+  /// Asked for each item of a list page before it is decoded: the object already decoded
+  /// for this key, resourceVersion and uid, if any. An Informer answers from its store, so
+  /// a relist (after 410 Gone or a restart) decodes only the objects that changed and
+  /// shares the rest, instead of holding two decoded copies of the whole cache.
+  std::function<std::optional<typename WatcherFsm<K>::Item>(
+      std::string_view key, std::string_view resource_version, std::string_view uid)>
+      reuse;
 };
 
 template <CachedObject K>
@@ -113,6 +121,8 @@ class Watcher {
   boost::asio::awaitable<void> read_event();
   boost::asio::awaitable<void> sleep(std::chrono::milliseconds delay);
   void fail(const boost::system::error_code& ec, std::string message);
+  /// hooks_.reuse for one list item, or nullopt.
+  std::optional<typename WatcherFsm<K>::Item> reuse(const boost::json::object& object) const;
 
   ListWatchSource source_;
   WatcherHooks<K> hooks_;

@@ -75,7 +75,14 @@ TEST_CASE("ObjectMeta round-trips an API server ConfigMap", "[core][meta][json]"
     CHECK(m.ownerReferences[0].controller == true);
     CHECK(m.finalizers == std::vector<std::string>{"example.com/cleanup"});
     REQUIRE(m.managedFields.size() == 2);
-    CHECK(m.managedFields[1].at("manager") == "shop-operator");
+    CHECK(m.managedFields[1].manager == "shop-operator");
+    CHECK(m.managedFields[1].operation == "Apply");
+    CHECK(m.managedFields[1].time == kopp::Time::parse("2026-11-27T07:59:00Z"));
+    // The trie is kept as compact text (what the cache stores), and parses back to itself.
+    CHECK(m.managedFields[1].fieldsV1.text() ==
+          R"({"f:metadata":{"f:finalizers":{"v:\"example.com/cleanup\"":{}}}})");
+    CHECK(m.managedFields[1].fieldsV1.value() ==
+          input.at("metadata").at("managedFields").at(1).at("fieldsV1"));
     CHECK(m.unknown_fields.empty());
     CHECK(cm.data.at("empty").empty());
     CHECK(cm.unknown_fields.find("immutable")->as_bool() == false);
@@ -83,6 +90,19 @@ TEST_CASE("ObjectMeta round-trips an API server ConfigMap", "[core][meta][json]"
     // Every field, managedFields included, is written back as it came.
     CHECK(kopp::to_json(cm) == input);
     CHECK(kopp::from_json<ConfigMap>(kopp::to_json(cm)).metadata == m);
+}
+
+TEST_CASE("a managedFields trie that is not an object is rejected with its path", "[core][meta][json]") {
+    const auto bad = boost::json::parse(
+        R"({"name":"x","managedFields":[{"manager":"m","fieldsType":"FieldsV1","fieldsV1":"f:data"}]})");
+    try {
+        (void)kopp::from_json<kopp::ObjectMeta>(bad);
+        FAIL("decoding succeeded");
+    } catch (const std::exception& e) {
+        const std::string what = e.what();
+        CHECK_THAT(what, Catch::Matchers::Contains("managedFields[0].fieldsV1"));
+        CHECK_THAT(what, Catch::Matchers::Contains("FieldsV1 trie"));
+    }
 }
 
 TEST_CASE("an empty ObjectMeta encodes to an empty object", "[core][meta][json]") {

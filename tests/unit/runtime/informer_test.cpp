@@ -241,3 +241,74 @@ TEST_CASE("a started informer whose requests fail retries with backoff and stops
   CHECK(errors.size() <= 15);
   CHECK(errors.front().find("offline") != std::string::npos);
 }
+
+namespace {
+
+boost::asio::awaitable<boost::json::object> serve(std::shared_ptr<boost::json::object> page, std::shared_ptr<int> lists) {
+  ++*lists;
+  co_return *page;
+}
+
+/// Serves `page` as the only LIST page; every WATCH fails with 410 Gone, so the watcher
+/// relists after each backoff.
+kopp::ListWatchSource relisting(std::shared_ptr<boost::json::object> page, std::shared_ptr<int> lists) {
+  kopp::ListWatchSource source;
+  source.description = "configmaps (relisting)";
+  source.list_page = [page, lists](kopp::ListParams) { return serve(page, lists); };
+  source.watch = [](kopp::ListParams) -> boost::asio::awaitable<kopp::RawWatchStream> {
+    throw kopp::api_error(kopp::make_error_code(kopp::errc::gone), "WATCH: 410 Gone");
+  };
+  return source;
+}
+
+boost::json::value item(std::string name, std::string rv, std::string uid, std::string value) {
+  return boost::json::value{{"metadata", {{"namespace", "ns"}, {"name", name}, {"resourceVersion", rv}, {"uid", uid}}},
+                            {"data", {{"v", value}}}};
+}
+
+}  // namespace
+
+TEST_CASE("a relist shares the objects whose resourceVersion and uid did not change", "[informer]") {
+  auto page = std::make_shared<boost::json::object>();
+  auto lists = std::make_shared<int>(0);
+  auto set_items = [&](boost::json::array items) {
+    (*page)["metadata"] = boost::json::object{{"resourceVersion", "100"}};
+    (*page)["items"] = std::move(items);
+  };
+  set_items({item("same", "1", "u1", "a"), item("changed", "2", "u2", "b"), item("recreated", "3", "u3", "c")});
+
+  boost::asio::io_context io;
+  kopp::InformerOptions<ConfigMap> options;
+  options.watcher.backoff = kopp::BackoffPolicy{20ms, 20ms, 2.0, 0.0};
+  auto informer = kopp::Informer<ConfigMap>::create(relisting(page, lists), options);
+  Recorder recorder;
+  informer->add_handler(recorder.handlers());
+  informer->start(io.get_executor());
+  auto run_until = [&](int n) {
+    while (*lists < n) io.run_one_for(1s);
+  };
+  run_until(1);
+  io.run_for(5ms);
+  REQUIRE(informer->has_synced());
+  const auto same = informer->store().get("ns/same");
+  const auto changed = informer->store().get("ns/changed");
+  const auto recreated = informer->store().get("ns/recreated");
+  REQUIRE(same != nullptr);
+
+  // The next list: "changed" has a new resourceVersion, "recreated" the same one with a new uid.
+  set_items({item("same", "1", "u1", "a"), item("changed", "5", "u2", "B"), item("recreated", "3", "u9", "C")});
+  run_until(3);  // the relist of round 2 is complete once round 3 started
+  informer->stop();
+  io.run_for(50ms);
+
+  CHECK(informer->store().get("ns/same") == same);  // shared, not decoded again
+  const auto changed_now = informer->store().get("ns/changed");
+  const auto recreated_now = informer->store().get("ns/recreated");
+  CHECK(changed_now != changed);
+  CHECK(changed_now->data.at("v") == "B");
+  CHECK(recreated_now != recreated);
+  CHECK(recreated_now->data.at("v") == "C");
+  CHECK(recreated_now->metadata.uid == "u9");
+  CHECK(std::count(recorder.calls.begin(), recorder.calls.end(), "update:changed@2->5") == 1);
+  CHECK(std::count(recorder.calls.begin(), recorder.calls.end(), "add:same@1") == 1);
+}

@@ -87,6 +87,23 @@ TEST_CASE("list by namespace and by label selector", "[store]") {
   CHECK(store.index_values(kopp::Store<ConfigMap>::namespace_index) == std::vector<std::string>{"a", "b"});
 }
 
+TEST_CASE("the namespace index keeps namespaces that prefix each other apart", "[store]") {
+  kopp::Store<ConfigMap> store;
+  store.apply(cm("a", "x"));
+  store.apply(cm("a-b", "y"));
+  store.apply(cm("ab", "z"));
+  store.apply(cm("", "a"));  // cluster-scoped, keyed "a"
+  CHECK(names(store.list("a")) == std::vector<std::string>{"a/x"});
+  CHECK(names(store.list("a-b")) == std::vector<std::string>{"a-b/y"});
+  CHECK(names(store.by_index(kopp::Store<ConfigMap>::namespace_index, "ab")) == std::vector<std::string>{"ab/z"});
+  CHECK(store.by_index(kopp::Store<ConfigMap>::namespace_index, "").empty());
+  CHECK(store.has_index(kopp::Store<ConfigMap>::namespace_index));
+  CHECK(store.index_values(kopp::Store<ConfigMap>::namespace_index) == std::vector<std::string>{"a", "a-b", "ab"});
+  store.remove("a/x");
+  CHECK(store.list("a").empty());
+  CHECK(store.index_values(kopp::Store<ConfigMap>::namespace_index) == std::vector<std::string>{"a-b", "ab"});
+}
+
 TEST_CASE("user indexes follow adds, updates and removes", "[store]") {
   kopp::Store<ConfigMap> store;
   store.apply(cm("a", "before-index", "1", {}, "u1"));

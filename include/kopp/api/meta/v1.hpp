@@ -5,6 +5,7 @@
 // edit. The mapping rules are in docs/api-types.md.
 
 #include <kopp/core/condition.hpp>
+#include <kopp/core/managed_fields.hpp>
 #include <kopp/core/object_meta.hpp>
 #include <kopp/core/raw_json.hpp>
 #include <kopp/core/resource.hpp>
@@ -26,6 +27,8 @@ namespace kopp::api::meta::v1 {
 using ObjectMeta = kopp::ObjectMeta;
 using ListMeta = kopp::ListMeta;
 using OwnerReference = kopp::OwnerReference;
+using ManagedFieldsEntry = kopp::ManagedFieldsEntry;
+using FieldsV1 = kopp::FieldsV1;
 using Condition = kopp::Condition;
 using Status = kopp::Status;
 using StatusDetails = kopp::StatusDetails;
@@ -142,29 +145,6 @@ struct LabelSelector {
     friend bool operator==(const LabelSelector&, const LabelSelector&) = default;
 };
 BOOST_DESCRIBE_STRUCT(LabelSelector, (), (matchExpressions, matchLabels, unknown_fields))
-
-/// ManagedFieldsEntry is a workflow-id, a FieldSet and the group version of the resource that the fieldset applies to.
-struct ManagedFieldsEntry {
-    /// APIVersion defines the version of this resource that this field set applies to.
-    std::string apiVersion;
-    /// FieldsType is the discriminator for the different fields format and version.
-    std::string fieldsType;
-    /// FieldsV1 holds the first JSON version format as described in the "FieldsV1" type.
-    std::optional<kopp::RawJson> fieldsV1;
-    /// Manager is an identifier of the workflow managing these fields.
-    std::string manager;
-    /// Operation is the type of operation which lead to this ManagedFieldsEntry being created.
-    std::string operation;
-    /// Subresource is the name of the subresource used to update that object, or empty string if the object was updated through the main resource.
-    std::string subresource;
-    /// Time is the timestamp of when the ManagedFields entry was added.
-    std::optional<kopp::Time> time;
-    kopp::UnknownFields unknown_fields;
-
-    friend bool operator==(const ManagedFieldsEntry&, const ManagedFieldsEntry&) = default;
-};
-BOOST_DESCRIBE_STRUCT(ManagedFieldsEntry, (), (apiVersion, fieldsType, fieldsV1, manager,
-    operation, subresource, time, unknown_fields))
 
 /// ShardInfo describes the shard selector that was applied to produce a list response.
 struct ShardInfo {

@@ -118,11 +118,16 @@ inline boost::asio::awaitable<HttpResponse> Client::send(HttpRequest request) {
 }
 
 inline boost::asio::awaitable<boost::json::value> Client::request_json(HttpRequest request) {
+  co_return co_await request_json(std::move(request), boost::json::storage_ptr());
+}
+
+inline boost::asio::awaitable<boost::json::value> Client::request_json(HttpRequest request,
+                                                                       boost::json::storage_ptr storage) {
   auto response = co_await send(request);
   if (response.status < 200 || response.status >= 300)
     throw error_from_response(request, response.status, response.body, response.retry_after);
   boost::system::error_code ec;
-  auto value = boost::json::parse(response.body, ec);
+  auto value = boost::json::parse(response.body, ec, std::move(storage));
   if (ec)
     throw api_error(make_error_code(errc::malformed_response),
                     std::string(boost::beast::http::to_string(request.method)) + " " + request.target +

@@ -33,8 +33,9 @@ inline std::string DynamicApi::object_name(const boost::json::object& object, st
   throw std::invalid_argument(std::string(verb) + " needs metadata.name");
 }
 
-inline boost::asio::awaitable<boost::json::object> DynamicApi::call(HttpRequest request) {
-  auto value = co_await client_->request_json(std::move(request));
+inline boost::asio::awaitable<boost::json::object> DynamicApi::call(HttpRequest request,
+                                                                   boost::json::storage_ptr storage) {
+  auto value = co_await client_->request_json(std::move(request), std::move(storage));
   if (!value.is_object())
     throw api_error(make_error_code(errc::malformed_response),
                     resource_.plural + ": the server answered with JSON that is not an object");
@@ -73,11 +74,16 @@ inline boost::asio::awaitable<std::optional<boost::json::object>> DynamicApi::ge
 }
 
 inline boost::asio::awaitable<boost::json::object> DynamicApi::list_page(const ListParams& params) {
+  co_return co_await list_page(params, boost::json::storage_ptr());
+}
+
+inline boost::asio::awaitable<boost::json::object> DynamicApi::list_page(const ListParams& params,
+                                                                        boost::json::storage_ptr storage) {
   auto url = resource_.url(namespace_name_);
   params.append_list_query(url);
   HttpRequest request;
   request.target = std::string(url.buffer());
-  co_return co_await call(std::move(request));
+  co_return co_await call(std::move(request), std::move(storage));
 }
 
 inline boost::asio::awaitable<boost::json::object> DynamicApi::list(ListParams params) {

@@ -83,6 +83,15 @@ WatcherHooks<K> Informer<K>::hooks_for(const InformerOptions<K>& options) {
     };
   }
   hooks.on_error = options.on_error;
+  // Called from the watcher, which the informer owns: `this` outlives it.
+  hooks.reuse = [this](std::string_view key, std::string_view resource_version,
+                       std::string_view uid) -> std::optional<typename WatcherFsm<K>::Item> {
+    auto entry = store_.entry(key);
+    if (!entry.object) return std::nullopt;
+    const ObjectMeta& meta = entry.object->metadata;
+    if (server_resource_version(meta) != resource_version || meta.uid != uid) return std::nullopt;
+    return typename WatcherFsm<K>::Item{std::move(entry.object), entry.bytes};
+  };
   return hooks;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <mutex>
 #include <stdexcept>
 #include <utility>
@@ -7,13 +8,37 @@
 namespace kopp {
 
 template <CachedObject K>
-Store<K>::Store() {
-  Index ns;
-  ns.fn = [](const K& object) -> std::vector<std::string> {
-    if (object.metadata.namespace_.empty()) return {};
-    return {object.metadata.namespace_};
-  };
-  indexes_.emplace(std::string(namespace_index), std::move(ns));
+Store<K>::Store() = default;
+
+template <CachedObject K>
+std::vector<typename Store<K>::object_ptr> Store<K>::in_namespace(std::string_view ns) const {
+  std::vector<object_ptr> out;
+  if (ns.empty()) return out;  // cluster-scoped objects are in no namespace
+  std::string prefix;
+  prefix.reserve(ns.size() + 1);
+  prefix.append(ns).append(1, '/');
+  for (auto it = objects_.lower_bound(prefix); it != objects_.end() && it->first.starts_with(prefix); ++it)
+    out.push_back(it->second.object);
+  return out;
+}
+
+template <CachedObject K>
+std::vector<std::string> Store<K>::namespaces() const {
+  std::vector<std::string> out;
+  auto it = objects_.begin();
+  while (it != objects_.end()) {
+    const auto slash = it->first.find('/');
+    if (slash == std::string::npos) {  // cluster-scoped
+      ++it;
+      continue;
+    }
+    out.push_back(it->first.substr(0, slash));
+    // '0' is the character after '/': the first key past this namespace's range.
+    it = objects_.lower_bound(out.back() + '0');
+  }
+  // Key order is not name order when one namespace prefixes another ("a-b/x" < "a/x").
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 template <CachedObject K>
@@ -21,6 +46,13 @@ typename Store<K>::object_ptr Store<K>::get(std::string_view key) const {
   std::shared_lock lock(mutex_);
   auto it = objects_.find(key);
   return it == objects_.end() ? nullptr : it->second.object;
+}
+
+template <CachedObject K>
+typename Store<K>::Entry Store<K>::entry(std::string_view key) const {
+  std::shared_lock lock(mutex_);
+  auto it = objects_.find(key);
+  return it == objects_.end() ? Entry{} : it->second;
 }
 
 template <CachedObject K>
@@ -44,7 +76,8 @@ std::vector<typename Store<K>::object_ptr> Store<K>::list() const {
 template <CachedObject K>
 std::vector<typename Store<K>::object_ptr> Store<K>::list(std::string_view ns) const {
   if (ns.empty()) return list();
-  return by_index(namespace_index, ns);
+  std::shared_lock lock(mutex_);
+  return in_namespace(ns);
 }
 
 template <CachedObject K>
@@ -97,7 +130,7 @@ void Store<K>::add_index(std::string name, index_function fn) {
 template <CachedObject K>
 bool Store<K>::has_index(std::string_view name) const {
   std::shared_lock lock(mutex_);
-  return indexes_.find(name) != indexes_.end();
+  return name == namespace_index || indexes_.find(name) != indexes_.end();
 }
 
 template <CachedObject K>
@@ -113,6 +146,7 @@ template <CachedObject K>
 std::vector<typename Store<K>::object_ptr> Store<K>::by_index(std::string_view name, std::string_view value) const {
   std::shared_lock lock(mutex_);
   auto index = indexes_.find(name);
+  if (index == indexes_.end() && name == namespace_index) return in_namespace(value);
   if (index == indexes_.end()) throw std::out_of_range("Store::by_index: no index named \"" + std::string(name) + "\"");
   auto keys = index->second.values.find(value);
   if (keys == index->second.values.end()) return {};
@@ -123,6 +157,7 @@ template <CachedObject K>
 std::vector<std::string> Store<K>::index_values(std::string_view name) const {
   std::shared_lock lock(mutex_);
   auto index = indexes_.find(name);
+  if (index == indexes_.end() && name == namespace_index) return namespaces();
   if (index == indexes_.end())
     throw std::out_of_range("Store::index_values: no index named \"" + std::string(name) + "\"");
   std::vector<std::string> out;
