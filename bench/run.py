@@ -311,7 +311,8 @@ def workload_cache(cp, binary, namespace, mode, expected):
         objects = event.get("objects")
         if objects is not None and objects < expected:
             raise RuntimeError(f"synced with {objects} objects, expected {expected}")
-        return {"wall": at - p.started, "cpu": cpu, "peak_rss": peak, "steady_rss": steady}, p
+        return {"wall": at - p.started, "cpu": cpu, "peak_rss": peak, "steady_rss": steady,
+                "heap_in_use": event.get("heap_in_use"), "heap_free": event.get("heap_free")}, p
     except Exception:
         p.stop()
         raise
@@ -409,8 +410,8 @@ def median_range(values):
 def fmt(metric, value):
     if value is None:
         return "-"
-    if "rss" in metric.lower() or "size" in metric or metric == "bytes_per_object":
-        if metric == "bytes_per_object":
+    if "rss" in metric.lower() or "size" in metric or "per object" in metric or metric == "bytes_per_object":
+        if metric == "bytes_per_object" or "per object" in metric:
             return f"{value:,.0f} B"
         return f"{value / 1048576:.1f} MiB"
     if metric in ("requests", "writes", "matched"):
@@ -555,6 +556,9 @@ def main():
                             idle = results.get(("idle", f"RSS, nothing cached ({mode})"), {}).get(sdk)
                             if idle:
                                 record(label, "bytes_per_object", sdk, (res["steady_rss"] - idle[-1]) / n)
+                            if res.get("heap_in_use") is not None:  # kopp-bench reports glibc's heap
+                                record(label, "live heap per object (kopp only)", sdk, res["heap_in_use"] / n)
+                                record(label, "free heap size (kopp only)", sdk, res["heap_free"])
                 if "relist" in only:
                     n = sizes[0] if args.quick else 10000
                     r = attempt(f"{sdk} relist", lambda: workload_relist(cp, binary, f"bench-cache-{n}", n,

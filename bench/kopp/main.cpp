@@ -25,6 +25,10 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/json.hpp>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -149,9 +153,16 @@ int run_cache(const Args& args) {
       emit({{"event", "error"}, {"message", "cache did not sync"}});
       std::exit(1);
     }
-    emit({{"event", "synced"},
-          {"objects", informer->size()},
-          {"approx_bytes", informer->approximate_bytes()}});
+    boost::json::object line{{"event", "synced"},
+                             {"objects", informer->size()},
+                             {"approx_bytes", informer->approximate_bytes()}};
+#if defined(__GLIBC__)
+    // Where the RSS goes: live heap blocks, and freed memory malloc keeps (bench/README.md).
+    const auto heap = mallinfo2();
+    line["heap_in_use"] = heap.uordblks + heap.hblkhd;
+    line["heap_free"] = heap.fordblks;
+#endif
+    emit(std::move(line));
   };
   asio::co_spawn(io, wait(), asio::detached);
 

@@ -58,21 +58,6 @@ class FlakyReconciler : public kopp::Reconciler<ConfigMap> {
   int failures_;
 };
 
-awaitable<void> sleep_for(std::chrono::milliseconds d) {
-  boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, d);
-  co_await t.async_wait(boost::asio::use_awaitable);
-}
-
-/// Polls `check` every 50 ms until it is true or `timeout` passes.
-template <class Check>
-awaitable<bool> eventually(Check check, std::chrono::milliseconds timeout = 20s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (co_await check()) co_return true;
-    co_await sleep_for(50ms);
-  }
-  co_return false;
-}
 
 }  // namespace
 
@@ -111,7 +96,7 @@ TEST_CASE("a controller that owns ConfigMaps reverts edits and recreates deleted
     // Closures are named before they enter a co_await expression (GCC 12 bug, see
     // docs/architecture.md).
     const auto child_is_blue = child_has("blue");
-    const bool created = co_await eventually(child_is_blue);
+    const bool created = co_await async_eventually(child_is_blue);
     CHECK(created);
     auto child = co_await api.get("parent-child");
     REQUIRE(child.metadata.ownerReferences.size() == 1);
@@ -122,12 +107,12 @@ TEST_CASE("a controller that owns ConfigMaps reverts edits and recreates deleted
     // A hand edit of the child wakes the owner, which puts the data back.
     child.data["color"] = "red";
     co_await api.replace(child);
-    const bool reverted = co_await eventually(child_is_blue);
+    const bool reverted = co_await async_eventually(child_is_blue);
     CHECK(reverted);
 
     // A deleted child is recreated.
     co_await api.delete_("parent-child");
-    const bool recreated = co_await eventually(child_is_blue);
+    const bool recreated = co_await async_eventually(child_is_blue);
     CHECK(recreated);
 
     // Deleting the parent runs the finalizer's cleanup, then the parent goes away.
@@ -136,7 +121,7 @@ TEST_CASE("a controller that owns ConfigMaps reverts edits and recreates deleted
       auto p = co_await api.get_opt("parent");
       co_return !p.has_value();
     };
-    const bool gone = co_await eventually(parent_gone);
+    const bool gone = co_await async_eventually(parent_gone);
     CHECK(gone);
     CHECK(reconciler->cleanups.load() >= 1);
 
@@ -182,7 +167,7 @@ TEST_CASE("failures are retried with backoff; terminal errors are not", "[integr
 
     // 3 failures (backoff 5, 10, 20 ms) then success.
     const auto four_calls = [&]() -> awaitable<bool> { co_return reconciler->calls.load() >= 4; };
-    const bool succeeded = co_await eventually(four_calls);
+    const bool succeeded = co_await async_eventually(four_calls);
     CHECK(succeeded);
     co_await sleep_for(500ms);
     CHECK(reconciler->calls.load() == 4);           // success ends the retries
@@ -265,12 +250,12 @@ TEST_CASE("a plain type with a reconcile member works as a reconciler, deleted()
     object.metadata.labels["test"] = "plain";
     co_await api.create(object);
     const auto was_reconciled = [&]() -> awaitable<bool> { co_return reconciled->load() >= 1; };
-    const bool seen = co_await eventually(was_reconciled);
+    const bool seen = co_await async_eventually(was_reconciled);
     CHECK(seen);
 
     co_await api.delete_("plain");
     const auto was_deleted = [&]() -> awaitable<bool> { co_return deleted_calls->load() >= 1; };
-    const bool gone = co_await eventually(was_deleted);
+    const bool gone = co_await async_eventually(was_deleted);
     CHECK(gone);
 
     controller->stop();

@@ -100,11 +100,6 @@ kopp::ApiResource crd_resource() {
     return r;
 }
 
-awaitable<void> sleep_for(std::chrono::milliseconds d) {
-    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, d);
-    co_await timer.async_wait(boost::asio::use_awaitable);
-}
-
 bool is_established(const json::object& crd) {
     const json::value* conditions = crd.contains("status") ? crd.at("status").as_object().if_contains("conditions") : nullptr;
     if (!conditions || !conditions->is_array()) return false;

@@ -83,6 +83,8 @@ TEST_CASE("after etcd compaction the informer relists and sees deletions made wh
   REQUIRE(eventually([&] { return informer->has_synced(); }, std::chrono::seconds(30)));
   REQUIRE(informer->restarts() == 1);
   const auto lagging_from = informer->store().get(ns.name(), "deleted")->metadata.resourceVersion;
+  const auto stays_before = informer->store().get(ns.name(), "stays");
+  const auto updated_before = informer->store().get(ns.name(), "updated");
 
   gate->closed = true;
   REQUIRE(eventually([&] { return gate->waiting.load(); }, std::chrono::seconds(30)));
@@ -120,4 +122,7 @@ TEST_CASE("after etcd compaction the informer relists and sees deletions made wh
   CHECK(log.calls_for("deleted") == std::vector<std::string>{"add", "delete"});
   CHECK(log.calls_for("created") == std::vector<std::string>{"add"});
   CHECK(log.calls_for("updated") == std::vector<std::string>{"add", "update"});
+  // The relist decoded only what changed: the unchanged object is the same shared object.
+  CHECK(informer->store().get(ns.name(), "stays") == stays_before);
+  CHECK(informer->store().get(ns.name(), "updated") != updated_before);
 }

@@ -8,9 +8,7 @@ using boost::asio::awaitable;
 namespace {
 std::vector<std::string> managers(const ConfigMap& cm) {
   std::vector<std::string> out;
-  for (const auto& entry : cm.metadata.managedFields)
-    if (entry.is_object())
-      if (auto* m = entry.as_object().if_contains("manager"); m && m->is_string()) out.emplace_back(m->get_string());
+  for (const auto& entry : cm.metadata.managedFields) out.push_back(entry.manager);
   std::sort(out.begin(), out.end());
   return out;
 }

@@ -26,20 +26,8 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
-asio::awaitable<void> sleep_for(clock_type::duration d) {
-  asio::steady_timer t(co_await asio::this_coro::executor, d);
-  co_await t.async_wait(asio::use_awaitable);
-}
-
-template <class Pred>
-asio::awaitable<bool> eventually(Pred done, clock_type::duration timeout) {
-  const auto until = clock_type::now() + timeout;
-  while (!done()) {
-    if (clock_type::now() >= until) co_return false;
-    co_await sleep_for(20ms);
-  }
-  co_return true;
-}
+using kopp_test::async_eventually;
+using kopp_test::sleep_for;
 
 /// kube-apiserver's pid, from the control plane's state file.
 pid_t apiserver_pid() {
@@ -100,7 +88,7 @@ TEST_CASE("leader election: a leader whose API server hangs steps down within th
     const auto on_done = [&](std::exception_ptr) { finished = true; };
     asio::co_spawn(ex, elector.run(), on_done);
 
-    const bool leading = co_await eventually([&] { return started.load() == 1; }, 20s);
+    const bool leading = co_await async_eventually([&] { return started.load() == 1; }, 20s);
     REQUIRE(leading);
     co_await sleep_for(1s);  // a few renewals
     REQUIRE(stopped.load() == 0);
@@ -108,7 +96,7 @@ TEST_CASE("leader election: a leader whose API server hangs steps down within th
     const auto frozen_at = clock_type::now();
     {
       FrozenProcess apiserver(apiserver_pid());
-      const bool stepped_down = co_await eventually([&] { return stopped.load() == 1; }, 15s);
+      const bool stepped_down = co_await async_eventually([&] { return stopped.load() == 1; }, 15s);
       apiserver.resume();
       REQUIRE(stepped_down);
     }
@@ -119,7 +107,7 @@ TEST_CASE("leader election: a leader whose API server hangs steps down within th
     CHECK(after > 3.0 - 0.5 * 1.5 - 0.3);
     CHECK(after < 3.0 + 1.0);
     CHECK_FALSE(elector.is_leader());
-    const bool ended = co_await eventually([&] { return finished; }, 5s);
+    const bool ended = co_await async_eventually([&] { return finished; }, 5s);
     CHECK(ended);
 
     // Once the server answers again, a new elector acquires the (expired) Lease.
@@ -132,10 +120,10 @@ TEST_CASE("leader election: a leader whose API server hangs steps down within th
     bool successor_done = false;
     const auto on_successor_done = [&](std::exception_ptr) { successor_done = true; };
     asio::co_spawn(ex, successor.run(), on_successor_done);
-    const bool reacquired = co_await eventually([&] { return restarted.load() == 1; }, 30s);
+    const bool reacquired = co_await async_eventually([&] { return restarted.load() == 1; }, 30s);
     CHECK(reacquired);
     successor.stop();
-    const bool successor_stopped = co_await eventually([&] { return successor_done; }, 10s);
+    const bool successor_stopped = co_await async_eventually([&] { return successor_done; }, 10s);
     CHECK(successor_stopped);
   });
 }

@@ -27,22 +27,8 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
-asio::awaitable<void> sleep_for(clock_type::duration d) {
-  asio::steady_timer t(co_await asio::this_coro::executor);
-  t.expires_after(d);
-  co_await t.async_wait(asio::use_awaitable);
-}
-
-/// Polls `done` every 20 ms until it holds or `timeout` passes; returns whether it held.
-template <class Pred>
-asio::awaitable<bool> eventually(Pred done, clock_type::duration timeout) {
-  const auto until = clock_type::now() + timeout;
-  while (!done()) {
-    if (clock_type::now() >= until) co_return false;
-    co_await sleep_for(20ms);
-  }
-  co_return true;
-}
+using kopp_test::async_eventually;
+using kopp_test::sleep_for;
 
 struct Candidate {
   Candidate(kopp::Client& client, const std::string& ns, const std::string& lease, std::string id,
@@ -94,7 +80,7 @@ TEST_CASE("leader election: two electors, one leader; a graceful stop hands over
     a.start(ex);
     b.start(ex);
 
-    const bool someone = co_await eventually([&] { return a.elector->is_leader() || b.elector->is_leader(); }, 10s);
+    const bool someone = co_await async_eventually([&] { return a.elector->is_leader() || b.elector->is_leader(); }, 10s);
     REQUIRE(someone);
     // For several renew periods exactly one leads, and the other keeps waiting.
     for (int i = 0; i < 50; ++i) {
@@ -118,12 +104,12 @@ TEST_CASE("leader election: two electors, one leader; a graceful stop hands over
 
     const auto stop_at = clock_type::now();
     leader.elector->stop();
-    const bool handed_over = co_await eventually([&] { return follower.elector->is_leader(); }, 10s);
+    const bool handed_over = co_await async_eventually([&] { return follower.elector->is_leader(); }, 10s);
     REQUIRE(handed_over);
     const auto handover = std::chrono::duration<double>(follower.started_at - stop_at).count();
     std::cout << "leader election: graceful handover (in-process) took " << handover << " s\n";
     CHECK(handover < 5.0);
-    const bool leader_done = co_await eventually([&] { return leader.finished; }, 5s);
+    const bool leader_done = co_await async_eventually([&] { return leader.finished; }, 5s);
     CHECK(leader_done);
     CHECK_FALSE(leader.error);
     CHECK(leader.stopped == 1);
@@ -134,7 +120,7 @@ TEST_CASE("leader election: two electors, one leader; a graceful stop hands over
     CHECK(lease->spec.leaseTransitions.value_or(-1) == 1);
 
     follower.elector->stop();
-    const bool follower_done = co_await eventually([&] { return follower.finished; }, 5s);
+    const bool follower_done = co_await async_eventually([&] { return follower.finished; }, 5s);
     CHECK(follower_done);
     CHECK(follower.stopped == 1);
     // The last leader released the Lease on its way out.
@@ -157,7 +143,7 @@ TEST_CASE("leader election: a stolen lease deposes the leader", "[leader_electio
     fast.retry_period = 500ms;
     Candidate a(client, ns.name(), "lock", "candidate-a", fast);
     a.start(ex);
-    const bool leads = co_await eventually([&] { return a.elector->is_leader(); }, 10s);
+    const bool leads = co_await async_eventually([&] { return a.elector->is_leader(); }, 10s);
     REQUIRE(leads);
 
     // Someone else (a misbehaving tool) writes itself into the Lease.
@@ -167,7 +153,7 @@ TEST_CASE("leader election: a stolen lease deposes the leader", "[leader_electio
     lease.spec.leaseDurationSeconds = 30;
     co_await leases.replace(lease);
 
-    const bool deposed = co_await eventually([&] { return a.finished; }, 5s);
+    const bool deposed = co_await async_eventually([&] { return a.finished; }, 5s);
     REQUIRE(deposed);
     CHECK(a.stopped == 1);
     CHECK_FALSE(a.elector->is_leader());
@@ -229,7 +215,7 @@ TEST_CASE("leader election: a killed leader (SIGKILL) is replaced within the lea
 
     const auto killed_at = clock_type::now();
     child.signal(SIGKILL);
-    const bool took_over = co_await eventually([&] { return parent.elector->is_leader(); }, 30s);
+    const bool took_over = co_await async_eventually([&] { return parent.elector->is_leader(); }, 30s);
     REQUIRE(took_over);
     const double takeover = std::chrono::duration<double>(parent.started_at - killed_at).count();
     std::cout << "leader election: takeover after SIGKILL took " << takeover << " s (lease 15 s, retry 2 s)\n";
@@ -246,7 +232,7 @@ TEST_CASE("leader election: a killed leader (SIGKILL) is replaced within the lea
     CHECK(lease->spec.leaseTransitions.value_or(-1) == 1);
 
     parent.elector->stop();
-    const bool done = co_await eventually([&] { return parent.finished; }, 5s);
+    const bool done = co_await async_eventually([&] { return parent.finished; }, 5s);
     CHECK(done);
   });
   const std::optional<int> status = child.wait_for(5s);
@@ -277,7 +263,7 @@ TEST_CASE("leader election: a leader process stopped with SIGTERM hands over in 
 
     const auto term_at = clock_type::now();
     child.signal(SIGTERM);
-    const bool took_over = co_await eventually([&] { return parent.elector->is_leader(); }, 20s);
+    const bool took_over = co_await async_eventually([&] { return parent.elector->is_leader(); }, 20s);
     REQUIRE(took_over);
     const double handover = std::chrono::duration<double>(parent.started_at - term_at).count();
     std::cout << "leader election: graceful handover (SIGTERM to another process) took " << handover << " s\n";
@@ -288,7 +274,7 @@ TEST_CASE("leader election: a leader process stopped with SIGTERM hands over in 
     CHECK(lease->spec.holderIdentity.value_or("") == "parent");
     CHECK(lease->spec.leaseTransitions.value_or(-1) == 1);
     parent.elector->stop();
-    const bool done = co_await eventually([&] { return parent.finished; }, 5s);
+    const bool done = co_await async_eventually([&] { return parent.finished; }, 5s);
     CHECK(done);
   });
   const std::optional<int> status = child.wait_for(10s);

@@ -74,22 +74,12 @@ void create_watched(const std::string& ns, const std::string& name) {
   });
 }
 
-template <class F>
-bool wait_until(F f, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (f()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return false;
-}
-
 /// Starts two manager processes "a" and "b"; returns once exactly one of them reconciled
 /// and the other stayed idle for longer than a retry period.
 std::string wait_for_single_leader(const std::string& ns) {
   create_watched(ns, "first");
   std::set<std::string> seen;
-  REQUIRE(wait_until([&] { return !(seen = reconcilers_in(ns)).empty(); }, 60s));
+  REQUIRE(eventually([&] { return !(seen = reconcilers_in(ns)).empty(); }, 60s));
   std::this_thread::sleep_for(5s);  // both processes synced and tried the Lease several times
   seen = reconcilers_in(ns);
   REQUIRE(seen.size() == 1);
@@ -130,7 +120,7 @@ TEST_CASE("manager failover: one of two processes reconciles; SIGKILL hands over
   leader_process.signal(SIGKILL);
   create_watched(ns.name(), "after-kill");
   // Lease 15 s + up to two jittered retry periods (2 s * 1.2) + sync.
-  REQUIRE(wait_until([&] { return reconcilers_in(ns.name()).contains(follower); }, 30s));
+  REQUIRE(eventually([&] { return reconcilers_in(ns.name()).contains(follower); }, 30s));
   const double takeover = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count();
   std::cout << "manager failover: the follower reconciled " << takeover << " s after SIGKILL of the leader\n";
   CHECK(takeover > 15.0 - 2.0 - 0.5);  // not before the killed leader's lease could have expired
@@ -164,7 +154,7 @@ TEST_CASE("manager failover: a SIGTERM'd leader exits 0 and the follower takes o
   CHECK(WIFEXITED(*status));
   CHECK(WEXITSTATUS(*status) == 0);
   // The new leader reconciles everything that exists on start: "first" makes it mark.
-  REQUIRE(wait_until([&] { return reconcilers_in(ns.name()).contains(follower); }, 20s));
+  REQUIRE(eventually([&] { return reconcilers_in(ns.name()).contains(follower); }, 20s));
   const double handover = std::chrono::duration<double>(std::chrono::steady_clock::now() - stopped_at).count();
   std::cout << "manager failover: graceful handover (SIGTERM) took " << handover << " s\n";
   CHECK(handover < 6.0);

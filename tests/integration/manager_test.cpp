@@ -23,16 +23,6 @@ class CountingReconciler : public kopp::Reconciler<ConfigMap> {
   }
 };
 
-template <class F>
-bool wait_until(F f, std::chrono::milliseconds timeout = 30s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (f()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return false;
-}
-
 void create_configmap(const std::string& ns, const std::string& name, const std::string& label) {
   run<void>([&]() -> awaitable<void> {
     kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
@@ -64,11 +54,11 @@ TEST_CASE("manager: ready after sync, reconciles, serves metrics, stops graceful
   int exit_code = -1;
   std::thread runner([&] { exit_code = manager.run(); });
 
-  REQUIRE(wait_until([&] { return manager.health_port() != 0; }));
+  REQUIRE(eventually([&] { return manager.health_port() != 0; }));
   CHECK(http_get(manager.health_port(), "/healthz").first == 200);
-  REQUIRE(wait_until([&] { return http_get(manager.health_port(), "/readyz").first == 200; }));
+  REQUIRE(eventually([&] { return http_get(manager.health_port(), "/readyz").first == 200; }));
   create_configmap(ns.name(), "one", "manager");
-  CHECK(wait_until([&] { return reconciler->seen.load() >= 1; }));
+  CHECK(eventually([&] { return reconciler->seen.load() >= 1; }));
 
   const auto metrics = http_get(manager.metrics_port(), "/metrics");
   CHECK(metrics.first == 200);
@@ -99,16 +89,16 @@ TEST_CASE("manager: with leader election only the leader reconciles; a graceful 
   first.add(first.controller<ConfigMap>("le-test").label_selector("test=le").build(first_reconciler));
   int first_exit = -1;
   std::thread first_runner([&] { first_exit = first.run(); });
-  REQUIRE(wait_until([&] { return first.ready(); }));
+  REQUIRE(eventually([&] { return first.ready(); }));
   create_configmap(ns.name(), "a", "le");
-  REQUIRE(wait_until([&] { return first_reconciler->seen.load() >= 1; }));
+  REQUIRE(eventually([&] { return first_reconciler->seen.load() >= 1; }));
 
   kopp::Manager second(admin_config(), second_options);
   auto second_reconciler = std::make_shared<CountingReconciler>();
   second.add(second.controller<ConfigMap>("le-test").label_selector("test=le").build(second_reconciler));
   int second_exit = -1;
   std::thread second_runner([&] { second_exit = second.run(); });
-  REQUIRE(wait_until([&] { return second.ready(); }));
+  REQUIRE(eventually([&] { return second.ready(); }));
   std::this_thread::sleep_for(3s);  // more than a retry period: the follower tried and waits
   CHECK(second_reconciler->seen.load() == 0);
 
@@ -117,7 +107,7 @@ TEST_CASE("manager: with leader election only the leader reconciles; a graceful 
   first_runner.join();
   CHECK(first_exit == 0);
   // The released Lease is taken at once; the new leader reconciles what exists.
-  CHECK(wait_until([&] { return second_reconciler->seen.load() >= 1; }, 10s));
+  CHECK(eventually([&] { return second_reconciler->seen.load() >= 1; }, 10s));
   const auto handover = std::chrono::steady_clock::now() - stopped_at;
   CHECK(handover < 8s);
   WARN("manager handover took " << std::chrono::duration<double>(handover).count() << " s");

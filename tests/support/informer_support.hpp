@@ -89,16 +89,6 @@ class HandlerLog {
   std::vector<std::string> calls_;
 };
 
-/// Polls `condition` every 50 ms until it holds or `timeout` passes.
-template <class F>
-bool eventually(F condition, std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return condition();
-}
 
 /// "name@resourceVersion" of every cached object, sorted.
 template <class K>

@@ -9,6 +9,9 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 
 #include <catch2/catch.hpp>
@@ -18,8 +21,46 @@
 #include <functional>
 #include <random>
 #include <string>
+#include <thread>
+#include <type_traits>
 
 namespace kopp_test {
+
+/// Suspends the calling coroutine for `d` (its executor keeps running other work).
+inline boost::asio::awaitable<void> sleep_for(std::chrono::steady_clock::duration d) {
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, d);
+  co_await timer.async_wait(boost::asio::use_awaitable);
+}
+
+/// Blocks the calling thread, polling `condition` every 50 ms until it holds or `timeout`
+/// passes; returns whether it held.
+template <class F>
+bool eventually(F condition, std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return condition();
+}
+
+/// The same inside a coroutine: polls `done` every `period` without blocking the executor.
+/// `done` returns bool, or awaitable<bool> for a check that asks the server.
+template <class Pred>
+boost::asio::awaitable<bool> async_eventually(Pred done, std::chrono::steady_clock::duration timeout = std::chrono::seconds(20),
+                                        std::chrono::steady_clock::duration period = std::chrono::milliseconds(20)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    bool held = false;
+    if constexpr (std::is_same_v<std::invoke_result_t<Pred&>, boost::asio::awaitable<bool>>)
+      held = co_await done();
+    else
+      held = done();
+    if (held) co_return true;
+    if (std::chrono::steady_clock::now() >= deadline) co_return false;
+    co_await sleep_for(period);
+  }
+}
 
 inline kopp::Config admin_config() {
   const char* path = std::getenv("KUBECONFIG");

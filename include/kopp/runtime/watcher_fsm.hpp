@@ -137,7 +137,7 @@ class WatcherFsm {
     std::size_t bytes = 0;
   };
 
-  explicit WatcherFsm(WatcherConfig config = WatcherConfig(), std::uint64_t seed = std::random_device{}());
+  explicit WatcherFsm(WatcherConfig config = WatcherConfig(), std::uint64_t seed = detail::jitter_seed());
 
   /// The current action; stays the same until one of the inputs below is reported.
   WatcherAction action() const;
