@@ -89,7 +89,6 @@ class HandlerLog {
   std::vector<std::string> calls_;
 };
 
-
 /// "name@resourceVersion" of every cached object, sorted.
 template <class K>
 std::vector<std::string> cache_state(const kopp::Informer<K>& informer) {

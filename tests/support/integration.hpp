@@ -47,8 +47,9 @@ bool eventually(F condition, std::chrono::milliseconds timeout = std::chrono::se
 /// The same inside a coroutine: polls `done` every `period` without blocking the executor.
 /// `done` returns bool, or awaitable<bool> for a check that asks the server.
 template <class Pred>
-boost::asio::awaitable<bool> async_eventually(Pred done, std::chrono::steady_clock::duration timeout = std::chrono::seconds(20),
-                                        std::chrono::steady_clock::duration period = std::chrono::milliseconds(20)) {
+boost::asio::awaitable<bool> async_eventually(
+    Pred done, std::chrono::steady_clock::duration timeout = std::chrono::seconds(20),
+    std::chrono::steady_clock::duration period = std::chrono::milliseconds(20)) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     bool held = false;
