@@ -284,12 +284,13 @@ TEST_CASE("a relist shares the objects whose resourceVersion and uid did not cha
   Recorder recorder;
   informer->add_handler(recorder.handlers());
   informer->start(io.get_executor());
-  auto run_until = [&](int n) {
-    while (*lists < n) io.run_one_for(1s);
+  // Runs the informer until `done` holds (at most 10 s).
+  auto run_until = [&](auto done) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!done() && std::chrono::steady_clock::now() < deadline) io.run_one_for(100ms);
+    return done();
   };
-  run_until(1);
-  io.run_for(5ms);
-  REQUIRE(informer->has_synced());
+  REQUIRE(run_until([&] { return informer->has_synced(); }));
   const auto same = informer->store().get("ns/same");
   const auto changed = informer->store().get("ns/changed");
   const auto recreated = informer->store().get("ns/recreated");
@@ -297,7 +298,7 @@ TEST_CASE("a relist shares the objects whose resourceVersion and uid did not cha
 
   // The next list: "changed" has a new resourceVersion, "recreated" the same one with a new uid.
   set_items({item("same", "1", "u1", "a"), item("changed", "5", "u2", "B"), item("recreated", "3", "u9", "C")});
-  run_until(3);  // the relist of round 2 is complete once round 3 started
+  REQUIRE(run_until([&] { return *lists >= 3; }));  // round 2's relist is complete once round 3 started
   informer->stop();
   io.run_for(50ms);
 
