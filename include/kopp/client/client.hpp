@@ -58,12 +58,12 @@ class Client {
   /// response whatever its status.
   boost::asio::awaitable<HttpResponse> send(HttpRequest request);
 
-  /// send(), then: a 2xx body parsed as JSON, or api_error for any other status.
-  boost::asio::awaitable<boost::json::value> request_json(HttpRequest request);
-  /// The same, parsed into `storage`: a monotonic_resource makes a large answer that is
-  /// read once and dropped (a list page an informer decodes) several times faster to parse,
-  /// and frees it in one piece instead of thousands of small blocks.
-  boost::asio::awaitable<boost::json::value> request_json(HttpRequest request, boost::json::storage_ptr storage);
+  /// send(), then: a 2xx body parsed as JSON into `storage`, or api_error for any other
+  /// status. A monotonic_resource as storage makes a large answer that is read once and
+  /// dropped (a list page an informer decodes) several times faster to parse, and frees it
+  /// in one piece instead of thousands of small blocks.
+  boost::asio::awaitable<boost::json::value> request_json(
+      HttpRequest request, boost::json::storage_ptr storage = boost::json::storage_ptr());
 
   /// Opens a streaming response (watch). A non-2xx answer is read and thrown as api_error.
   boost::asio::awaitable<std::unique_ptr<ResponseStream>> stream(HttpRequest request);

@@ -117,10 +117,6 @@ inline boost::asio::awaitable<HttpResponse> Client::send(HttpRequest request) {
   }
 }
 
-inline boost::asio::awaitable<boost::json::value> Client::request_json(HttpRequest request) {
-  co_return co_await request_json(std::move(request), boost::json::storage_ptr());
-}
-
 inline boost::asio::awaitable<boost::json::value> Client::request_json(HttpRequest request,
                                                                        boost::json::storage_ptr storage) {
   auto response = co_await send(request);

@@ -73,10 +73,6 @@ inline boost::asio::awaitable<std::optional<boost::json::object>> DynamicApi::ge
   co_return std::move(value.get_object());
 }
 
-inline boost::asio::awaitable<boost::json::object> DynamicApi::list_page(const ListParams& params) {
-  co_return co_await list_page(params, boost::json::storage_ptr());
-}
-
 inline boost::asio::awaitable<boost::json::object> DynamicApi::list_page(const ListParams& params,
                                                                         boost::json::storage_ptr storage) {
   auto url = resource_.url(namespace_name_);
