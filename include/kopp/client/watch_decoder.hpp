@@ -5,9 +5,14 @@
 //
 // Guarantees: an event is emitted only when its whole line arrived and parsed; a line that
 // is not a valid event, or a stream that ends inside an event, is an error — never a
-// silently skipped event. After an error the decoder refuses further input.
+// silently skipped event. After an error the decoder refuses further input. Events nest up
+// to kopp::json_max_depth (10,000) levels, as the API server allows; the parser's nesting
+// stack is on the heap, so a deep line costs no call stack.
+// Errors: errc::frame_too_large for a line over max_frame_bytes, errc::watch_frame_malformed
+// for a line that is not an event (deeper than json_max_depth included).
 
 #include <kopp/client/error.hpp>
+#include <kopp/core/json.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/parser.hpp>
@@ -53,7 +58,8 @@ class WatchFrameDecoder {
   std::size_t max_frame_bytes_;
   std::string pending_;
   /// Reused across lines for its memory; boxed because a parser cannot move.
-  std::unique_ptr<boost::json::parser> parser_ = std::make_unique<boost::json::parser>();
+  std::unique_ptr<boost::json::parser> parser_ =
+      std::make_unique<boost::json::parser>(boost::json::storage_ptr(), json_parse_options());
   boost::system::error_code failed_;
   std::string error_detail_;
 };

@@ -26,18 +26,40 @@
 // Hooks are never called with a JSON null (null means "absent"). A decoding hook reports
 // problems with `path.fail("expected ...")` and decodes nested values with
 // kopp::from_json(value, out, path).
+//
+// Nesting depth: every parse in kopp (responses, list pages, watch lines, parse_json)
+// accepts JSON nested up to json_max_depth (10,000) levels, the API server's own limit;
+// Boost.JSON's default of 32 would refuse real custom resources (cert-manager's reach 38).
+// Errors: deeper text fails to parse (json_error / errc::malformed_response).
+// Caveats: the typed mapping recurses over the C++ type, not over the data: a deep value
+// reaches it only as a boost::json::value, kopp::RawJson or UnknownFields member, which is
+// copied by Boost.JSON. Boost.JSON's copy, comparison and destruction of a value recurse
+// once per level; from the compiled library that is about 100-200 bytes of stack per
+// level, under 2 MiB at 10,000 levels (measured, also when the caller is built with
+// AddressSanitizer), so deep values need the default 8 MiB thread stack, not a small one.
 
 #include <kopp/core/json_error.hpp>
 #include <kopp/core/json_options.hpp>
 #include <kopp/core/unknown_fields.hpp>
 
+#include <boost/json/parse_options.hpp>
 #include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
 namespace kopp {
+
+/// The deepest nesting of arrays and objects kopp parses: the API server accepts objects
+/// this deep, so a client must read them back (see "Nesting depth" above).
+inline constexpr std::size_t json_max_depth = 10'000;
+
+/// Boost.JSON parse options for server JSON: an object of json_max_depth levels, plus the
+/// two levels of a List and its items array (or of a watch event) around it. Use them for
+/// every parse of server JSON: Boost.JSON's default (32) refuses real objects.
+[[nodiscard]] boost::json::parse_options json_parse_options() noexcept;
 
 /// Specialise to give a type you cannot change a JSON mapping (see the header comment).
 /// The primary template is empty: it means "not customised".
@@ -76,7 +98,8 @@ void from_json(const boost::json::value& v, T& out, json_path& path);
 template <class T>
 [[nodiscard]] T parse_json(std::string_view text);
 
-/// Parses JSON text into a value. Throws json_error naming the offset on failure.
+/// Parses JSON text into a value (nesting as json_parse_options()). Throws json_error naming
+/// the offset on failure.
 [[nodiscard]] boost::json::value parse_json_value(std::string_view text,
                                                   const boost::json::storage_ptr& sp = {});
 

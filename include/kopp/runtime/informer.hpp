@@ -42,14 +42,21 @@
 //     never lost silently; check is_transformed() rather than relying on the error. To change such an object, send a patch of
 //     only what you changed: kopp::merge_patch(*cached, modified) computes it.
 // Errors: request failures are retried by the watcher and reported to options.on_error; a
-// handler that throws is reported there too and does not stop the informer.
+// handler that throws is reported there too and does not stop the informer. An object that
+// cannot be decoded into K (a poison object) is skipped, reported to options.on_error and
+// counted in kopp_informer_decode_errors_total{informer="<description>"}; the rest of the
+// cache stays live and has_synced() is not held back by it (see Watcher: a skipped MODIFIED
+// keeps the previous state of that object; a DELETED one is still removed). A watch that
+// keeps failing at one resourceVersion is given up for a relist after 3 tries (WatcherFsm).
 // Caveats: handlers run on the informer's strand and must be quick (enqueue a key, do not
-// block or wait on the network). A handler may add or remove handlers; a handler added
+// block or wait on the network). Handler ids are unique in the process: removing a handler
+// with an id another informer gave out does nothing. A handler may add or remove handlers; a handler added
 // from inside a handler gets its replay at once, on that thread. wait_for_sync() polls
 // every 10 ms on the caller's executor. A stopped informer cannot be restarted.
 
 #include <kopp/client/client.hpp>
 #include <kopp/client/params.hpp>
+#include <kopp/runtime/metrics.hpp>
 #include <kopp/runtime/store.hpp>
 #include <kopp/runtime/watcher.hpp>
 
@@ -115,8 +122,10 @@ struct InformerOptions {
   std::function<void(K&)> transform;
   /// 0: no resync.
   std::chrono::milliseconds resync_period{0};
-  /// Told about request failures (retried) and handler exceptions.
+  /// Told about request failures (retried), skipped objects and handler exceptions.
   std::function<void(std::string_view message)> on_error;
+  /// Where kopp_informer_decode_errors_total is counted; nullptr: metrics::Registry::global().
+  metrics::Registry* metrics = nullptr;
 
   InformerOptions& config(WatcherConfig c) { watcher = std::move(c); return *this; }
   InformerOptions& keep_managed_fields() { drop_managed_fields = false; return *this; }
@@ -162,8 +171,11 @@ class Informer : public InformerBase, public std::enable_shared_from_this<Inform
   const Store<K>& store() const noexcept { return store_; }
 
   /// Registers handlers; they first get on_add for every object already cached. Thread-safe.
+  /// The id is unique among all informers of the process.
   handler_id add_handler(EventHandlers<K> handlers);
-  void remove_handler(handler_id id);
+  /// Removes the handlers added under `id`; returns false (and does nothing) when this
+  /// informer has no such handler, e.g. for an id another informer gave out.
+  bool remove_handler(handler_id id);
 
   void start(boost::asio::any_io_executor executor) override;
   void stop() override;
@@ -174,6 +186,8 @@ class Informer : public InformerBase, public std::enable_shared_from_this<Inform
   const std::string& description() const noexcept override { return description_; }
   /// Restarts of the watch so far (1 after the first list; more after 410 Gone).
   std::uint64_t restarts() const noexcept { return watcher_.restarts(); }
+  /// Objects skipped so far because they could not be decoded into K.
+  std::uint64_t decode_errors() const noexcept { return watcher_.decode_errors(); }
 
   /// Applies one watcher event to the store and tells the handlers. The informer's own
   /// watcher calls it; tests call it to drive an informer without a server.
@@ -207,7 +221,7 @@ class Informer : public InformerBase, public std::enable_shared_from_this<Inform
   // another handler.
   std::recursive_mutex dispatch_mutex_;
   std::vector<Registered> handlers_;
-  handler_id next_id_ = 1;
+  metrics::Counter* decode_errors_metric_ = nullptr;
   std::optional<std::vector<typename Store<K>::Entry>> restart_;
   std::atomic<bool> synced_{false};
   std::atomic<bool> started_{false};

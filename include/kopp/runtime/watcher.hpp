@@ -14,10 +14,20 @@
 // Guarantees: see WatcherFsm — resume from the last resourceVersion (bookmarks included)
 // after a dropped or timed-out watch, a full restart after 410 Gone, backoff with jitter
 // on every failure, never a busy loop. Objects are decoded once and shared
-// (std::shared_ptr<const K>).
+// (std::shared_ptr<const K>). Objects nested up to kopp::json_max_depth (10,000) levels
+// are read like any other. A watch that delivers nothing, not even a bookmark, for
+// config.watch_idle_timeout (3 minutes; the server sends bookmarks about once a minute) is
+// presumed dead (a half-open connection), closed, and resumed from its resourceVersion.
 // Errors: run() does not fail on request errors: they are retried, and reported to
 // WatcherHooks::on_error. An exception thrown by the sink propagates out of run().
-// Caveats: run() and stop() must be called on the same executor (an Informer does this
+// An object that cannot be decoded into K (a poison object: wrong types, a failing
+// transform) does not stop the watcher: it is skipped and reported to
+// WatcherHooks::on_decode_error (counted in decode_errors()); the rest of the list or
+// watch goes on and the resourceVersion moves past it. A DELETED event whose object does not
+// decode still deletes: it is delivered as a K holding only the decoded metadata.
+// Caveats: a skipped object is absent from a restart, and a skipped MODIFIED event leaves
+// the previous state of that object in place, until a later event or list of it decodes.
+// run() and stop() must be called on the same executor (an Informer does this
 // for you; Informer::stop() is thread-safe). A request in flight when stop() is called
 // (a LIST page) finishes first; an open watch is closed at once.
 
@@ -82,6 +92,9 @@ struct WatcherHooks {
   std::function<void(K&)> transform;
   /// Told about every failure the watcher retries (message names the request).
   std::function<void(std::string_view message)> on_error;
+  /// Told about every object that could not be decoded into K and was skipped (message
+  /// names the object and the problem). When empty, on_error is told instead.
+  std::function<void(std::string_view message)> on_decode_error;
   /// Asked for each item of a list page before it is decoded: the object already decoded
   /// for this key, resourceVersion and uid, if any. An Informer answers from its store, so
   /// a relist (after 410 Gone or a restart) decodes only the objects that changed and
@@ -110,6 +123,8 @@ class Watcher {
   std::uint64_t restarts() const noexcept { return restarts_.load(); }
   /// Failures so far (each was retried).
   std::uint64_t failures() const noexcept { return failures_.load(); }
+  /// Objects skipped because they could not be decoded into K.
+  std::uint64_t decode_errors() const noexcept { return decode_errors_.load(); }
 
   /// Decodes one object of the server's JSON (after dropping managedFields if asked and
   /// applying the transform); throws api_error(errc::malformed_response).
@@ -121,6 +136,12 @@ class Watcher {
   boost::asio::awaitable<void> read_event();
   boost::asio::awaitable<void> sleep(std::chrono::milliseconds delay);
   void fail(const boost::system::error_code& ec, std::string message);
+  /// Reports an object that was skipped because it does not decode.
+  void skipped(std::string message);
+  /// Closes and forgets the open watch, and disarms its idle watchdog.
+  void drop_stream() noexcept;
+  /// Arms the idle watchdog of the open watch (config.watch_idle_timeout after the last event).
+  void arm_idle_watchdog(std::chrono::steady_clock::time_point deadline);
   /// hooks_.reuse for one list item, or nullopt.
   std::optional<typename WatcherFsm<K>::Item> reuse(const boost::json::object& object) const;
 
@@ -129,14 +150,22 @@ class Watcher {
   WatcherFsm<K> fsm_;
   std::optional<RawWatchStream> stream_;
   std::optional<boost::asio::steady_timer> timer_;
+  // The idle watchdog: one wait per idle period (not one per event), re-armed from the
+  // time of the last event when it fires early.
+  std::optional<boost::asio::steady_timer> idle_timer_;
+  std::chrono::steady_clock::time_point last_activity_{};
+  std::uint64_t watch_generation_ = 0;  // tells a stale watchdog wake-up from a current one
+  bool idle_expired_ = false;
   bool stopped_ = false;
   std::atomic<std::uint64_t> restarts_{0};
   std::atomic<std::uint64_t> failures_{0};
+  std::atomic<std::uint64_t> decode_errors_{0};
 };
 
 namespace detail {
-/// The size of `v` as compact JSON text, estimated by a walk (no serialisation).
-std::size_t json_size_estimate(const boost::json::value& v) noexcept;
+/// The size of `v` as compact JSON text, estimated by a walk (no serialisation). The walk
+/// is iterative: its stack use does not grow with the nesting depth.
+std::size_t json_size_estimate(const boost::json::value& v);
 }  // namespace detail
 
 }  // namespace kopp

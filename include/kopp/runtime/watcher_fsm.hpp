@@ -30,20 +30,33 @@
 //     that resourceVersion is compacted away: the machine restarts with a full list. The
 //     consumer must treat a restart as REPLACING its whole state (objects deleted while
 //     disconnected appear in no event at all; they are simply absent from the restart).
+//     The relist after a 410 starts at once, whatever failures came before it (the 410
+//     shows the server answers again); only a second 410 in a row sleeps the backoff.
+//   - A 410 on a later page of a paginated list (its continue token expired) falls back to
+//     ONE unpaginated list of everything, at once, as client-go's pager does; the list
+//     after that paginates again.
+//   - An event without metadata.resourceVersion keeps the last version seen: resuming from
+//     "" would start at "now" and miss what happened in between.
+//   - A watch that fails config.relist_after_failures times in a row (3) at the same
+//     resourceVersion, other than with 410, is given up: the machine relists (after the
+//     backoff) instead of resuming forever from a version whose watch always fails (e.g.
+//     an event the client cannot read).
 //
 // Guarantees:
 //   - Never a busy loop: every failure sleeps (exponential backoff with jitter, from
-//     config.backoff), and a watch that ends cleanly without any event sooner than
-//     config.min_watch_duration counts as a failure.
+//     config.backoff) except as said below for 410, and a watch that ends cleanly without
+//     any event sooner than config.min_watch_duration counts as a failure.
 //   - The backoff is reset only when a watch proves healthy (it delivers an event or a
-//     bookmark), so a server that accepts the list but fails every watch, or a relist loop
-//     of 410s, still backs off more and more.
+//     bookmark) or by the first 410 after other failures, so a server that accepts the
+//     list but fails every watch, or a relist loop of 410s, still backs off more and more.
+//     The one failure not followed by a sleep is such a first 410 (or an expired continue
+//     token): it is followed by exactly one list request, whose failure sleeps.
 //   - Events are emitted in the server's order; init_apply events come only between init
 //     and init_done.
 // Errors: failures are inputs, never thrown; last_error() keeps the latest message.
 // Caveats: a list page that fails (other than 410) is retried with the same continue
-// token; if that token expired (410) the list starts again from the first page and init is
-// emitted again (the consumer discards the partial restart).
+// token; if that token expired (410) init is emitted again and one unpaginated list follows
+// (the consumer discards the partial restart).
 
 #include <kopp/client/backoff.hpp>
 #include <kopp/client/error.hpp>
@@ -101,6 +114,14 @@ struct WatcherConfig {
   BackoffPolicy backoff{std::chrono::milliseconds(200), std::chrono::milliseconds(30'000), 2.0, 0.5};
   /// A watch that ends cleanly sooner than this without any event is a failure.
   std::chrono::milliseconds min_watch_duration{1000};
+  /// Watch failures in a row at the same resourceVersion (410 aside) after which the
+  /// machine relists instead of resuming from that version again. 0: never.
+  unsigned relist_after_failures = 3;
+  /// A watch that delivers nothing (no event, no bookmark) for this long is presumed dead
+  /// (a half-open connection) and resumed from its resourceVersion. The server sends a
+  /// bookmark about once a minute to watches that allow them, as kopp's do. 0: no limit
+  /// (the transport's stream_idle_timeout still applies). Used by Watcher, the driver.
+  std::chrono::milliseconds watch_idle_timeout{std::chrono::minutes(3)};
 
   WatcherConfig& labels(std::string s) { label_selector = std::move(s); return *this; }
   WatcherConfig& fields(std::string s) { field_selector = std::move(s); return *this; }
@@ -115,6 +136,7 @@ struct WatcherConfig {
     return *this;
   }
   WatcherConfig& backoff_policy(BackoffPolicy p) { backoff = p; return *this; }
+  WatcherConfig& idle_timeout(std::chrono::milliseconds t) { watch_idle_timeout = t; return *this; }
 };
 
 /// What the driver must do next.
@@ -152,6 +174,9 @@ class WatcherFsm {
   /// whether a BOOKMARK carries the k8s.io/initial-events-end annotation.
   void event_received(WatchEventType type, Item item, std::string_view resource_version,
                       const std::optional<Status>& error, bool initial_events_end, clock::time_point now);
+  /// An event the driver could not use (its object does not decode into K) and skipped:
+  /// the watch is healthy and moves past it to `resource_version`.
+  void event_skipped(std::string_view resource_version, clock::time_point now);
   /// The server ended the watch cleanly.
   void watch_ended(clock::time_point now);
   /// The list or watch request failed (or the connection broke).
@@ -170,6 +195,7 @@ class WatcherFsm {
   bool streaming() const noexcept { return streaming_; }
   unsigned consecutive_failures() const noexcept { return failures_; }
   const std::string& last_error() const noexcept { return last_error_; }
+  const WatcherConfig& config() const noexcept { return config_; }
   /// How many restarts (init events) were emitted.
   std::uint64_t restarts() const noexcept { return restarts_; }
 
@@ -179,7 +205,11 @@ class WatcherFsm {
   void emit(WatcherEventType type, Item item = {});
   void enter_open_watch();
   void restart();
-  void failure(bool gone, bool refused, std::string message);
+  /// `at_version`: whether the failure counts towards relist_after_failures (errors do; a
+  /// watch that merely ended early does not).
+  void failure(bool gone, bool refused, std::string message, bool at_version = true);
+  void healthy(std::string_view resource_version);
+  void go_to(state next);
 
   WatcherConfig config_;
   ExponentialBackoff backoff_;
@@ -196,6 +226,10 @@ class WatcherFsm {
   clock::time_point watch_started_{};
   std::uint64_t events_in_watch_ = 0;
   unsigned failures_ = 0;
+  unsigned gone_in_a_row_ = 0;        // 410s with no other failure or healthy event between
+  bool unpaginated_ = false;          // the next list is one request (expired continue token)
+  std::string failed_version_;        // the resourceVersion of the latest watch failures ...
+  unsigned failures_at_version_ = 0;  // ... and how many in a row
   std::uint64_t restarts_ = 0;
   std::string last_error_;
   std::deque<WatcherEvent<K>> events_;

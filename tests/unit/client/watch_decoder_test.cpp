@@ -1,5 +1,7 @@
 #include <kopp/client/watch_decoder.hpp>
 
+#include "support/deep_json.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -92,4 +94,34 @@ TEST_CASE("watch decoder: an endless line is refused at the limit", "[client][wa
   const std::string chunk(600, 'x');
   REQUIRE_FALSE(decoder.feed(chunk, events));
   CHECK(decoder.feed(chunk, events) == kopp::make_error_code(kopp::errc::frame_too_large));
+}
+
+TEST_CASE("watch decoder: an object nested as deep as the API server allows decodes", "[client][watch][depth]") {
+  // The frame adds one level around the object: an object of depth json_max_depth must pass.
+  const std::string line =
+      R"({"type":"ADDED","object":)" + kopp_test::deep_object(kopp::json_max_depth) + "}\n" + modified + "\n";
+  WatchFrameDecoder decoder;
+  std::vector<RawWatchEvent> events;
+  const auto ec = decoder.feed(line, events);
+  INFO(decoder.error_detail());
+  REQUIRE_FALSE(ec);
+  REQUIRE(events.size() == 2);
+  CHECK(name_of(events[0]) == "deep");
+  const boost::json::value* v = &events[0].object.at("spec");
+  std::size_t levels = 1;  // the object itself
+  while (v->is_object()) {
+    ++levels;
+    v = &v->get_object().at("a");
+  }
+  CHECK(levels == kopp::json_max_depth);
+  CHECK(name_of(events[1]) == "a");
+}
+
+TEST_CASE("watch decoder: deeper than json_max_depth is a malformed frame, not a crash", "[client][watch][depth]") {
+  const std::string line =
+      R"({"type":"ADDED","object":)" + kopp_test::deep_object(kopp::json_max_depth + 50) + "}\n";
+  WatchFrameDecoder decoder;
+  std::vector<RawWatchEvent> events;
+  CHECK(decoder.feed(line, events) == kopp::make_error_code(kopp::errc::watch_frame_malformed));
+  CHECK(events.empty());
 }

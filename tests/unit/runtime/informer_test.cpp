@@ -137,6 +137,34 @@ TEST_CASE("a handler added later first sees every cached object", "[informer]") 
   CHECK(late.calls == std::vector<std::string>{"add:a@1", "add:b@1", "update:a@1->2"});
 }
 
+TEST_CASE("handler ids are unique across informers; removing a foreign id removes nothing", "[informer]") {
+  auto first = kopp::Informer<ConfigMap>::create(offline());
+  auto second = kopp::Informer<ConfigMap>::create(offline());
+  Recorder a1, b1, b2;
+  const auto id_a1 = first->add_handler(a1.handlers());
+  const auto id_b1 = second->add_handler(b1.handlers());
+  const auto id_b2 = second->add_handler(b2.handlers());
+  CHECK(id_a1 != id_b1);
+  CHECK(id_a1 != id_b2);
+  CHECK(id_b1 != id_b2);
+
+  // The first informer's id means nothing to the second one.
+  CHECK_FALSE(second->remove_handler(id_a1));
+  second->process(ev(Event::init));
+  second->process(ev(Event::init_apply, cm("x", "1")));
+  second->process(ev(Event::init_done));
+  CHECK(b1.calls == std::vector<std::string>{"add:x@1"});
+  CHECK(b2.calls == std::vector<std::string>{"add:x@1"});
+
+  // Its own ids work, once.
+  CHECK(second->remove_handler(id_b2));
+  CHECK_FALSE(second->remove_handler(id_b2));
+  second->process(ev(Event::apply, cm("x", "2")));
+  CHECK(b1.calls == std::vector<std::string>{"add:x@1", "update:x@1->2"});
+  CHECK(b2.calls == std::vector<std::string>{"add:x@1"});
+  CHECK(first->remove_handler(id_a1));
+}
+
 TEST_CASE("a throwing handler is reported and does not stop the others", "[informer]") {
   std::vector<std::string> errors;
   auto informer = kopp::Informer<ConfigMap>::create(

@@ -156,8 +156,7 @@ TEST_CASE("410 Gone relists and the restart replaces everything", "[watcher]") {
     fsm.failed(kopp::make_error_code(kopp::errc::gone), "410");
     CHECK(fsm.resource_version().empty());
   }
-  REQUIRE(fsm.action().kind == Action::sleep);
-  fsm.slept();
+  // The relist starts at once: the server answered, it only forgot the version.
   auto relist = fsm.action();
   REQUIRE(relist.kind == Action::list_page);
   CHECK(relist.params.resource_version.empty());
@@ -186,8 +185,7 @@ TEST_CASE("other ERROR events resume from the last version after a backoff", "[w
   CHECK(fsm.last_error().find("500") != std::string::npos);
 }
 
-TEST_CASE("a failed list page is retried with the same continue token; an expired token restarts the list",
-          "[watcher]") {
+TEST_CASE("a failed list page is retried with the same continue token", "[watcher]") {
   Fsm fsm(deterministic());
   fsm.list_page_received({item("a", "1")}, "90", "token-1");
   drain(fsm);
@@ -195,14 +193,145 @@ TEST_CASE("a failed list page is retried with the same continue token; an expire
   fsm.slept();
   REQUIRE(fsm.action().kind == Action::list_page);
   CHECK(fsm.action().params.continue_token == "token-1");
+  CHECK(fsm.action().params.page_size == 500);
+}
 
+TEST_CASE("an expired continue token falls back to one unpaginated list at once, as client-go's pager does",
+          "[watcher]") {
+  Fsm fsm(deterministic());
+  TestClock clock;
+  fsm.list_page_received({item("a", "1")}, "90", "token-1");
+  drain(fsm);
   fsm.failed(kopp::make_error_code(kopp::errc::gone), "continue token expired");
+  // No sleep, no paginated restart: everything in one response.
+  auto full = fsm.action();
+  REQUIRE(full.kind == Action::list_page);
+  CHECK(full.params.continue_token.empty());
+  CHECK(full.params.page_size == 0);
+  CHECK(full.params.resource_version.empty());
+  fsm.list_page_received({item("b", "2"), item("c", "3")}, "95", "");
+  // A new init tells the consumer to drop the partial restart (which had "a").
+  CHECK(drain(fsm) == std::vector<std::string>{"init", "init_apply:b", "init_apply:c", "init_done"});
+  REQUIRE(fsm.action().kind == Action::open_watch);
+  CHECK(fsm.action().params.resource_version == "95");
+
+  // The fallback was for that restart only: the next relist paginates again.
+  fsm.watch_opened(clock.now);
+  fsm.event_received(kopp::WatchEventType::error, {}, "", gone_status(), false, clock.now);
+  REQUIRE(fsm.action().kind == Action::list_page);
+  CHECK(fsm.action().params.page_size == 500);
+}
+
+TEST_CASE("an event without a resourceVersion keeps the last version to resume from", "[watcher]") {
+  Fsm fsm(deterministic());
+  TestClock clock;
+  list_and_watch(fsm, clock, {}, "90");
+  fsm.event_received(kopp::WatchEventType::added, item("a", "95"), "95", std::nullopt, false, clock.now);
+  fsm.event_received(kopp::WatchEventType::modified, item("a", ""), "", std::nullopt, false, clock.now);
+  CHECK(fsm.resource_version() == "95");
+  fsm.event_received(kopp::WatchEventType::deleted, item("a", ""), "", std::nullopt, false, clock.now);
+  CHECK(fsm.resource_version() == "95");
+  fsm.event_received(kopp::WatchEventType::bookmark, {}, "", std::nullopt, false, clock.now);
+  CHECK(fsm.resource_version() == "95");
+  CHECK(drain(fsm) == std::vector<std::string>{"init", "init_done", "apply:a", "apply:a", "delete:a"});
+  fsm.failed(kopp::make_error_code(kopp::errc::watch_stream_truncated), "dropped");
+  fsm.slept();
+  REQUIRE(fsm.action().kind == Action::open_watch);
+  CHECK(fsm.action().params.resource_version == "95");  // not "" (= now, missing what happened)
+}
+
+TEST_CASE("after a streak of 401/403/404 watch failures, the 410 that follows relists at once", "[watcher]") {
+  // Without the relist after 3 failures at one version (tested below), to see the 410 alone.
+  auto config = deterministic();
+  config.relist_after_failures = 0;
+  Fsm fsm(config);
+  TestClock clock;
+  list_and_watch(fsm, clock, {}, "90");
+  drain(fsm);
+  const kopp::errc streak[] = {kopp::errc::unauthorized, kopp::errc::forbidden, kopp::errc::not_found,
+                               kopp::errc::forbidden, kopp::errc::forbidden, kopp::errc::forbidden, kopp::errc::forbidden};
+  for (auto e : streak) {
+    fsm.failed(kopp::make_error_code(e), "refused");
+    REQUIRE(fsm.action().kind == Action::sleep);
+    fsm.slept();
+    REQUIRE(fsm.action().kind == Action::open_watch);
+  }
+  // The RBAC fix comes; meanwhile version 90 was compacted away.
+  fsm.failed(kopp::make_error_code(kopp::errc::gone), "410");
+  auto relist = fsm.action();
+  REQUIRE(relist.kind == Action::list_page);  // no 15-30 s pause first
+  fsm.list_page_received({item("a", "300")}, "300", "");
+  CHECK(drain(fsm) == std::vector<std::string>{"init", "init_apply:a", "init_done"});
+  REQUIRE(fsm.action().kind == Action::open_watch);
+  fsm.watch_opened(clock.now);
+
+  // The backoff started over: a failure now pauses the initial 200 ms ...
+  fsm.failed(kopp::make_error_code(kopp::errc::watch_stream_truncated), "dropped");
+  CHECK(fsm.action().delay == 200ms);
+  fsm.slept();
+  fsm.watch_opened(clock.now);
+  // ... and a 410 right after a relist is no reason to hurry: a second one in a row sleeps.
+  fsm.failed(kopp::make_error_code(kopp::errc::gone), "410");
+  REQUIRE(fsm.action().kind == Action::list_page);
+  fsm.list_page_received({}, "301", "");
+  fsm.watch_opened(clock.now);
+  fsm.failed(kopp::make_error_code(kopp::errc::gone), "410");
+  REQUIRE(fsm.action().kind == Action::sleep);
+  CHECK(fsm.action().delay >= 200ms);
+}
+
+TEST_CASE("a watch failing 3 times in a row at the same resourceVersion is given up for a relist", "[watcher]") {
+  Fsm fsm(deterministic());
+  TestClock clock;
+  list_and_watch(fsm, clock, {item("a", "10")}, "90");
+  fsm.event_received(kopp::WatchEventType::added, item("b", "95"), "95", std::nullopt, false, clock.now);
+  drain(fsm);
+  // A line the client cannot read sits right after version 95: every resume breaks on it.
+  for (int i = 0; i < 2; ++i) {
+    fsm.failed(kopp::make_error_code(kopp::errc::watch_frame_malformed), "garbage");
+    REQUIRE(fsm.action().kind == Action::sleep);
+    fsm.slept();
+    REQUIRE(fsm.action().kind == Action::open_watch);
+    CHECK(fsm.action().params.resource_version == "95");
+    fsm.watch_opened(clock.now);
+  }
+  fsm.failed(kopp::make_error_code(kopp::errc::watch_frame_malformed), "garbage");
+  REQUIRE(fsm.action().kind == Action::sleep);
   fsm.slept();
   REQUIRE(fsm.action().kind == Action::list_page);
-  CHECK(fsm.action().params.continue_token.empty());
-  fsm.list_page_received({item("b", "2")}, "95", "");
-  // A new init tells the consumer to drop the partial restart (which had "a").
-  CHECK(drain(fsm) == std::vector<std::string>{"init", "init_apply:b", "init_done"});
+  CHECK(fsm.last_error().find("resourceVersion 95") != std::string::npos);
+  fsm.list_page_received({item("a", "10"), item("b", "95")}, "120", "");
+  CHECK(drain(fsm) == std::vector<std::string>{"init", "init_apply:a", "init_apply:b", "init_done"});
+  CHECK(fsm.restarts() == 2);
+}
+
+TEST_CASE("failures at different resourceVersions do not add up to a relist", "[watcher]") {
+  Fsm fsm(deterministic());
+  TestClock clock;
+  list_and_watch(fsm, clock, {}, "90");
+  for (int rv = 100; rv < 110; ++rv) {
+    fsm.event_received(kopp::WatchEventType::bookmark, {}, std::to_string(rv), std::nullopt, false, clock.now);
+    fsm.failed(kopp::make_error_code(kopp::errc::watch_stream_truncated), "dropped");
+    fsm.slept();
+    REQUIRE(fsm.action().kind == Action::open_watch);
+    fsm.watch_opened(clock.now);
+  }
+  CHECK(fsm.restarts() == 1);
+}
+
+TEST_CASE("a skipped event is a healthy watch and moves the resourceVersion past it", "[watcher]") {
+  Fsm fsm(deterministic());
+  TestClock clock;
+  list_and_watch(fsm, clock, {}, "90");
+  drain(fsm);
+  fsm.failed(kopp::make_error_code(kopp::errc::watch_stream_truncated), "dropped");
+  fsm.slept();
+  fsm.watch_opened(clock.now);
+  fsm.event_skipped("97", clock.now);
+  CHECK(fsm.resource_version() == "97");
+  CHECK(fsm.consecutive_failures() == 0);
+  CHECK(drain(fsm).empty());
+  CHECK(fsm.action().kind == Action::read_event);
 }
 
 TEST_CASE("backoff grows with consecutive failures and resets once a watch is healthy", "[watcher]") {
@@ -251,12 +380,20 @@ TEST_CASE("no busy loop: every failure and every instant empty watch pauses", "[
   }
   CHECK(total > 60s);  // it backed off towards the 30 s cap
 
-  // Random failures of every kind: each one is followed by a sleep of at least 100 ms.
-  const kopp::errc kinds[] = {kopp::errc::gone, kopp::errc::server_error, kopp::errc::forbidden,
+  // Random failures of every kind: each one is followed by a sleep of at least 100 ms,
+  // except a first 410, which is followed by one list request at once.
+  const kopp::errc kinds[] = {kopp::errc::gone, kopp::errc::server_error, kopp::errc::gone, kopp::errc::forbidden,
                               kopp::errc::watch_stream_truncated, kopp::errc::timeout};
-  for (int i = 0; i < 50; ++i) {
-    fsm.failed(kopp::make_error_code(kinds[i % 5]), "x");
-    REQUIRE(fsm.action().kind == Action::sleep);
+  int requests_without_sleep = 0;
+  for (int i = 0; i < 60; ++i) {
+    fsm.failed(kopp::make_error_code(kinds[i % 6]), "x");
+    if (fsm.action().kind != Action::sleep) {
+      CHECK(kinds[i % 6] == kopp::errc::gone);
+      CHECK(fsm.action().kind == Action::list_page);
+      CHECK(++requests_without_sleep == 1);  // never two requests in a row without a pause
+      continue;
+    }
+    requests_without_sleep = 0;
     CHECK(fsm.action().delay >= 100ms);
     fsm.slept();
   }

@@ -123,7 +123,7 @@ inline boost::asio::awaitable<boost::json::value> Client::request_json(HttpReque
   if (response.status < 200 || response.status >= 300)
     throw error_from_response(request, response.status, response.body, response.retry_after);
   boost::system::error_code ec;
-  auto value = boost::json::parse(response.body, ec, std::move(storage));
+  auto value = boost::json::parse(response.body, ec, std::move(storage), json_parse_options());
   if (ec)
     throw api_error(make_error_code(errc::malformed_response),
                     std::string(boost::beast::http::to_string(request.method)) + " " + request.target +

@@ -67,7 +67,7 @@ inline boost::asio::awaitable<std::optional<boost::json::object>> DynamicApi::ge
   if (response.status < 200 || response.status >= 300)
     throw Client::error_from_response(request, response.status, response.body, response.retry_after);
   boost::system::error_code ec;
-  auto value = boost::json::parse(response.body, ec);
+  auto value = boost::json::parse(response.body, ec, {}, json_parse_options());
   if (ec || !value.is_object())
     throw api_error(make_error_code(errc::malformed_response), request.target + ": response is not a JSON object");
   co_return std::move(value.get_object());

@@ -404,11 +404,20 @@ void from_json(const boost::json::value& v, T& out, json_path& path) {
     detail::json_decode(v, out, path);
 }
 
+inline boost::json::parse_options json_parse_options() noexcept {
+    boost::json::parse_options options;
+    // Two more levels: an object of the server's maximum depth arrives wrapped in a List
+    // and its items array, or in a watch event.
+    options.max_depth = json_max_depth + 2;
+    return options;
+}
+
 inline boost::json::value parse_json_value(std::string_view text,
                                            const boost::json::storage_ptr& sp) {
+    // The parser keeps its nesting stack on the heap (in `scratch` first), so a deep
+    // document costs memory, not call stack.
     unsigned char scratch[2048];
-    boost::json::parser parser(boost::json::storage_ptr(), boost::json::parse_options(),
-                               scratch);
+    boost::json::parser parser(boost::json::storage_ptr(), json_parse_options(), scratch);
     parser.reset(sp);
     boost::json::error_code ec;
     const std::size_t consumed = parser.write(text.data(), text.size(), ec);

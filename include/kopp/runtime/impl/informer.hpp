@@ -8,6 +8,7 @@
 #include <boost/json/object.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <exception>
 #include <utility>
 
@@ -31,6 +32,13 @@ inline boost::json::value json_merge_diff(const boost::json::value& before, cons
   for (const auto& kv : old_fields)
     if (!new_fields.contains(kv.key())) patch.emplace(kv.key(), nullptr);
   return patch;
+}
+
+/// Handler ids come from one counter for the whole process, so an id names one handler of
+/// one informer: removing it from another informer cannot remove the wrong handler.
+inline std::uint64_t next_informer_handler_id() noexcept {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
 }
 
 }  // namespace detail
@@ -84,6 +92,11 @@ WatcherHooks<K> Informer<K>::hooks_for(const InformerOptions<K>& options) {
   }
   hooks.on_error = options.on_error;
   // Called from the watcher, which the informer owns: `this` outlives it.
+  hooks.on_decode_error = [this](std::string_view message) {
+    if (decode_errors_metric_) decode_errors_metric_->inc();
+    report(message);
+  };
+  // Called from the watcher, which the informer owns: `this` outlives it.
   hooks.reuse = [this](std::string_view key, std::string_view resource_version,
                        std::string_view uid) -> std::optional<typename WatcherFsm<K>::Item> {
     auto entry = store_.entry(key);
@@ -99,7 +112,14 @@ template <CachedObject K>
 Informer<K>::Informer(ListWatchSource source, InformerOptions<K> options)
     : options_(std::move(options)),
       description_(source.description),
-      watcher_(std::move(source), options_.watcher, hooks_for(options_)) {}
+      watcher_(std::move(source), options_.watcher, hooks_for(options_)) {
+  auto& registry = options_.metrics ? *options_.metrics : metrics::Registry::global();
+  decode_errors_metric_ = &registry
+                               .counter("kopp_informer_decode_errors_total",
+                                        "Objects an informer could not decode into its type and skipped",
+                                        {"informer"})
+                               .with({{"informer", description_}});
+}
 
 template <CachedObject K>
 std::shared_ptr<Informer<K>> Informer<K>::create(ListWatchSource source, InformerOptions<K> options) {
@@ -130,7 +150,7 @@ void Informer<K>::each_handler(F&& f) {
 template <CachedObject K>
 typename Informer<K>::handler_id Informer<K>::add_handler(EventHandlers<K> handlers) {
   std::lock_guard lock(dispatch_mutex_);
-  const handler_id id = next_id_++;
+  const handler_id id = detail::next_informer_handler_id();
   handlers_.push_back(Registered{id, handlers});
   for (const auto& object : store_.list()) {
     if (!handlers.added) break;
@@ -144,9 +164,9 @@ typename Informer<K>::handler_id Informer<K>::add_handler(EventHandlers<K> handl
 }
 
 template <CachedObject K>
-void Informer<K>::remove_handler(handler_id id) {
+bool Informer<K>::remove_handler(handler_id id) {
   std::lock_guard lock(dispatch_mutex_);
-  std::erase_if(handlers_, [id](const Registered& r) { return r.id == id; });
+  return std::erase_if(handlers_, [id](const Registered& r) { return r.id == id; }) > 0;
 }
 
 template <CachedObject K>

@@ -4,33 +4,47 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <chrono>
 #include <exception>
 #include <utility>
+#include <vector>
 
 namespace kopp {
 namespace detail {
 
-inline std::size_t json_size_estimate(const boost::json::value& v) noexcept {
-  switch (v.kind()) {
-    case boost::json::kind::null: return 4;
-    case boost::json::kind::bool_: return v.get_bool() ? 4 : 5;
-    case boost::json::kind::int64:
-    case boost::json::kind::uint64:
-    case boost::json::kind::double_: return 8;
-    case boost::json::kind::string: return v.get_string().size() + 2;
-    case boost::json::kind::array: {
-      std::size_t n = 2;
-      for (const auto& e : v.get_array()) n += json_size_estimate(e) + 1;
-      return n;
-    }
-    case boost::json::kind::object: {
-      std::size_t n = 2;
-      for (const auto& kv : v.get_object()) n += kv.key().size() + 4 + json_size_estimate(kv.value());
-      return n;
+inline std::size_t json_size_estimate(const boost::json::value& root) {
+  // Iterative, with the pending values on the heap: objects nest up to json_max_depth
+  // levels, and this runs in coroutines on ordinary thread stacks.
+  std::size_t n = 0;
+  std::vector<const boost::json::value*> pending{&root};
+  while (!pending.empty()) {
+    const boost::json::value& v = *pending.back();
+    pending.pop_back();
+    switch (v.kind()) {
+      case boost::json::kind::null: n += 4; break;
+      case boost::json::kind::bool_: n += v.get_bool() ? 4 : 5; break;
+      case boost::json::kind::int64:
+      case boost::json::kind::uint64:
+      case boost::json::kind::double_: n += 8; break;
+      case boost::json::kind::string: n += v.get_string().size() + 2; break;
+      case boost::json::kind::array:
+        n += 2 + v.get_array().size();  // brackets and separators
+        for (const auto& e : v.get_array()) pending.push_back(&e);
+        break;
+      case boost::json::kind::object:
+        n += 2;
+        for (const auto& kv : v.get_object()) {
+          n += kv.key().size() + 4;  // quotes, colon, separator
+          pending.push_back(&kv.value());
+        }
+        break;
     }
   }
-  return 0;
+  return n;
 }
+
+/// "namespace/name@resourceVersion" of a server object, for messages.
+inline std::string json_object_label(const boost::json::object& object);
 
 inline const boost::json::object* json_metadata(const boost::json::object& object) noexcept {
   if (auto* meta = object.if_contains("metadata"); meta && meta->is_object()) return &meta->get_object();
@@ -41,6 +55,17 @@ inline std::string_view json_string_at(const boost::json::object* object, std::s
   if (!object) return {};
   if (auto* v = object->if_contains(key); v && v->is_string()) return v->get_string();
   return {};
+}
+
+inline std::string json_object_label(const boost::json::object& object) {
+  const auto* meta = json_metadata(object);
+  const auto ns = json_string_at(meta, "namespace");
+  const auto name = json_string_at(meta, "name");
+  std::string label;
+  if (!ns.empty()) label.append(ns).append(1, '/');
+  label.append(name.empty() ? std::string_view("(unnamed)") : name);
+  if (const auto rv = json_string_at(meta, "resourceVersion"); !rv.empty()) label.append(1, '@').append(rv);
+  return label;
 }
 
 inline boost::json::object require_json_object(boost::json::value value, std::string_view what) {
@@ -162,6 +187,40 @@ std::optional<typename WatcherFsm<K>::Item> Watcher<K>::reuse(const boost::json:
 }
 
 template <CachedObject K>
+void Watcher<K>::skipped(std::string message) {
+  ++decode_errors_;
+  if (hooks_.on_decode_error) hooks_.on_decode_error(message);
+  else if (hooks_.on_error) hooks_.on_error(message);
+}
+
+template <CachedObject K>
+void Watcher<K>::drop_stream() noexcept {
+  ++watch_generation_;
+  if (idle_timer_) idle_timer_->cancel();
+  if (stream_) stream_->close();
+  stream_.reset();
+}
+
+template <CachedObject K>
+void Watcher<K>::arm_idle_watchdog(std::chrono::steady_clock::time_point deadline) {
+  idle_timer_->expires_at(deadline);
+  idle_timer_->async_wait([this, generation = watch_generation_](const boost::system::error_code& ec) {
+    // Aborted: disarmed, re-armed or destroyed with the watcher (so `this` is not used).
+    if (ec || generation != watch_generation_ || !stream_ || stopped_) return;
+    const auto idle = fsm_.config().watch_idle_timeout;
+    const auto deadline = last_activity_ + idle;
+    if (std::chrono::steady_clock::now() < deadline) {
+      arm_idle_watchdog(deadline);  // events came meanwhile: wait for the rest of the period
+      return;
+    }
+    // A half-open connection delivers nothing and reports nothing: close it, which ends
+    // the pending read; read_event() reports the failure and the watch resumes.
+    idle_expired_ = true;
+    stream_->close();
+  });
+}
+
+template <CachedObject K>
 void Watcher<K>::fail(const boost::system::error_code& ec, std::string message) {
   ++failures_;
   if (hooks_.on_error) hooks_.on_error(message);
@@ -183,14 +242,13 @@ boost::asio::awaitable<void> Watcher<K>::run(sink_type sink) {
       sink(std::move(*event));
     }
   }
-  if (stream_) stream_->close();
-  stream_.reset();
+  drop_stream();
 }
 
 template <CachedObject K>
 void Watcher<K>::stop() {
   stopped_ = true;
-  if (stream_) stream_->close();
+  drop_stream();
   if (timer_) timer_->cancel();
 }
 
@@ -205,13 +263,21 @@ boost::asio::awaitable<void> Watcher<K>::list_page(const ListParams& params) {
     if (auto* list = page.if_contains("items"); list && list->is_array()) {
       items.reserve(list->get_array().size());
       for (auto& item : list->get_array()) {
-        if (!item.is_object())
-          throw api_error(make_error_code(errc::malformed_response), "LIST " + source_.description + ": an item is not an object");
+        if (!item.is_object()) {
+          skipped("LIST " + source_.description + ": an item is not an object; skipped");
+          continue;
+        }
         if (auto kept = reuse(item.get_object())) {
           items.push_back(std::move(*kept));
           continue;
         }
-        items.push_back(decode(std::move(item.get_object())));
+        // One object that does not decode must not keep the whole kind from syncing.
+        std::string label = detail::json_object_label(item.get_object());
+        try {
+          items.push_back(decode(std::move(item.get_object())));
+        } catch (const std::exception& e) {
+          skipped("LIST " + source_.description + ": " + label + " does not decode; skipped: " + e.what());
+        }
       }
     }
     fsm_.list_page_received(std::move(items), detail::json_string_at(meta, "resourceVersion"),
@@ -235,7 +301,15 @@ boost::asio::awaitable<void> Watcher<K>::open_watch(const ListParams& params) {
     auto stream = co_await source_.watch(params);
     stream_.emplace(std::move(stream));
     if (stopped_) co_return;  // stop() came while the watch was being opened
-    fsm_.watch_opened(std::chrono::steady_clock::now());
+    const auto now = std::chrono::steady_clock::now();
+    ++watch_generation_;
+    idle_expired_ = false;
+    last_activity_ = now;
+    if (const auto idle = fsm_.config().watch_idle_timeout; idle.count() > 0) {
+      if (!idle_timer_) idle_timer_.emplace(co_await boost::asio::this_coro::executor);
+      arm_idle_watchdog(now + idle);
+    }
+    fsm_.watch_opened(now);
     co_return;
   } catch (const boost::system::system_error& e) {
     ec = e.code();
@@ -255,10 +329,17 @@ boost::asio::awaitable<void> Watcher<K>::read_event() {
     auto raw = co_await stream_->next();
     if (stopped_) co_return;
     const auto now = std::chrono::steady_clock::now();
+    last_activity_ = now;
     if (!raw) {
-      stream_.reset();
-      fsm_.watch_ended(now);
-      co_return;
+      if (!idle_expired_) {
+        drop_stream();
+        fsm_.watch_ended(now);
+        co_return;
+      }
+      // The idle watchdog closed it: a failure, so the watch resumes after the backoff.
+      throw api_error(make_error_code(errc::timeout),
+                      "nothing received for " + std::to_string(fsm_.config().watch_idle_timeout.count()) +
+                          " ms, not even a bookmark: the connection is presumed dead");
     }
     std::optional<Status> status;
     typename WatcherFsm<K>::Item item;
@@ -275,12 +356,40 @@ boost::asio::awaitable<void> Watcher<K>::read_event() {
             initial_events_end =
                 detail::json_string_at(&annotations->get_object(), "k8s.io/initial-events-end") == "true";
         break;
-      default: item = decode(std::move(raw->object)); break;
+      default: {
+        // A DELETED object that does not decode must still leave the cache: keep its
+        // metadata (small) to deliver a metadata-only K.
+        std::optional<boost::json::value> deleted_metadata;
+        if (raw->type == WatchEventType::deleted && meta) deleted_metadata.emplace(*meta);
+        std::string label = detail::json_object_label(raw->object);
+        try {
+          item = decode(std::move(raw->object));
+        } catch (const std::exception& e) {
+          std::string problem = "WATCH " + source_.description + ": " + std::string(to_string(raw->type)) + " " +
+                                label + " does not decode";
+          bool delivered = false;
+          if (deleted_metadata) {
+            try {
+              auto stub = std::make_shared<K>();
+              from_json(*deleted_metadata, stub->metadata);
+              item.object = std::move(stub);
+              delivered = true;
+            } catch (const std::exception&) {
+            }
+          }
+          skipped(problem + (delivered ? "; deleted by its metadata: " : "; skipped: ") + e.what());
+          if (!delivered) {
+            // The watch is healthy and goes on past the object; no poison loop.
+            fsm_.event_skipped(resource_version, now);
+            co_return;
+          }
+        }
+        break;
+      }
     }
     if (raw->type == WatchEventType::error) {
       // The server ends a watch after an ERROR event; the machine decides what follows.
-      stream_->close();
-      stream_.reset();
+      drop_stream();
       ++failures_;
       if (hooks_.on_error)
         hooks_.on_error("WATCH " + source_.description + ": ERROR event " + std::to_string(status->code) + " " +
@@ -295,8 +404,7 @@ boost::asio::awaitable<void> Watcher<K>::read_event() {
     ec = make_error_code(errc::malformed_response);
     message = std::string("WATCH ") + source_.description + ": " + e.what();
   }
-  if (stream_) stream_->close();
-  stream_.reset();
+  drop_stream();
   if (stopped_) co_return;
   fail(ec, std::move(message));
 }

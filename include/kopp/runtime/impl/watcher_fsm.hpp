@@ -30,8 +30,16 @@ void WatcherFsm<K>::restart() {
   init_emitted_ = false;
   resource_version_.clear();
   continue_token_.clear();
+  failed_version_.clear();
+  failures_at_version_ = 0;
   if (streaming_) enter_open_watch();
   else state_ = state::list;
+}
+
+template <class K>
+void WatcherFsm<K>::go_to(state next) {
+  if (next == state::open_watch) enter_open_watch();
+  else state_ = next;
 }
 
 template <class K>
@@ -48,7 +56,10 @@ WatcherAction WatcherFsm<K>::action() const {
   switch (state_) {
     case state::list:
       action.kind = WatcherAction::type::list_page;
-      action.params.labels(config_.label_selector).fields(config_.field_selector).limit(config_.page_size);
+      // After an expired continue token: everything in one response (client-go's pager).
+      action.params.labels(config_.label_selector)
+          .fields(config_.field_selector)
+          .limit(unpaginated_ ? 0 : config_.page_size);
       // The first page is a quorum read of the latest state; later pages come from the
       // first page's snapshot through the continue token.
       if (!continue_token_.empty()) action.params.continue_from(continue_token_);
@@ -92,6 +103,7 @@ void WatcherFsm<K>::list_page_received(std::vector<Item> items, std::string_view
     return;
   }
   continue_token_.clear();
+  unpaginated_ = false;  // the fallback was for this restart only
   resource_version_ = std::string(resource_version);
   initial_done_ = true;
   emit(WatcherEventType::init_done);
@@ -122,10 +134,7 @@ void WatcherFsm<K>::event_received(WatchEventType type, Item item, std::string_v
     failure(gone, false, std::move(message));
     return;
   }
-  ++events_in_watch_;
-  // The watch is healthy: the next failure starts the backoff from the beginning.
-  backoff_.reset();
-  failures_ = 0;
+  healthy(resource_version);
   switch (type) {
     case WatchEventType::bookmark:
       if (!initial_done_) {
@@ -141,19 +150,37 @@ void WatcherFsm<K>::event_received(WatchEventType type, Item item, std::string_v
       break;
     case WatchEventType::added:
     case WatchEventType::modified:
+      // An event without a resourceVersion keeps the last one: "" would resume at "now".
       if (initial_done_) {
-        resource_version_ = std::string(resource_version);
+        if (!resource_version.empty()) resource_version_ = std::string(resource_version);
         emit(WatcherEventType::apply, std::move(item));
       } else {
         emit(WatcherEventType::init_apply, std::move(item));
       }
       break;
     case WatchEventType::deleted:
-      if (initial_done_) resource_version_ = std::string(resource_version);
+      if (initial_done_ && !resource_version.empty()) resource_version_ = std::string(resource_version);
       emit(WatcherEventType::delete_, std::move(item));
       break;
     case WatchEventType::error: break;  // handled above
   }
+}
+
+template <class K>
+void WatcherFsm<K>::healthy(std::string_view resource_version) {
+  ++events_in_watch_;
+  // The watch is healthy: the next failure starts the backoff from the beginning.
+  backoff_.reset();
+  failures_ = 0;
+  gone_in_a_row_ = 0;
+  if (resource_version.empty() || resource_version != failed_version_) failures_at_version_ = 0;
+}
+
+template <class K>
+void WatcherFsm<K>::event_skipped(std::string_view resource_version, clock::time_point) {
+  if (state_ != state::read) return;
+  healthy(resource_version);
+  if (initial_done_ && !resource_version.empty()) resource_version_ = std::string(resource_version);
 }
 
 template <class K>
@@ -164,7 +191,7 @@ void WatcherFsm<K>::watch_ended(clock::time_point now) {
     return;
   }
   if (events_in_watch_ == 0 && now - watch_started_ < config_.min_watch_duration) {
-    failure(false, false, "the watch ended at once without any event");
+    failure(false, false, "the watch ended at once without any event", false);
     return;
   }
   enter_open_watch();  // resume from resource_version_
@@ -179,9 +206,51 @@ void WatcherFsm<K>::failed(const boost::system::error_code& ec, std::string mess
 }
 
 template <class K>
-void WatcherFsm<K>::failure(bool gone, bool refused, std::string message) {
+void WatcherFsm<K>::failure(bool gone, bool refused, std::string message, bool at_version) {
   last_error_ = std::move(message);
   ++failures_;
+  if (gone && state_ == state::list && !continue_token_.empty()) {
+    // The continue token expired during a paginated list: one unpaginated list of
+    // everything, at once (client-go's pager, FullListIfExpired). The partial restart is
+    // superseded by the init its first page emits.
+    continue_token_.clear();
+    unpaginated_ = true;
+    gone_in_a_row_ = 0;
+    return;  // still state::list
+  }
+  if (gone) {
+    // The server answers again (it knows the version is gone): relist now, whatever the
+    // failures before. A 410 right after a relist, though, sleeps: no relist loop.
+    if (gone_in_a_row_++ == 0) {
+      backoff_.reset();
+      initial_done_ = false;
+      resource_version_.clear();
+      continue_token_.clear();
+      failed_version_.clear();
+      failures_at_version_ = 0;
+      go_to(streaming_ ? state::open_watch : state::list);
+      return;
+    }
+  } else {
+    gone_in_a_row_ = 0;
+  }
+  if (at_version && !gone && !refused && state_ != state::list && initial_done_ && config_.relist_after_failures > 0) {
+    // The same resourceVersion failing again and again (e.g. an event there that cannot
+    // be read) would be resumed forever: give it up after a few tries and relist.
+    if (resource_version_ == failed_version_) {
+      ++failures_at_version_;
+    } else {
+      failed_version_ = resource_version_;
+      failures_at_version_ = 1;
+    }
+    if (failures_at_version_ >= config_.relist_after_failures) {
+      last_error_ += " (" + std::to_string(failures_at_version_) + " failures in a row at resourceVersion " +
+                     failed_version_ + ": relisting)";
+      gone = true;
+      failed_version_.clear();
+      failures_at_version_ = 0;
+    }
+  }
   if (refused) {
     // The server does not serve streaming lists: paginated lists from now on.
     streaming_ = false;
@@ -190,7 +259,7 @@ void WatcherFsm<K>::failure(bool gone, bool refused, std::string message) {
     resource_version_.clear();
     continue_token_.clear();
   } else if (gone) {
-    // The resourceVersion (or the list's continue token) is compacted away: restart.
+    // A second 410 in a row, or a watch given up above: restart after the backoff.
     initial_done_ = false;
     resource_version_.clear();
     continue_token_.clear();
@@ -209,8 +278,7 @@ void WatcherFsm<K>::failure(bool gone, bool refused, std::string message) {
 template <class K>
 void WatcherFsm<K>::slept() {
   if (state_ != state::sleep) return;
-  if (after_sleep_ == state::open_watch) enter_open_watch();
-  else state_ = after_sleep_;
+  go_to(after_sleep_);
 }
 
 template <class K>

@@ -1,0 +1,91 @@
+// JSON nested as deep as the API server accepts (kopp::json_max_depth = 10,000 levels)
+// through parse_json and the typed mapping, inside a coroutine (so on an ordinary thread
+// stack, as in an operator), also under AddressSanitizer.
+#include "support/deep_json.hpp"
+
+#include <kopp/core/json.hpp>
+#include <kopp/core/raw_json.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/describe.hpp>
+#include <boost/json/serialize.hpp>
+#include <catch2/catch.hpp>
+
+#include <string>
+
+namespace json_depth_test {
+
+struct Holder {
+    std::string name;
+    kopp::RawJson raw;
+    boost::json::value value;
+    kopp::UnknownFields unknown_fields;
+};
+BOOST_DESCRIBE_STRUCT(Holder, (), (name, raw, value, unknown_fields))
+
+}  // namespace json_depth_test
+
+namespace {
+
+using json_depth_test::Holder;
+
+std::size_t depth_of(const boost::json::value& root) {
+    std::size_t levels = 0;
+    const boost::json::value* v = &root;
+    while (v->is_object() && !v->get_object().empty()) {
+        ++levels;
+        v = &v->get_object().begin()->value();
+    }
+    return levels;
+}
+
+/// A document of depth `depth` whose three deep members each hold `depth - 1` levels.
+std::string holder_text(std::size_t depth) {
+    const std::string deep = kopp_test::nested_objects(depth - 1);
+    return R"({"name":"n","raw":)" + deep + R"(,"value":)" + deep + R"(,"extra":)" + deep + "}";
+}
+
+template <class F>
+void in_coroutine(F body) {
+    boost::asio::io_context io;
+    std::exception_ptr failure;
+    boost::asio::co_spawn(io, body(), [&](std::exception_ptr e) { failure = e; });
+    io.run();
+    if (failure) std::rethrow_exception(failure);
+}
+
+}  // namespace
+
+TEST_CASE("json: objects nested json_max_depth levels parse and decode into RawJson, value and UnknownFields",
+          "[json][depth]") {
+    in_coroutine([]() -> boost::asio::awaitable<void> {
+        const std::string text = holder_text(kopp::json_max_depth);
+        Holder h = kopp::parse_json<Holder>(text);
+        CHECK(h.name == "n");
+        CHECK(depth_of(h.raw.value()) == kopp::json_max_depth - 1);
+        CHECK(depth_of(h.value) == kopp::json_max_depth - 1);
+        REQUIRE(h.unknown_fields.find("extra"));
+        CHECK(depth_of(*h.unknown_fields.find("extra")) == kopp::json_max_depth - 1);
+
+        // Copies, comparisons, encoding and destruction of the deep values.
+        Holder copy = h;
+        CHECK(copy.raw == h.raw);
+        CHECK(copy.unknown_fields == h.unknown_fields);
+        const std::string encoded = kopp::to_json_string(copy);
+        CHECK(encoded.size() == text.size());
+        const Holder again = kopp::from_json<Holder>(kopp::to_json(copy));
+        CHECK(again.value == h.value);
+        co_return;
+    });
+}
+
+TEST_CASE("json: deeper than json_max_depth (plus the list envelope) is a parse error, not a crash",
+          "[json][depth]") {
+    const std::string too_deep = kopp_test::nested_objects(kopp::json_max_depth + 3);
+    CHECK_THROWS_AS(kopp::parse_json_value(too_deep), kopp::json_error);
+    // The envelope of a List (the List and its items array) around a maximal object fits.
+    const std::string list = R"({"items":[)" + kopp_test::nested_objects(kopp::json_max_depth) + "]}";
+    CHECK(kopp::parse_json_value(list).is_object());
+}
