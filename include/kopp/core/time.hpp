@@ -2,10 +2,15 @@
 // kopp::Time and kopp::MicroTime: Kubernetes' meta/v1 Time (RFC 3339, whole seconds, as in
 // metadata.creationTimestamp) and MicroTime (microseconds, as in Lease and Event times).
 //
-// Both wrap a std::chrono::system_clock::time_point truncated (floored) to their precision,
-// so a value survives a JSON round trip unchanged. The default value is the zero time
-// (the Unix epoch); like Go's metav1.Time it encodes as JSON null, so a zero member is
-// omitted.
+// Both hold microseconds since the Unix epoch (std::chrono::sys_time<microseconds>) floored
+// to their precision, so a value survives a JSON round trip unchanged. The default value is
+// the zero time (the Unix epoch); like Go's metav1.Time it encodes as JSON null, so a zero
+// member is omitted.
+//
+// Guarantees: every RFC 3339 time the API server accepts (years 0000-9999) parses and
+// formats back unchanged; an object carrying 0001-01-01 or 9999-12-31 decodes.
+// Caveats: system_clock::time_point (nanoseconds in libstdc++) spans only 1677-2262, so
+// time_point() saturates outside that range; sys_time() gives the exact value.
 
 #include <kopp/core/json_error.hpp>
 #include <kopp/detail/time_rfc3339.hpp>
@@ -29,12 +34,16 @@ public:
     using clock = std::chrono::system_clock;
 
     constexpr time_base() noexcept = default;
-    explicit time_base(clock::time_point tp) noexcept
+    /// Any sys_time (system_clock::time_point, sys_seconds, sys_time<microseconds>, ...),
+    /// floored to the precision.
+    template <class Duration>
+    explicit time_base(std::chrono::sys_time<Duration> tp) noexcept
         : micros_(std::chrono::floor<Precision>(std::chrono::floor<std::chrono::microseconds>(tp))) {}
 
-    [[nodiscard]] clock::time_point time_point() const noexcept {
-        return std::chrono::time_point_cast<clock::duration>(micros_);
-    }
+    /// As system_clock::time_point, saturated to its range (years 1677-2262 in libstdc++).
+    [[nodiscard]] clock::time_point time_point() const noexcept { return time_to_system_clock(micros_); }
+    /// The exact value, whatever the year.
+    [[nodiscard]] time_micros sys_time() const noexcept { return micros_; }
     [[nodiscard]] bool is_zero() const noexcept { return micros_.time_since_epoch().count() == 0; }
 
     friend bool operator==(const time_base&, const time_base&) = default;
@@ -115,7 +124,7 @@ template <class T>
 std::optional<T> time_try_parse(std::string_view text) noexcept {
     const std::optional<time_micros> parsed = time_parse_rfc3339(text);
     if (!parsed) return std::nullopt;
-    return T(std::chrono::time_point_cast<std::chrono::system_clock::duration>(*parsed));
+    return T(*parsed);
 }
 
 template <class T>

@@ -34,8 +34,9 @@ inline bool time_expect(std::string_view text, std::size_t& pos, char a, char b 
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`; digits of the fraction beyond
-/// microseconds are truncated. Empty when the text is not such a time or is outside
-/// what std::chrono::system_clock can represent.
+/// microseconds are truncated. Empty when the text is not such a time. Every year the text
+/// can hold (0000-9999, what the API server accepts) fits: microseconds since the epoch in
+/// 64 bits span about 292,000 years. (system_clock's nanoseconds span only 1677-2262.)
 inline std::optional<time_micros> time_parse_rfc3339(std::string_view text) noexcept {
     using namespace std::chrono;
     std::size_t pos = 0;
@@ -80,20 +81,31 @@ inline std::optional<time_micros> time_parse_rfc3339(std::string_view text) noex
                               std::chrono::month(static_cast<unsigned>(month)),
                               std::chrono::day(static_cast<unsigned>(day))};
     if (!date.ok()) return std::nullopt;
-    const time_micros result = time_micros(sys_days(date)) + hours(hour) + minutes(minute) +
-                               seconds(second) + microseconds(micros) -
-                               minutes(offset_minutes);
-    // system_clock's range (nanoseconds in libstdc++: years 1677..2262) bounds what a
-    // Time can hold.
-    const auto lowest = floor<microseconds>(system_clock::time_point::min()) + days(1);
-    const auto highest = floor<microseconds>(system_clock::time_point::max()) - days(1);
-    if (result < lowest || result > highest) return std::nullopt;
-    return result;
+    return time_micros(sys_days(date)) + hours(hour) + minutes(minute) + seconds(second) +
+           microseconds(micros) - minutes(offset_minutes);
+}
+
+/// `t` as a system_clock::time_point, saturated to the clock's range (years 1677-2262 with
+/// libstdc++'s nanoseconds) instead of overflowing.
+inline std::chrono::system_clock::time_point time_to_system_clock(time_micros t) noexcept {
+    using namespace std::chrono;
+    using tp = system_clock::time_point;
+    const auto lowest = ceil<microseconds>(tp::min());
+    const auto highest = floor<microseconds>(tp::max());
+    if (t <= lowest) return tp::min();
+    if (t >= highest) return tp::max();
+    return time_point_cast<system_clock::duration>(t);
 }
 
 /// `2026-11-26T23:30:00Z`, or with `with_micros` `2026-11-26T23:30:00.123456Z`.
+/// A time before year 0 or after 9999 (only from arithmetic, never parsed) is clamped to
+/// those years' ends so the text stays RFC 3339.
 inline std::string time_format_rfc3339(time_micros t, bool with_micros) {
     using namespace std::chrono;
+    const time_micros first = sys_days(year(0) / January / 1);
+    const time_micros last = sys_days(year(9999) / December / 31) + days(1) - microseconds(1);
+    if (t < first) t = first;
+    if (t > last) t = last;
     const sys_days day_point = floor<days>(t);
     const year_month_day date(day_point);
     const microseconds since_midnight = t - day_point;

@@ -49,7 +49,7 @@ TEST_CASE("Time rejects malformed text naming it", "[core][time]") {
                             "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "2023-02-29T00:00:00Z",
                             "2026-11-26T24:00:00Z", "2026-11-26T23:60:00Z", "2026-11-26T23:30:60Z",
                             "2026-11-26T23:30:00.Z", "2026-11-26T23:30:00+0200",
-                            "2026-11-26T23:30:00Zjunk", "26-11-26T23:30:00Z", "9999-01-01T00:00:00Z"}) {
+                            "2026-11-26T23:30:00Zjunk", "26-11-26T23:30:00Z", "10000-01-01T00:00:00Z"}) {
         INFO(bad);
         CHECK_FALSE(kopp::Time::try_parse(bad).has_value());
     }
@@ -105,4 +105,37 @@ TEST_CASE("Time and MicroTime map to JSON strings", "[core][time][json]") {
                       "kopp: JSON at $.deleted: expected an RFC 3339 time, got \"soon\"");
     CHECK_THROWS_WITH(kopp::from_json<Stamps>(boost::json::parse(R"({"renewed":17})")),
                       "kopp: JSON at $.renewed: expected an RFC 3339 time string, got number");
+}
+
+TEST_CASE("Time and MicroTime hold every year the API server accepts (0001-9999)", "[core][time]") {
+    for (const char* text : {"0001-01-01T00:00:00Z", "1600-02-29T12:00:00Z", "1677-09-21T00:12:43Z",
+                             "2262-04-11T23:47:17Z", "2263-01-01T00:00:00Z", "3000-06-15T08:09:10Z",
+                             "9999-12-31T23:59:59Z"}) {
+        INFO(text);
+        const auto t = kopp::Time::try_parse(text);
+        REQUIRE(t.has_value());
+        CHECK(t->to_string() == text);
+    }
+    CHECK(kopp::MicroTime::parse("9999-12-31T23:59:59.999999Z").to_string() == "9999-12-31T23:59:59.999999Z");
+    CHECK(kopp::MicroTime::parse("0001-01-01T00:00:00.000001Z").to_string() == "0001-01-01T00:00:00.000001Z");
+    // An offset may carry the instant past a year boundary: still exact.
+    CHECK(kopp::Time::parse("9999-12-31T23:00:00-00:30").to_string() == "9999-12-31T23:30:00Z");
+    CHECK(kopp::Time::parse("3000-01-01T00:00:00Z") > kopp::Time::parse("2262-01-01T00:00:00Z"));
+    CHECK(kopp::Time::parse("0001-01-01T00:00:00Z") < kopp::Time::parse("1677-01-01T00:00:00Z"));
+    // Outside system_clock's nanosecond range, time_point() saturates and sys_time() is exact.
+    const auto far = kopp::Time::parse("3000-01-01T00:00:00Z");
+    CHECK(far.time_point() == system_clock::time_point::max());
+    CHECK(far.sys_time() == time_point_cast<microseconds>(sys_days(year(3000) / January / 1)));
+    CHECK(kopp::Time::parse("0001-01-01T00:00:00Z").time_point() == system_clock::time_point::min());
+    CHECK(kopp::Time(sys_days(year(5000) / March / 1)).to_string() == "5000-03-01T00:00:00Z");
+}
+
+TEST_CASE("an object with far-future and year-1 times decodes and round-trips", "[core][time][json]") {
+    const auto json = boost::json::parse(
+        R"({"created":"0001-01-01T00:00:00Z","deleted":"9999-12-31T23:59:59Z","renewed":"2500-01-01T00:00:00.123456Z"})");
+    const auto stamps = kopp::from_json<Stamps>(json);
+    CHECK(stamps.created.to_string() == "0001-01-01T00:00:00Z");
+    REQUIRE(stamps.deleted.has_value());
+    CHECK(stamps.deleted->to_string() == "9999-12-31T23:59:59Z");
+    CHECK(kopp::to_json(stamps) == json);
 }
