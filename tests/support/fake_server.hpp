@@ -3,12 +3,17 @@
 // each request gets the next scripted raw response (any bytes: a 429 with Retry-After, a
 // truncated chunked watch body, garbage), optionally followed by closing the connection.
 // It records the requests it saw. It is never a stand-in for the real kube-apiserver.
+// With an SSL context it speaks TLS (the client must skip verification or trust the
+// certificate); a response marked raw_tcp is written under TLS, straight to the socket,
+// to break the TLS stream the way a faulty middlebox would.
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
@@ -24,6 +29,7 @@ namespace kopp_test {
 struct ScriptedResponse {
   std::string bytes;            ///< written verbatim
   bool close_after = false;     ///< close the connection after writing
+  bool raw_tcp = false;         ///< with TLS: write the bytes to the socket, not through TLS
 };
 
 struct SeenRequest {
@@ -52,12 +58,14 @@ inline std::string chunked_response(const std::vector<std::string>& chunks, bool
 
 class FakeServer {
  public:
-  explicit FakeServer(boost::asio::any_io_executor ex)
-      : acceptor_(ex, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+  explicit FakeServer(boost::asio::any_io_executor ex, std::shared_ptr<boost::asio::ssl::context> tls = nullptr)
+      : acceptor_(ex, {boost::asio::ip::make_address("127.0.0.1"), 0}), tls_(std::move(tls)) {
     boost::asio::co_spawn(ex, accept_loop(), boost::asio::detached);
   }
 
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()); }
+  std::string url() const {
+    return (tls_ ? "https://127.0.0.1:" : "http://127.0.0.1:") + std::to_string(acceptor_.local_endpoint().port());
+  }
   void script(ScriptedResponse r) { script_.push_back(std::move(r)); }
   const std::vector<SeenRequest>& requests() const { return requests_; }
   int connections() const { return connections_; }
@@ -81,11 +89,24 @@ class FakeServer {
   }
 
   boost::asio::awaitable<void> serve(std::shared_ptr<boost::asio::ip::tcp::socket> socket) {
+    if (!tls_) {
+      co_await serve_on(*socket, socket);
+      co_return;
+    }
+    boost::asio::ssl::stream<boost::asio::ip::tcp::socket&> stream(*socket, *tls_);
+    auto [hec] = co_await stream.async_handshake(boost::asio::ssl::stream_base::server,
+                                                 boost::asio::as_tuple(boost::asio::use_awaitable));
+    if (hec) co_return;
+    co_await serve_on(stream, socket);
+  }
+
+  template <class Stream>
+  boost::asio::awaitable<void> serve_on(Stream& stream, std::shared_ptr<boost::asio::ip::tcp::socket> socket) {
     namespace http = boost::beast::http;
     boost::beast::flat_buffer buffer;
     for (;;) {
       http::request<http::string_body> request;
-      auto [ec, n] = co_await http::async_read(*socket, buffer, request, boost::asio::as_tuple(boost::asio::use_awaitable));
+      auto [ec, n] = co_await http::async_read(stream, buffer, request, boost::asio::as_tuple(boost::asio::use_awaitable));
       (void)n;
       if (ec) co_return;
       requests_.push_back({std::string(request.method_string()), std::string(request.target()),
@@ -93,9 +114,18 @@ class FakeServer {
       if (script_.empty()) co_return;
       auto response = std::move(script_.front());
       script_.pop_front();
-      auto [wec, written] = co_await boost::asio::async_write(*socket, boost::asio::buffer(response.bytes),
-                                                             boost::asio::as_tuple(boost::asio::use_awaitable));
-      (void)written;
+      boost::system::error_code wec;
+      if (response.raw_tcp) {
+        auto [raw_ec, written] = co_await boost::asio::async_write(*socket, boost::asio::buffer(response.bytes),
+                                                                   boost::asio::as_tuple(boost::asio::use_awaitable));
+        (void)written;
+        wec = raw_ec;
+      } else {
+        auto [stream_ec, written] = co_await boost::asio::async_write(stream, boost::asio::buffer(response.bytes),
+                                                                      boost::asio::as_tuple(boost::asio::use_awaitable));
+        (void)written;
+        wec = stream_ec;
+      }
       if (wec || response.close_after) {
         boost::system::error_code ignored;
         socket->shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
@@ -106,6 +136,7 @@ class FakeServer {
   }
 
   boost::asio::ip::tcp::acceptor acceptor_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;
   std::deque<ScriptedResponse> script_;
   std::vector<SeenRequest> requests_;
   std::vector<std::weak_ptr<boost::asio::ip::tcp::socket>> sockets_;

@@ -23,6 +23,10 @@
 
 namespace kopp {
 
+/// Errors: besides api_error from the server, verbs that address one object throw
+/// std::invalid_argument naming the value, before any request, for a name that cannot
+/// address one object (empty, ".", "..", containing '/' or '%'), and the constructor for a
+/// namespace that is not a DNS-1123 label (see check_object_name in api_resource.hpp).
 template <Resource K>
 class Api {
  public:

@@ -6,6 +6,7 @@
 
 #include <boost/url/url.hpp>
 
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -25,11 +26,24 @@ struct ApiResource {
   static ApiResource of();
 
   /// /api/v1/namespaces/{ns}/{plural}[/{name}[/{subresource}]] (or /apis/{group}/...).
-  /// An empty `ns` addresses all namespaces (or a cluster-scoped kind). Every segment is
-  /// percent-encoded.
+  /// An empty `ns` addresses all namespaces (or a cluster-scoped kind); an empty `name`
+  /// the collection. Every segment is percent-encoded.
+  /// Errors: std::invalid_argument naming the value when a non-empty `name` fails
+  /// check_object_name or a non-empty `ns` fails check_namespace_name, so a request never
+  /// addresses something other than what was asked ("." or ".." as a segment).
   boost::urls::url url(std::string_view ns, std::string_view name = {},
                        std::string_view subresource = {}) const;
 };
+
+/// Throws std::invalid_argument naming `name` (and `verb`, for the message) when it cannot
+/// address one object: empty (that would address the collection: a get would list, a
+/// delete would delete the collection), "." or "..", or containing '/' or '%' (the API
+/// server's rule for names in a path).
+void check_object_name(std::string_view name, std::string_view verb = "request");
+
+/// Throws std::invalid_argument naming `ns` when it is not a namespace name: a DNS-1123
+/// label (1-63 characters of a-z, 0-9 and '-', starting and ending alphanumeric).
+void check_namespace_name(std::string_view ns);
 
 }  // namespace kopp
 

@@ -5,7 +5,8 @@
 // and the mapping of error responses to kopp::api_error with the server's Status.
 //
 // Retries: a 429 is retried for every verb (the server did not act on it), honouring
-// Retry-After; a 5xx or a broken connection only for GET, HEAD, PUT and DELETE, which are
+// Retry-After up to ClientOptions::max_retry_after (and never longer than the transport's
+// request_timeout), so one answer cannot park a request indefinitely; a 5xx or a broken connection only for GET, HEAD, PUT and DELETE, which are
 // idempotent. A 401 refreshes the credential (exec plugin, rotated token file) and is
 // retried once.
 //
@@ -40,6 +41,9 @@ struct ClientOptions {
   TransportOptions transport;
   BackoffPolicy retry_backoff{std::chrono::milliseconds(100), std::chrono::milliseconds(10'000), 2.0, 0.5};
   unsigned max_retries = 5;
+  /// The longest a Retry-After header makes a retry wait; a larger value waits this long.
+  /// The wait is also never longer than transport.request_timeout (when that is not zero).
+  std::chrono::milliseconds max_retry_after{30'000};
   /// Called after every HTTP exchange (including retried ones). Must be cheap.
   std::function<void(const RequestRecord&)> on_request;
 };
@@ -50,6 +54,7 @@ class Client {
   Client(boost::asio::any_io_executor executor, Config config, ClientOptions options = {});
 
   const Config& config() const noexcept { return config_; }
+  const ClientOptions& options() const noexcept { return options_; }
   const std::string& default_namespace() const noexcept { return config_.default_namespace; }
   boost::asio::any_io_executor get_executor() const { return transport_.get_executor(); }
   Transport& transport() noexcept { return transport_; }
@@ -61,9 +66,11 @@ class Client {
   /// send(), then: a 2xx body parsed as JSON into `storage`, or api_error for any other
   /// status. A monotonic_resource as storage makes a large answer that is read once and
   /// dropped (a list page an informer decodes) several times faster to parse, and frees it
-  /// in one piece instead of thousands of small blocks.
+  /// in one piece instead of thousands of small blocks. `body_bytes`, when given, receives
+  /// the size of the response body (DynamicApi::list bounds the sum of its pages with it).
   boost::asio::awaitable<boost::json::value> request_json(
-      HttpRequest request, boost::json::storage_ptr storage = boost::json::storage_ptr());
+      HttpRequest request, boost::json::storage_ptr storage = boost::json::storage_ptr(),
+      std::size_t* body_bytes = nullptr);
 
   /// Opens a streaming response (watch). A non-2xx answer is read and thrown as api_error.
   boost::asio::awaitable<std::unique_ptr<ResponseStream>> stream(HttpRequest request);
@@ -77,7 +84,7 @@ class Client {
                                        std::optional<std::chrono::seconds> retry_after = {});
 
  private:
-  Credential credential();
+  boost::asio::awaitable<Credential> credential();
   boost::asio::awaitable<void> wait_for_rate_limit();
   boost::asio::awaitable<void> sleep(std::chrono::steady_clock::duration d);
   void record(const HttpRequest& request, unsigned status, std::chrono::steady_clock::time_point start,

@@ -5,6 +5,8 @@
 // (exec_credential.hpp). The transport asks current() before each request and calls
 // invalidate() after a 401.
 
+#include <boost/asio/awaitable.hpp>
+
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -26,15 +28,22 @@ struct Credential {
 class CredentialProvider {
 public:
   virtual ~CredentialProvider() = default;
-  // May block briefly (reads a file, runs an exec plugin); cached. Throws config_error
-  // when no credential can be obtained.
+  // May block (reads a file, runs an exec plugin); cached. Throws config_error when no
+  // credential can be obtained.
   virtual Credential current() = 0;
+  // The same without blocking the calling thread on slow work; kopp::Client uses it. The
+  // default calls current(). The exec plugin runs on a thread of its own while the
+  // caller's executor goes on with other work, and concurrent callers share one run.
+  virtual boost::asio::awaitable<Credential> async_current();
   // Called after a 401: the next current() refreshes.
   virtual void invalidate() {}
   // E.g. "exec plugin 'aws' (kubeconfig /x, user foo)"; never contains a secret.
   virtual std::string describe() const = 0;
 };
 
+// Throws config_error when the token holds a control character (CR, LF, ...): sent in the
+// Authorization header it would end the header and inject others. The message never
+// contains the token. The same check applies to token files and exec plugin output.
 std::shared_ptr<CredentialProvider> static_token(std::string token);
 
 // Reads the token from `path` (surrounding whitespace trimmed) and re-reads it when the file

@@ -37,6 +37,10 @@ class DynamicApi {
       const ListParams& params = {}, boost::json::storage_ptr storage = boost::json::storage_ptr());
   /// Every page, following metadata.continue; items merged into one List object whose
   /// metadata is the last page's. The page size is params.page_size (server default if 0).
+  /// Errors: errc::response_too_large when the pages' bodies together exceed
+  /// TransportOptions::max_response_body_bytes (3 GiB by default): the merged list is held
+  /// in memory at once, so it gets the same bound as one response. Use list_page (or an
+  /// informer) to process larger collections page by page.
   boost::asio::awaitable<boost::json::object> list(ListParams params = {});
   boost::asio::awaitable<boost::json::object> create(boost::json::object object, const PostParams& params = {});
   /// PUT; the object's metadata.resourceVersion makes it fail with conflict when stale.
@@ -64,7 +68,9 @@ class DynamicApi {
   std::string require_namespace(std::string_view verb) const;
   static std::string object_name(const boost::json::object& object, std::string_view verb);
   boost::asio::awaitable<boost::json::object> call(HttpRequest request,
-                                                   boost::json::storage_ptr storage = boost::json::storage_ptr());
+                                                   boost::json::storage_ptr storage = boost::json::storage_ptr(),
+                                                   std::size_t* body_bytes = nullptr);
+  HttpRequest list_request(const ListParams& params) const;
   /// POST or PUT of `object` as JSON to `url`.
   boost::asio::awaitable<boost::json::object> send_object(boost::beast::http::verb method, const boost::urls::url& url,
                                                           const boost::json::object& object);

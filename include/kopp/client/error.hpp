@@ -39,6 +39,7 @@ enum class errc {
   tls_setup_failed,      ///< a CA, client certificate or key that OpenSSL refused
   unsupported,           ///< a configuration kopp does not support (e.g. proxy-url)
   retries_exhausted,     ///< retryable failures until the retry budget ran out
+  response_too_large,    ///< a response body or header/framing beyond TransportOptions' limits
 };
 
 class error_category_impl : public boost::system::error_category {

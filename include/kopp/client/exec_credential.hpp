@@ -4,6 +4,13 @@
 // them: the plugin gets an ExecCredential request in $KUBERNETES_EXEC_INFO and prints an
 // ExecCredential with a token and/or a client certificate on stdout. The result is cached
 // until shortly before status.expirationTimestamp, and re-obtained after invalidate().
+//
+// Guarantees: the plugin runs on a thread of its own; async_current() (what kopp::Client
+// uses) suspends the caller without blocking its io thread, and concurrent callers, sync
+// or async, share one run. Any expirationTimestamp of years 0000-9999 is read; one past
+// system_clock's range (2262 in libstdc++) counts as never expiring.
+// Errors: a token with CR, LF or another control character is refused (config_error that
+// does not show it).
 
 #include <chrono>
 #include <filesystem>

@@ -8,9 +8,24 @@
 // trust store) with hostname / IP-SAN checks; SNI is sent for DNS names;
 // insecure_skip_tls_verify disables verification only when the config says so.
 //
+// insecure_skip_tls_verify and http:// servers other than loopback are warned about once,
+// when the Transport is made (TransportOptions::on_warning). Over plain HTTP a bearer token or client certificate
+// is only sent to a loopback address (127.0.0.0/8, ::1, localhost); to any other host the
+// request fails with errc::unsupported before a connection is made.
+//
+// Guarantees: a pooled connection is checked before reuse; one the server has closed (or
+// that holds unexpected bytes) is dropped without writing to it. A request is sent a second
+// time on a new connection only when that cannot duplicate its effect: an idempotent verb
+// (GET, HEAD, PUT, DELETE) whose reused connection failed (a reset, EOF or a TLS error),
+// or any verb whose write failed before a byte was written. POST and PATCH that may have
+// reached the server are never re-sent; the error is reported. Interim 1xx responses are
+// skipped (at most 16); the final response is returned. 101 Switching Protocols is an
+// error and the connection is closed.
+//
 // Errors: every failure is a kopp::api_error naming the server and what failed (connect,
-// TLS handshake with OpenSSL's verify reason, timeout, a closed connection); a bearer token
-// or key never appears in a message.
+// TLS handshake with OpenSSL's verify reason, timeout, a closed connection, a limit of
+// TransportOptions with its name and value: errc::response_too_large); a bearer token or
+// key never appears in a message.
 
 #include <kopp/client/config.hpp>
 #include <kopp/client/credentials.hpp>
@@ -25,11 +40,14 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace kopp {
@@ -61,6 +79,20 @@ struct TransportOptions {
   std::chrono::milliseconds stream_idle_timeout{std::chrono::minutes(10)};
   std::size_t max_idle_connections = 32;
   std::string user_agent;
+  /// Largest response body send() accepts (Content-Length or chunked). The API server
+  /// caps a response at about 3 GiB, so the default admits every answer it can give while
+  /// a broken or hostile server cannot make the client buffer without end. A larger body
+  /// fails with errc::response_too_large naming this limit. DynamicApi::list applies the
+  /// same limit to the sum of its pages. Streaming bodies (watches) are not bounded here:
+  /// the watch decoder bounds one event line (64 MiB, WatchFrameDecoder).
+  std::uint64_t max_response_body_bytes = std::uint64_t{3} << 30;
+  /// Largest response header section, and the most bytes the connection buffers for HTTP
+  /// framing: a chunk-size line with its extensions, or a trailer section. Beyond it the
+  /// response fails with errc::response_too_large naming this limit.
+  std::uint32_t max_header_bytes = 64 * 1024;
+  /// Called with each warning (insecure-skip-tls-verify, plain HTTP to a host that is not
+  /// loopback); each is given once, when the Transport is made. Empty: written to stderr with a "kopp: warning:" prefix.
+  std::function<void(std::string_view)> on_warning;
 };
 
 namespace detail {
@@ -128,6 +160,10 @@ class Transport {
   std::unique_ptr<detail::Connection> take_idle(const Credential& credential);
   void give_back(std::unique_ptr<detail::Connection> connection);
   std::string describe(const HttpRequest& request) const;
+  /// The api_error for a failed exchange, naming the limit when one was exceeded.
+  api_error failure(const HttpRequest& request, const boost::system::error_code& ec) const;
+  /// Throws when the credential would go over plain HTTP to a host that is not loopback.
+  void check_credential_allowed(const HttpRequest& request, const Credential& credential) const;
   boost::beast::http::request<boost::beast::http::string_body> make_message(const HttpRequest& request,
                                                                           const Credential& credential) const;
 

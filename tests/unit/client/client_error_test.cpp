@@ -33,3 +33,23 @@ TEST_CASE("a 429 keeps Retry-After; a non-Status body is quoted", "[client][erro
   CHECK_FALSE(proxy.status());
   CHECK(std::string(proxy.what()).find("bad gateway") != std::string::npos);
 }
+
+TEST_CASE("server text in error messages is one escaped, bounded line", "[client][error]") {
+  kopp::HttpRequest request;
+  request.target = "/api/v1/pods";
+  const std::string body = "<html>\r\nbad gateway\n2024-01-01 level=error forged log line\x1b[31m\n" + std::string(5000, 'x');
+  const std::string message = kopp::Client::error_from_response(request, 502, body).what();
+  CHECK(message.find('\n') == std::string::npos);
+  CHECK(message.find('\r') == std::string::npos);
+  CHECK(message.find('\x1b') == std::string::npos);
+  CHECK(message.find("<html>\\r\\nbad gateway\\n") != std::string::npos);
+  CHECK(message.find("(" + std::to_string(body.size()) + " bytes)") != std::string::npos);
+  CHECK(message.size() < 400);
+
+  const std::string status = R"({"kind":"Status","reason":"BadRequest","code":400,"message":"line one\nline two)" +
+                             std::string(3000, 'y') + R"("})";
+  const std::string status_message = kopp::Client::error_from_response(request, 400, status).what();
+  CHECK(status_message.find('\n') == std::string::npos);
+  CHECK(status_message.find("line one\\nline two") != std::string::npos);
+  CHECK(status_message.size() < 1200);
+}

@@ -20,7 +20,20 @@ TEST_CASE("resource URLs: core and named groups, namespaced and cluster-scoped",
 
 TEST_CASE("resource URLs: path segments are percent-encoded", "[client][url]") {
   kopp::ApiResource configmaps{"", "v1", "ConfigMap", "configmaps", true};
-  CHECK(configmaps.url("default", "a b/c?d").buffer() == "/api/v1/namespaces/default/configmaps/a%20b%2Fc%3Fd");
+  CHECK(configmaps.url("default", "a b?c#d").buffer() == "/api/v1/namespaces/default/configmaps/a%20b%3Fc%23d");
+}
+
+TEST_CASE("resource URLs: a name or namespace that is not one path segment is refused", "[client][url][names]") {
+  kopp::ApiResource configmaps{"", "v1", "ConfigMap", "configmaps", true};
+  for (const char* name : {".", "..", "a/b", "a%2Fb"}) {
+    INFO(name);
+    CHECK_THROWS_AS(configmaps.url("default", name), std::invalid_argument);
+  }
+  CHECK_THROWS_AS(configmaps.url("../kube-system", "a"), std::invalid_argument);
+  CHECK(configmaps.url("default").buffer() == "/api/v1/namespaces/default/configmaps");  // the collection
+  CHECK_THROWS_WITH(kopp::check_object_name("", "delete"),
+                    "delete: the object name \"\" is empty, which would address the whole collection; it "
+                    "cannot name one object");
 }
 
 TEST_CASE("list and watch parameters become an escaped query", "[client][url]") {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <kopp/core/json.hpp>
+#include <kopp/detail/message_text.hpp>
 
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -21,8 +22,10 @@ inline Client::Client(boost::asio::any_io_executor executor, Config config, Clie
       transport_(std::move(executor), config_, options_.transport),
       rate_limiter_(config_.qps, config_.burst) {}
 
-inline Credential Client::credential() {
-  return config_.credentials ? config_.credentials->current() : Credential{};
+inline boost::asio::awaitable<Credential> Client::credential() {
+  // Asynchronous: an exec plugin may run for seconds, and the io thread serves others meanwhile.
+  if (!config_.credentials) co_return Credential{};
+  co_return co_await config_.credentials->async_current();
 }
 
 inline boost::asio::awaitable<void> Client::sleep(std::chrono::steady_clock::duration d) {
@@ -62,8 +65,11 @@ inline api_error Client::error_from_response(const HttpRequest& request, unsigne
   std::string message = std::string(boost::beast::http::to_string(request.method)) + " " +
                         request.target.substr(0, request.target.find('?')) + ": " + std::to_string(status);
   if (!reason.empty()) message += " " + reason;
-  if (server_status && !server_status->message.empty()) message += ": " + server_status->message;
-  else if (!server_status && !body.empty()) message += ": " + std::string(body.substr(0, 200));
+  // Server text is escaped to one line and bounded: a body must not forge log lines.
+  if (server_status && !server_status->message.empty())
+    message += ": " + detail::quote_for_message(server_status->message, 1024);
+  else if (!server_status && !body.empty())
+    message += ": " + detail::quote_for_message(body, 200);
   if (retry_after && server_status) {
     if (!server_status->details) server_status->details.emplace();
     if (server_status->details->retryAfterSeconds <= 0)
@@ -82,14 +88,19 @@ inline boost::asio::awaitable<HttpResponse> Client::send(HttpRequest request) {
     const bool may_retry = attempt < options_.max_retries;
     HttpResponse response;
     bool failed_before_answer = false;
+    const Credential current_credential = co_await credential();
     try {
-      response = co_await transport_.send(request, credential());
+      response = co_await transport_.send(request, current_credential);
     } catch (const api_error& e) {
       record(request, 0, start, attempt);
       // Failures before the server answered (refused or reset connections, timeouts) are
-      // retried for idempotent verbs; a broken TLS setup never heals by retrying.
+      // retried for idempotent verbs; a broken TLS setup, an answer kopp cannot use (101)
+      // or one beyond a limit never heals by retrying. (The transport has already re-sent
+      // once on a new connection after a TLS error on a reused one.)
       if (!may_retry || !is_idempotent(request.method) ||
           e.code() == make_error_code(errc::tls_setup_failed) || e.code() == make_error_code(errc::unsupported) ||
+          e.code() == make_error_code(errc::unexpected_status) ||
+          e.code() == make_error_code(errc::response_too_large) ||
           e.code().category() == boost::asio::error::get_ssl_category())
         throw;
       failed_before_answer = true;
@@ -108,8 +119,15 @@ inline boost::asio::awaitable<HttpResponse> Client::send(HttpRequest request) {
     const bool transient = response.status >= 500 && response.status != 501 && is_idempotent(request.method);
     if (may_retry && (throttled || transient)) {
       auto delay = std::chrono::duration_cast<std::chrono::steady_clock::duration>(backoff.next());
-      if (response.retry_after)
-        delay = std::max<std::chrono::steady_clock::duration>(delay, *response.retry_after);
+      if (response.retry_after) {
+        // Bounded: the server's wish is honoured up to max_retry_after and the request
+        // timeout (parse_retry_after already clamps it to a day, so no conversion overflows).
+        std::chrono::steady_clock::duration wanted = *response.retry_after;
+        wanted = std::min<std::chrono::steady_clock::duration>(wanted, options_.max_retry_after);
+        if (options_.transport.request_timeout.count() > 0)
+          wanted = std::min<std::chrono::steady_clock::duration>(wanted, options_.transport.request_timeout);
+        delay = std::max(delay, wanted);
+      }
       co_await sleep(delay);
       continue;
     }
@@ -118,8 +136,10 @@ inline boost::asio::awaitable<HttpResponse> Client::send(HttpRequest request) {
 }
 
 inline boost::asio::awaitable<boost::json::value> Client::request_json(HttpRequest request,
-                                                                       boost::json::storage_ptr storage) {
+                                                                       boost::json::storage_ptr storage,
+                                                                       std::size_t* body_bytes) {
   auto response = co_await send(request);
+  if (body_bytes) *body_bytes = response.body.size();
   if (response.status < 200 || response.status >= 300)
     throw error_from_response(request, response.status, response.body, response.retry_after);
   boost::system::error_code ec;
@@ -137,7 +157,8 @@ inline boost::asio::awaitable<std::unique_ptr<ResponseStream>> Client::stream(Ht
   for (unsigned attempt = 0;; ++attempt) {
     co_await wait_for_rate_limit();
     const auto start = std::chrono::steady_clock::now();
-    auto stream = co_await transport_.open_stream(request, credential());
+    const Credential current_credential = co_await credential();
+    auto stream = co_await transport_.open_stream(request, current_credential);
     record(request, stream->status(), start, attempt);
     if (stream->status() >= 200 && stream->status() < 300) co_return stream;
     const std::string body = co_await stream->read_all();

@@ -11,11 +11,25 @@
 
 namespace kopp {
 
+inline boost::asio::awaitable<Credential> CredentialProvider::async_current() { co_return current(); }
+
 namespace credentials_detail {
+
+// A token goes into an HTTP header: control characters (CR and LF above all) would end it
+// and let the token write headers of its own. Empty when the token is usable.
+inline std::optional<std::string> token_problem(std::string_view token) {
+  for (unsigned char c : token)
+    if (c < 0x20 || c == 0x7f)
+      return std::string("contains a control character (CR, LF or another) that cannot be sent in an "
+                         "HTTP header; refusing to use it");
+  return std::nullopt;
+}
 
 class static_token_provider final : public CredentialProvider {
 public:
-  explicit static_token_provider(std::string token) : token_(std::move(token)) {}
+  explicit static_token_provider(std::string token) : token_(std::move(token)) {
+    if (auto problem = token_problem(token_)) throw config_error("the bearer token " + *problem);
+  }
   Credential current() override { return Credential{token_, {}, {}, std::nullopt}; }
   std::string describe() const override { return "static bearer token"; }
 
@@ -56,6 +70,8 @@ private:
       problem = "cannot read token file " + path_.string() + ": " + ec.message();
     else if (token.empty())
       problem = "token file " + path_.string() + " is empty";
+    else if (auto bad = token_problem(token))
+      problem = "the token in token file " + path_.string() + " " + *bad;
     if (!problem.empty()) {
       // A rotation in progress (file briefly missing) should not fail requests while the
       // token we hold is still fresh.

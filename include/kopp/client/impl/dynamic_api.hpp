@@ -7,7 +7,9 @@
 namespace kopp {
 
 inline DynamicApi::DynamicApi(Client& client, ApiResource resource, std::string ns)
-    : client_(&client), resource_(std::move(resource)), namespace_name_(resource_.namespaced ? std::move(ns) : "") {}
+    : client_(&client), resource_(std::move(resource)), namespace_name_(resource_.namespaced ? std::move(ns) : "") {
+  if (!namespace_name_.empty()) check_namespace_name(namespace_name_);
+}
 
 inline std::string DynamicApi::require_namespace(std::string_view verb) const {
   if (resource_.namespaced && namespace_name_.empty())
@@ -29,13 +31,14 @@ inline std::string DynamicApi::object_namespace(const boost::json::object& objec
 inline std::string DynamicApi::object_name(const boost::json::object& object, std::string_view verb) {
   if (auto* meta = object.if_contains("metadata"); meta && meta->is_object())
     if (auto* name = meta->as_object().if_contains("name"); name && name->is_string() && !name->get_string().empty())
-      return std::string(name->get_string());
+      return std::string(name->get_string());  // url() checks it further
   throw std::invalid_argument(std::string(verb) + " needs metadata.name");
 }
 
 inline boost::asio::awaitable<boost::json::object> DynamicApi::call(HttpRequest request,
-                                                                   boost::json::storage_ptr storage) {
-  auto value = co_await client_->request_json(std::move(request), std::move(storage));
+                                                                   boost::json::storage_ptr storage,
+                                                                   std::size_t* body_bytes) {
+  auto value = co_await client_->request_json(std::move(request), std::move(storage), body_bytes);
   if (!value.is_object())
     throw api_error(make_error_code(errc::malformed_response),
                     resource_.plural + ": the server answered with JSON that is not an object");
@@ -54,12 +57,14 @@ inline boost::asio::awaitable<boost::json::object> DynamicApi::send_object(boost
 }
 
 inline boost::asio::awaitable<boost::json::object> DynamicApi::get(std::string_view name) {
+  check_object_name(name, "get");
   HttpRequest request;
   request.target = std::string(resource_.url(require_namespace("get"), name).buffer());
   co_return co_await call(std::move(request));
 }
 
 inline boost::asio::awaitable<std::optional<boost::json::object>> DynamicApi::get_opt(std::string_view name) {
+  check_object_name(name, "get");
   HttpRequest request;
   request.target = std::string(resource_.url(require_namespace("get"), name).buffer());
   auto response = co_await client_->send(request);
@@ -73,17 +78,25 @@ inline boost::asio::awaitable<std::optional<boost::json::object>> DynamicApi::ge
   co_return std::move(value.get_object());
 }
 
-inline boost::asio::awaitable<boost::json::object> DynamicApi::list_page(const ListParams& params,
-                                                                        boost::json::storage_ptr storage) {
+inline HttpRequest DynamicApi::list_request(const ListParams& params) const {
   auto url = resource_.url(namespace_name_);
   params.append_list_query(url);
   HttpRequest request;
   request.target = std::string(url.buffer());
-  co_return co_await call(std::move(request), std::move(storage));
+  return request;
+}
+
+inline boost::asio::awaitable<boost::json::object> DynamicApi::list_page(const ListParams& params,
+                                                                        boost::json::storage_ptr storage) {
+  co_return co_await call(list_request(params), std::move(storage));
 }
 
 inline boost::asio::awaitable<boost::json::object> DynamicApi::list(ListParams params) {
-  auto first = co_await list_page(params);
+  const std::uint64_t limit = client_->options().transport.max_response_body_bytes;
+  std::uint64_t total = 0;
+  std::size_t page_bytes = 0;
+  auto first = co_await call(list_request(params), boost::json::storage_ptr(), &page_bytes);
+  total += page_bytes;
   auto continue_token = [](const boost::json::object& page) -> std::string {
     if (auto* meta = page.if_contains("metadata"); meta && meta->is_object())
       if (auto* token = meta->as_object().if_contains("continue"); token && token->is_string())
@@ -100,7 +113,13 @@ inline boost::asio::awaitable<boost::json::object> DynamicApi::list(ListParams p
   auto& items = first["items"].get_array();
   while (!token.empty()) {
     params.continue_token = token;
-    auto page = co_await list_page(params);
+    auto page = co_await call(list_request(params), boost::json::storage_ptr(), &page_bytes);
+    total += page_bytes;
+    if (total > limit)
+      throw api_error(make_error_code(errc::response_too_large),
+                      "LIST " + resource_.plural + ": the pages together exceed "
+                      "TransportOptions::max_response_body_bytes (" + std::to_string(limit) +
+                      " bytes); read the collection page by page with list_page");
     if (auto* more = page.if_contains("items"); more && more->is_array())
       for (auto& item : more->get_array()) items.push_back(std::move(item));
     token = continue_token(page);
@@ -130,6 +149,7 @@ inline boost::asio::awaitable<boost::json::object> DynamicApi::patch(std::string
 
 inline boost::asio::awaitable<boost::json::object> DynamicApi::delete_(std::string_view name,
                                                                        const DeleteParams& params) {
+  check_object_name(name, "delete");  // an empty name would delete the whole collection
   HttpRequest request;
   request.method = boost::beast::http::verb::delete_;
   request.target = std::string(resource_.url(require_namespace("delete"), name).buffer());
@@ -152,6 +172,7 @@ inline boost::asio::awaitable<boost::json::object> DynamicApi::delete_collection
 
 inline boost::asio::awaitable<boost::json::object> DynamicApi::get_subresource(std::string_view subresource,
                                                                                std::string_view name) {
+  check_object_name(name, "get");
   HttpRequest request;
   request.target = std::string(resource_.url(require_namespace("get"), name, subresource).buffer());
   co_return co_await call(std::move(request));
@@ -171,6 +192,7 @@ inline boost::asio::awaitable<boost::json::object> DynamicApi::patch_subresource
                                                                                  const PatchParams& params) {
   if (patch.kind == Patch::type::apply && params.field_manager.empty())
     throw std::invalid_argument("server-side apply needs PatchParams::field_manager");
+  check_object_name(name, "patch");
   auto url = resource_.url(require_namespace("patch"), name, subresource);
   params.append_query(url);
   HttpRequest request;

@@ -24,6 +24,7 @@ inline std::string error_category_impl::message(int ev) const {
     case errc::tls_setup_failed: return "TLS setup failed";
     case errc::unsupported: return "unsupported configuration";
     case errc::retries_exhausted: return "retries exhausted";
+    case errc::response_too_large: return "response too large";
   }
   return "unknown kopp error";
 }

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <condition_variable>
+#include <exception>
+#include <thread>
 #include <cstdint>
 #include <cstdio>
 #include <mutex>
@@ -9,6 +12,11 @@
 #include <system_error>
 #include <utility>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -19,6 +27,7 @@
 #include <kopp/detail/file.hpp>
 #include <kopp/detail/pem.hpp>
 #include <kopp/detail/subprocess.hpp>
+#include <kopp/detail/time_rfc3339.hpp>
 
 namespace kopp {
 
@@ -27,59 +36,16 @@ namespace exec_detail {
 inline constexpr std::string_view api_v1 = "client.authentication.k8s.io/v1";
 inline constexpr std::string_view api_v1beta1 = "client.authentication.k8s.io/v1beta1";
 
-// RFC 3339 ("2024-05-01T10:00:00Z", "2024-05-01T12:00:00.5+02:00") to a time point.
+// RFC 3339 ("2024-05-01T10:00:00Z", "2024-05-01T12:00:00.5+02:00") to a time point. Any
+// year 0000-9999 parses (kopp::Time's parser). system_clock holds only 1677-2262, so the
+// result is clamped: a later expiry is "not before 2262" (never, for us) instead of an
+// overflow that wrapped into the past and ran the plugin on every request; an earlier
+// one is the epoch (expired), which keeps expiry - now from overflowing.
 inline std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view s) {
-  auto digits = [&](std::size_t pos, std::size_t n) -> std::optional<int> {
-    if (pos + n > s.size()) return std::nullopt;
-    int v = 0;
-    for (std::size_t i = pos; i < pos + n; ++i) {
-      if (!std::isdigit(static_cast<unsigned char>(s[i]))) return std::nullopt;
-      v = v * 10 + (s[i] - '0');
-    }
-    return v;
-  };
-  auto at = [&](std::size_t pos, char c) {
-    return pos < s.size() && std::toupper(static_cast<unsigned char>(s[pos])) == c;
-  };
-  const auto year = digits(0, 4), month = digits(5, 2), day = digits(8, 2);
-  const auto hour = digits(11, 2), minute = digits(14, 2), second = digits(17, 2);
-  if (!year || !month || !day || !hour || !minute || !second || !at(4, '-') || !at(7, '-') ||
-      !at(10, 'T') || !at(13, ':') || !at(16, ':'))
-    return std::nullopt;
-  const std::chrono::year_month_day ymd{std::chrono::year(*year),
-                                        std::chrono::month(static_cast<unsigned>(*month)),
-                                        std::chrono::day(static_cast<unsigned>(*day))};
-  if (!ymd.ok() || *hour > 23 || *minute > 59 || *second > 60) return std::nullopt;
-  std::size_t pos = 19;
-  std::chrono::nanoseconds fraction{0};
-  if (pos < s.size() && s[pos] == '.') {
-    ++pos;
-    std::int64_t scale = 100'000'000, ns = 0;
-    const std::size_t start = pos;
-    while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) {
-      ns += (s[pos] - '0') * scale;
-      scale /= 10;
-      ++pos;
-    }
-    if (pos == start) return std::nullopt;
-    fraction = std::chrono::nanoseconds(ns);
-  }
-  std::chrono::minutes offset{0};
-  if (at(pos, 'Z')) {
-    ++pos;
-  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
-    const auto oh = digits(pos + 1, 2), om = digits(pos + 4, 2);
-    if (!oh || !om || !at(pos + 3, ':')) return std::nullopt;
-    offset = std::chrono::hours(*oh) + std::chrono::minutes(*om);
-    if (s[pos] == '-') offset = -offset;
-    pos += 6;
-  } else {
-    return std::nullopt;
-  }
-  if (pos != s.size()) return std::nullopt;
-  const auto local = std::chrono::sys_days(ymd) + std::chrono::hours(*hour) +
-                     std::chrono::minutes(*minute) + std::chrono::seconds(*second) + fraction;
-  return std::chrono::time_point_cast<std::chrono::system_clock::duration>(local - offset);
+  const auto parsed = detail::time_parse_rfc3339(s);
+  if (!parsed) return std::nullopt;
+  const auto latest = std::chrono::system_clock::time_point::max() - std::chrono::hours(24 * 366);
+  return std::clamp(detail::time_to_system_clock(*parsed), std::chrono::system_clock::time_point{}, latest);
 }
 
 // The plugin's stdout parsed into a Credential. Throws config_error with a message that
@@ -115,8 +81,11 @@ inline Credential parse_exec_credential(std::string_view output, std::string_vie
   if (status == nullptr) throw config_error("returned an ExecCredential whose status is not an object");
 
   Credential credential;
-  if (auto token = string_field(*status, "token", "status."); token && !token->empty())
+  if (auto token = string_field(*status, "token", "status."); token && !token->empty()) {
+    if (auto problem = credentials_detail::token_problem(*token))
+      throw config_error("returned a status.token that " + *problem);
     credential.bearer_token = std::move(*token);
+  }
   credential.client_cert_pem = string_field(*status, "clientCertificateData", "status.").value_or("");
   credential.client_key_pem = string_field(*status, "clientKeyData", "status.").value_or("");
   if (!credential.bearer_token && credential.client_cert_pem.empty() &&
@@ -175,7 +144,20 @@ inline std::string tail(std::string_view text, std::size_t max) {
   return "..." + std::string(text.substr(text.size() - max));
 }
 
-class exec_provider final : public CredentialProvider {
+// One run of the plugin, shared by every caller that asked while it ran. The plugin runs
+// on a thread of its own: it may take up to its timeout (60 s), and the io threads must go
+// on serving other coroutines (a Lease renewal above all) meanwhile.
+struct exec_run {
+  std::mutex mutex;
+  std::condition_variable finished;
+  bool done = false;
+  std::optional<Credential> result;
+  std::exception_ptr error;
+  std::vector<std::function<void()>> wakers;  // called once, after done is set
+};
+
+class exec_provider final : public CredentialProvider,
+                            public std::enable_shared_from_this<exec_provider> {
 public:
   exec_provider(ExecConfig config, ExecPluginOptions options)
       : config_(std::move(config)), options_(std::move(options)) {
@@ -188,14 +170,51 @@ public:
   }
 
   Credential current() override {
-    std::lock_guard lock(mutex_);
-    const auto now = options_.clock();
-    if (cached_ && !invalidated_ && fresh(now)) return *cached_;
-    Credential credential = run();
-    cached_ = credential;
-    obtained_at_ = now;
-    invalidated_ = false;
-    return credential;
+    std::shared_ptr<exec_run> run;
+    {
+      std::lock_guard lock(mutex_);
+      const auto now = options_.clock();
+      if (cached_ && !invalidated_ && fresh(now)) return *cached_;
+      run = in_flight_ ? in_flight_ : start_run(now);
+    }
+    std::unique_lock lock(run->mutex);
+    run->finished.wait(lock, [&] { return run->done; });
+    if (run->error) std::rethrow_exception(run->error);
+    return *run->result;
+  }
+
+  boost::asio::awaitable<Credential> async_current() override {
+    std::shared_ptr<exec_run> run;
+    std::optional<Credential> cached;
+    {
+      std::lock_guard lock(mutex_);
+      const auto now = options_.clock();
+      if (cached_ && !invalidated_ && fresh(now)) cached = *cached_;
+      else run = in_flight_ ? in_flight_ : start_run(now);
+    }
+    if (cached) co_return std::move(*cached);
+    // Park on a timer that the run's thread cancels through our executor when it is done.
+    const auto executor = co_await boost::asio::this_coro::executor;
+    auto timer = std::make_shared<boost::asio::steady_timer>(executor, boost::asio::steady_timer::time_point::max());
+    const std::weak_ptr<boost::asio::steady_timer> weak_timer = timer;
+    std::function<void()> waker = [executor, weak_timer] {
+      if (auto alive = weak_timer.lock()) {
+        auto cancel = [alive] { alive->cancel(); };
+        boost::asio::post(executor, std::move(cancel));
+      }
+    };
+    for (;;) {
+      {
+        std::lock_guard lock(run->mutex);
+        if (run->done) break;
+        if (waker) run->wakers.push_back(std::move(waker));
+        waker = nullptr;
+      }
+      auto [ignored] = co_await timer->async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+      (void)ignored;
+    }
+    if (run->error) std::rethrow_exception(run->error);
+    co_return *run->result;
   }
 
   void invalidate() override {
@@ -214,6 +233,43 @@ public:
   }
 
 private:
+  // Starts a run on its own thread; the caller holds mutex_. The thread keeps this
+  // provider alive until the run is over.
+  std::shared_ptr<exec_run> start_run(std::chrono::system_clock::time_point now) {
+    auto run = std::make_shared<exec_run>();
+    auto body = [self = shared_from_this(), run, now] {
+      std::optional<Credential> credential;
+      std::exception_ptr error;
+      try {
+        credential = self->run();
+      } catch (...) {
+        error = std::current_exception();
+      }
+      {
+        std::lock_guard lock(self->mutex_);
+        if (credential) {
+          self->cached_ = *credential;
+          self->obtained_at_ = now;
+          self->invalidated_ = false;
+        }
+        self->in_flight_.reset();
+      }
+      std::vector<std::function<void()>> wakers;
+      {
+        std::lock_guard lock(run->mutex);
+        run->done = true;
+        run->result = std::move(credential);
+        run->error = error;
+        wakers.swap(run->wakers);
+      }
+      run->finished.notify_all();
+      for (auto& wake : wakers) wake();
+    };
+    std::thread(std::move(body)).detach();  // throws (nothing in flight) when no thread can start
+    in_flight_ = run;
+    return run;
+  }
+
   // Refresh a little before expiry (10 % of the lifetime, at most 30 s) so a request does
   // not leave with a token that expires in flight.
   bool fresh(std::chrono::system_clock::time_point now) const {
@@ -280,6 +336,7 @@ private:
   std::optional<Credential> cached_;
   std::chrono::system_clock::time_point obtained_at_{};
   bool invalidated_ = false;
+  std::shared_ptr<exec_run> in_flight_;  ///< the run under way, shared by every caller
 };
 
 }  // namespace exec_detail

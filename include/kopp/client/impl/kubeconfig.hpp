@@ -467,7 +467,11 @@ inline Config load_kubeconfig(const KubeconfigOptions& options) {
     throw config_error(user_where + " sets both exec and " +
                        (user.token.empty() ? "tokenFile" : "token") + "; use one of them");
   if (!user.token.empty()) {
-    config.credentials = static_token(user.token);  // token wins over tokenFile, as in clientcmd
+    try {
+      config.credentials = static_token(user.token);  // token wins over tokenFile, as in clientcmd
+    } catch (const config_error& e) {
+      throw config_error(user_where + ": token: " + e.what());
+    }
   } else if (!user.token_file.empty()) {
     const fs::path path = resolve(user.file, user.token_file);
     config.credentials = token_file(path);

@@ -23,8 +23,12 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <array>
-#include <charconv>
+#include <cerrno>
+#include <iostream>
 
 namespace kopp {
 namespace detail {
@@ -38,8 +42,11 @@ class Connection {
  public:
   using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
-  Connection(asio::any_io_executor ex, std::shared_ptr<asio::ssl::context> context)
-      : context_(std::move(context)) {
+  /// `buffer_limit` bounds the bytes read but not yet parsed: a header section, a chunk
+  /// header or a trailer that never ends fails with http::error::buffer_overflow instead of
+  /// growing the buffer without end.
+  Connection(asio::any_io_executor ex, std::shared_ptr<asio::ssl::context> context, std::size_t buffer_limit)
+      : context_(std::move(context)), buffer_(buffer_limit) {
     if (context_) tls_.emplace(ex, *context_);
     else plain_.emplace(ex);
   }
@@ -60,6 +67,18 @@ class Connection {
     return f(*plain_);
   }
 
+  /// True when this idle connection must not be reused: the server closed or reset it, or
+  /// sent bytes nobody asked for (a late response, a TLS alert). Checked without blocking
+  /// and before anything is written, so a request on a dead connection provably never
+  /// reached the server.
+  bool unusable_when_idle() {
+    if (buffer_.size() != 0) return true;
+    char byte;
+    const ssize_t n = ::recv(tcp().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
+    return true;  // 0: closed by the peer; > 0: unexpected bytes; < 0: reset or broken
+  }
+
   void close() noexcept {
     boost::system::error_code ignored;
     tcp().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
@@ -73,11 +92,33 @@ class Connection {
   beast::flat_buffer buffer_;
 };
 
+/// Retry-After values are clamped to this, so that converting one to any clock's duration
+/// cannot overflow; kopp::Client caps the wait much lower (ClientOptions::max_retry_after).
+inline constexpr std::chrono::seconds retry_after_ceiling{24 * 60 * 60};
+
 inline std::optional<std::chrono::seconds> parse_retry_after(std::string_view value) {
+  // Digits only (delta-seconds); an HTTP-date is ignored (the API server never sends one).
+  if (value.empty() || value.size() > 64) return std::nullopt;
   std::int64_t seconds = 0;
-  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (ec != std::errc{} || end != value.data() + value.size() || seconds < 0) return std::nullopt;
+  for (char c : value) {
+    if (c < '0' || c > '9') return std::nullopt;
+    seconds = std::min<std::int64_t>(seconds * 10 + (c - '0'), retry_after_ceiling.count());
+  }
   return std::chrono::seconds(seconds);
+}
+
+/// True for verbs that can be sent twice with the effect of once (as kopp::is_idempotent).
+inline bool idempotent_verb(boost::beast::http::verb method) noexcept {
+  using boost::beast::http::verb;
+  return method == verb::get || method == verb::head || method == verb::put || method == verb::delete_;
+}
+
+/// Hosts to which a token may go over plain HTTP: the traffic never leaves the machine.
+inline bool is_loopback_host(std::string_view host) {
+  if (host == "localhost" || host.ends_with(".localhost")) return true;
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(std::string(host), ec);
+  return !ec && address.is_loopback();
 }
 
 inline bool is_ip_literal(std::string_view host) {
@@ -86,17 +127,35 @@ inline bool is_ip_literal(std::string_view host) {
   return !ec;
 }
 
-/// Errors that mean "the kept-alive connection was closed by the server before it
-/// answered": the request can be sent again on a new connection.
-inline bool is_stale_connection_error(const boost::system::error_code& ec) {
-  return ec == http::error::end_of_stream || ec == asio::error::eof ||
+/// Errors of a reused connection after which an idempotent request is sent again on a new
+/// connection: the server closed or reset the kept-alive connection, or TLS on it failed
+/// (a truncated stream, a bad record). Timeouts are not among them: the request's time
+/// is spent.
+inline bool is_reused_connection_error(const boost::system::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == http::error::partial_message || ec == asio::error::eof ||
          ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-         ec == asio::ssl::error::stream_truncated;
+         ec == asio::error::connection_aborted || ec == asio::ssl::error::stream_truncated ||
+         ec.category() == asio::error::get_ssl_category();
+}
+
+/// A header field value must not hold CR, LF or other control characters: they would end
+/// the header early and let the value write headers of its own.
+inline bool is_valid_header_value(std::string_view value) noexcept {
+  for (unsigned char c : value)
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+  return true;
 }
 
 template <class Message>
 void apply_credential(Message& message, const Credential& credential) {
-  if (credential.bearer_token) message.set(http::field::authorization, "Bearer " + *credential.bearer_token);
+  if (credential.bearer_token) {
+    // The credential providers refuse such tokens already; this keeps a custom provider
+    // from injecting headers. The token itself is never part of the message.
+    if (!is_valid_header_value(*credential.bearer_token))
+      throw config_error("the bearer token contains a control character (CR, LF or another); "
+                         "refusing to send it");
+    message.set(http::field::authorization, "Bearer " + *credential.bearer_token);
+  }
 }
 
 inline std::string openssl_error_text() {
@@ -148,6 +207,9 @@ inline boost::asio::awaitable<std::size_t> ResponseStream::read_some(std::span<c
     if (ec == boost::beast::error::timeout)
       throw api_error(make_error_code(errc::timeout),
                       description_ + ": no data for " + std::to_string(idle_timeout_.count()) + " ms");
+    if (ec == boost::beast::http::error::buffer_overflow || ec == boost::beast::http::error::header_limit)
+      throw api_error(make_error_code(errc::response_too_large),
+                      description_ + ": a chunk header or trailer exceeds TransportOptions::max_header_bytes");
     if (ec) throw api_error(ec, description_ + ": stream broken: " + ec.message());
     const std::size_t filled = buffer.size() - parser.get().body().size;
     if (filled > 0 || parser.is_done()) co_return filled;
@@ -195,6 +257,27 @@ inline Transport::Transport(boost::asio::any_io_executor executor, const Config&
   static_cert_pem_ = config.client_cert_pem;
   static_key_pem_ = config.client_key_pem;
   if (tls_) context_for(Credential{});  // fail now, not at the first request, on bad PEM
+  auto warn = [&](const std::string& text) {
+    if (options_.on_warning) options_.on_warning(text);
+    else std::cerr << "kopp: warning: " << text << std::endl;
+  };
+  const std::string from = config.source.empty() ? std::string() : " (" + config.source + ")";
+  if (tls_ && insecure_)
+    warn("insecure-skip-tls-verify is set for " + server_ + from +
+         ": the server's certificate is not verified, so anyone on the path can read and change "
+         "the traffic, credentials included");
+  // Plain HTTP to loopback (kubectl proxy, a local test server) never leaves the machine.
+  if (!tls_ && !detail::is_loopback_host(host_))
+    warn("the server " + server_ + from +
+         " is plain HTTP: nothing is encrypted, and credentials will not be sent to it");
+}
+
+inline void Transport::check_credential_allowed(const HttpRequest& request, const Credential& credential) const {
+  if (tls_ || detail::is_loopback_host(host_)) return;
+  if (credential.bearer_token || !credential.client_cert_pem.empty() || !static_cert_pem_.empty())
+    throw api_error(make_error_code(errc::unsupported),
+                    describe(request) + ": refusing to send a credential over plain HTTP to a host that is not "
+                                        "loopback; use https");
 }
 
 inline Transport::~Transport() = default;
@@ -248,7 +331,8 @@ inline boost::asio::awaitable<std::unique_ptr<detail::Connection>> Transport::co
     const Credential& credential) {
   namespace asio = boost::asio;
   auto context = tls_ ? context_for(credential) : nullptr;
-  auto connection = std::make_unique<detail::Connection>(executor_, context);
+  auto connection = std::make_unique<detail::Connection>(
+      executor_, context, std::size_t{options_.max_header_bytes} + 64 * 1024);
   asio::ip::tcp::resolver resolver(executor_);
   auto [rec, endpoints] =
       co_await resolver.async_resolve(host_, port_, asio::as_tuple(asio::use_awaitable));
@@ -332,16 +416,39 @@ inline boost::beast::http::request<boost::beast::http::string_body> Transport::m
   return message;
 }
 
+inline api_error Transport::failure(const HttpRequest& request, const boost::system::error_code& ec) const {
+  namespace http = boost::beast::http;
+  if (ec == boost::beast::error::timeout)
+    return api_error(make_error_code(errc::timeout), describe(request) + ": no response within " +
+                                                         std::to_string(options_.request_timeout.count()) + " ms");
+  if (ec == http::error::body_limit)
+    return api_error(make_error_code(errc::response_too_large),
+                     describe(request) + ": the response body exceeds TransportOptions::max_response_body_bytes (" +
+                         std::to_string(options_.max_response_body_bytes) + " bytes)");
+  if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
+    return api_error(make_error_code(errc::response_too_large),
+                     describe(request) + ": the response headers, a chunk header or the trailer exceed "
+                                         "TransportOptions::max_header_bytes (" +
+                         std::to_string(options_.max_header_bytes) + " bytes)");
+  return api_error(ec, describe(request) + ": " + ec.message());
+}
+
 inline boost::asio::awaitable<HttpResponse> Transport::send(const HttpRequest& request,
                                                             const Credential& credential) {
   namespace http = boost::beast::http;
   namespace asio = boost::asio;
+  check_credential_allowed(request, credential);
   auto message = make_message(request, credential);
+  const bool idempotent = detail::idempotent_verb(request.method);
 
-  // A pooled connection may have been closed by the server while idle; then the request
-  // is sent again once on a new connection.
+  // A second attempt on a new connection is made only when the first used a pooled
+  // connection and sending again cannot duplicate the request's effect (see the header).
   for (int attempt = 0;; ++attempt) {
-    auto connection = attempt == 0 ? take_idle(credential) : nullptr;
+    std::unique_ptr<detail::Connection> connection;
+    if (attempt == 0) {
+      // Idle connections the server closed meanwhile are dropped unwritten.
+      while ((connection = take_idle(credential)) && connection->unusable_when_idle()) connection->close();
+    }
     const bool reused = connection != nullptr;
     if (!connection) connection = co_await connect(credential);
     auto& tcp = connection->tcp();
@@ -350,26 +457,41 @@ inline boost::asio::awaitable<HttpResponse> Transport::send(const HttpRequest& r
     auto [wec, written] = co_await connection->with_stream([&](auto& stream) {
       return http::async_write(stream, message, asio::as_tuple(asio::use_awaitable));
     });
-    (void)written;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(boost::none);  // lists of many objects are large
+    const bool nothing_sent = wec && written == 0;
+    std::optional<http::response_parser<http::string_body>> parser;
+    auto fresh_parser = [&] {
+      parser.emplace();
+      parser->header_limit(options_.max_header_bytes);
+      parser->body_limit(options_.max_response_body_bytes);
+    };
+    fresh_parser();
     boost::system::error_code rec = wec;
-    if (!rec) {
+    // Interim 1xx answers (100 Continue, 103 Early Hints) precede the real one.
+    for (int interim = 0; !rec; ++interim) {
       auto [ec, read] = co_await connection->with_stream([&](auto& stream) {
-        return http::async_read(stream, connection->buffer(), parser, asio::as_tuple(asio::use_awaitable));
+        return http::async_read(stream, connection->buffer(), *parser, asio::as_tuple(asio::use_awaitable));
       });
       (void)read;
       rec = ec;
+      if (rec) break;
+      const unsigned status = parser->get().result_int();
+      if (status / 100 != 1) break;
+      if (status == 101 || interim >= 16) {
+        connection->close();
+        throw api_error(make_error_code(errc::unexpected_status),
+                        describe(request) + (status == 101 ? ": the server switched protocols (101), which kopp "
+                                                             "never asks for"
+                                                           : ": more than 16 interim 1xx responses"));
+      }
+      fresh_parser();
     }
     if (rec) {
-      if (reused && detail::is_stale_connection_error(rec)) continue;
-      if (rec == boost::beast::error::timeout)
-        throw api_error(make_error_code(errc::timeout),
-                        describe(request) + ": no response within " +
-                            std::to_string(options_.request_timeout.count()) + " ms");
-      throw api_error(rec, describe(request) + ": " + rec.message());
+      connection->close();
+      if (attempt == 0 && reused && (nothing_sent || (idempotent && detail::is_reused_connection_error(rec))))
+        continue;
+      throw failure(request, rec);
     }
-    auto response = parser.release();
+    auto response = parser->release();
     HttpResponse result;
     result.status = response.result_int();
     result.content_type = std::string(response[http::field::content_type]);
@@ -385,6 +507,7 @@ inline boost::asio::awaitable<std::unique_ptr<ResponseStream>> Transport::open_s
     const HttpRequest& request, const Credential& credential) {
   namespace http = boost::beast::http;
   namespace asio = boost::asio;
+  check_credential_allowed(request, credential);
   auto message = make_message(request, credential);
   // A stream owns its connection for its whole life: always a new one.
   auto connection = co_await connect(credential);
@@ -395,16 +518,27 @@ inline boost::asio::awaitable<std::unique_ptr<ResponseStream>> Transport::open_s
   });
   (void)written;
   if (wec) throw api_error(wec, describe(request) + ": " + wec.message());
-  auto& parser = connection->stream_parser.emplace();
-  parser.body_limit(boost::none);
-  auto [rec, read] = co_await connection->with_stream([&](auto& stream) {
-    return http::async_read_header(stream, connection->buffer(), parser, asio::as_tuple(asio::use_awaitable));
-  });
-  (void)read;
-  if (rec == boost::beast::error::timeout)
-    throw api_error(make_error_code(errc::timeout), describe(request) + ": no response headers in time");
-  if (rec) throw api_error(rec, describe(request) + ": " + rec.message());
-  const auto& header = parser.get();
+  // Interim 1xx answers precede the real one; each is a complete message without a body.
+  for (int interim = 0;; ++interim) {
+    auto& parser = connection->stream_parser.emplace();
+    parser.header_limit(options_.max_header_bytes);
+    parser.body_limit(boost::none);  // a watch never ends; the decoder bounds each event
+    auto [rec, read] = co_await connection->with_stream([&](auto& stream) {
+      return http::async_read_header(stream, connection->buffer(), parser, asio::as_tuple(asio::use_awaitable));
+    });
+    (void)read;
+    if (rec == boost::beast::error::timeout)
+      throw api_error(make_error_code(errc::timeout), describe(request) + ": no response headers in time");
+    if (rec) throw failure(request, rec);
+    const unsigned status = parser.get().result_int();
+    if (status / 100 != 1) break;
+    if (status == 101 || interim >= 16)
+      throw api_error(make_error_code(errc::unexpected_status),
+                      describe(request) + (status == 101 ? ": the server switched protocols (101), which kopp "
+                                                           "never asks for"
+                                                         : ": more than 16 interim 1xx responses"));
+  }
+  const auto& header = connection->stream_parser->get();
   co_return std::make_unique<ResponseStream>(std::move(connection), header.result_int(),
                                              std::string(header[http::field::content_type]),
                                              describe(request), options_.stream_idle_timeout);

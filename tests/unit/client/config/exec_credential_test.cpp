@@ -7,7 +7,13 @@
 
 #include <boost/json/parse.hpp>
 
+#include "support/fake_server.hpp"
+
+#include <kopp/client.hpp>
 #include <kopp/client/exec_credential.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <kopp/client/kubeconfig.hpp>
 #include <kopp/detail/pem.hpp>
 
@@ -20,7 +26,7 @@ namespace {
 constexpr const char* v1 = "client.authentication.k8s.io/v1";
 constexpr const char* v1beta1 = "client.authentication.k8s.io/v1beta1";
 
-// MODE: token | cert | fail | badjson | sleep | empty. The reply's apiVersion is the one in
+// MODE: token | cert | fail | badjson | sleep | empty | slow (token after $SLEEP s) | crlf. The reply's apiVersion is the one in
 // KUBERNETES_EXEC_INFO unless RETURN_API is set, so a correct reply proves the request
 // carried it.
 constexpr const char* plugin_script = R"sh(#!/bin/bash
@@ -41,6 +47,8 @@ case "$MODE" in
   fail) echo "starting" >&2; echo "error: access denied for profile prod" >&2; exit 3 ;;
   badjson) printf '{"apiVersion":"%s","kind":"ExecCredential","status":{"token":"leaky-secret-token"' "$api" ;;
   sleep) exec sleep 30 ;;
+  slow) sleep "$SLEEP"; printf '{"apiVersion":"%s","kind":"ExecCredential","status":{"token":"token-%s"}}' "$api" "$n" ;;
+  crlf) printf '{"apiVersion":"%s","kind":"ExecCredential","status":{"token":"leaky-secret-token\\r\\nX-Injected: 1"}}' "$api" ;;
   empty) printf '{"apiVersion":"%s","kind":"ExecCredential","status":{}}' "$api" ;;
 esac
 )sh";
@@ -287,4 +295,86 @@ TEST_CASE("exec configuration errors are reported when the provider is made", "[
   exec.api_version = v1;
   exec.interactive_mode = "Sometimes";
   CHECK_THAT(config_error_of([&] { kopp::exec_plugin(exec); }), Contains("interactiveMode 'Sometimes' is invalid"));
+}
+
+TEST_CASE("an expirationTimestamp past 2262 caches the credential instead of wrapping", "[config][exec]") {
+  for (const char* expiry : {"3000-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2262-04-12T00:00:00Z"}) {
+    INFO(expiry);
+    Plugin plugin;
+    auto exec = plugin.config("token");
+    exec.env.push_back({"EXPIRY", expiry});
+    const auto provider = kopp::exec_plugin(exec);
+    const auto first = provider->current();
+    REQUIRE(first.expiry);
+    CHECK(*first.expiry > std::chrono::system_clock::now() + std::chrono::hours(24 * 365 * 200));
+    CHECK(provider->current().bearer_token == "token-1");
+    CHECK(provider->current().bearer_token == "token-1");
+    CHECK(plugin.runs() == 1);
+  }
+}
+
+TEST_CASE("an expirationTimestamp before 1677 is expired, not an overflow", "[config][exec]") {
+  Plugin plugin;
+  auto exec = plugin.config("token");
+  exec.env.push_back({"EXPIRY", "0001-01-01T00:00:00Z"});
+  const auto provider = kopp::exec_plugin(exec);
+  const auto first = provider->current();
+  REQUIRE(first.expiry);
+  CHECK(*first.expiry == std::chrono::system_clock::time_point{});
+  CHECK(provider->current().bearer_token == "token-2");
+}
+
+TEST_CASE("an exec plugin token with CR/LF is refused without printing it", "[config][exec][errors]") {
+  Plugin plugin;
+  const auto provider = kopp::exec_plugin(plugin.config("crlf"));
+  const auto message = config_error_of([&] { provider->current(); });
+  CHECK_THAT(message, Contains("status.token") && Contains("control character") && !Contains("leaky-secret-token"));
+}
+
+TEST_CASE("a slow exec plugin does not stall the io thread; concurrent requests share one run", "[config][exec][async]") {
+  Plugin plugin;
+  auto exec = plugin.config("slow");
+  exec.env.push_back({"SLEEP", "1"});
+  boost::asio::io_context io;
+  FakeServer server(io.get_executor());
+  const std::string cm = R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","namespace":"ns"}})";
+  server.script({http_response(200, cm)});
+  server.script({http_response(200, cm)});
+  kopp::Config config;
+  config.server = server.url();
+  config.qps = 0;
+  config.credentials = kopp::exec_plugin(exec);
+  kopp::Client client(io.get_executor(), config);
+  int ticks = 0;
+  int done = 0;
+  std::exception_ptr failure;
+  auto request = [&]() -> boost::asio::awaitable<void> {
+    kopp::HttpRequest get;
+    get.target = "/api/v1/namespaces/ns/configmaps/a";
+    co_await client.send(get);
+  };
+  auto finished = [&](std::exception_ptr e) {
+    if (e) failure = e;
+    if (++done == 2) server.stop();
+  };
+  boost::asio::co_spawn(io, request(), finished);
+  boost::asio::co_spawn(io, request(), finished);
+  auto ticker = [&]() -> boost::asio::awaitable<void> {
+    boost::asio::steady_timer timer(io.get_executor());
+    while (done < 2) {
+      timer.expires_after(50ms);
+      co_await timer.async_wait(boost::asio::use_awaitable);
+      ++ticks;
+    }
+  };
+  boost::asio::co_spawn(io, ticker(), boost::asio::detached);
+  const auto start = std::chrono::steady_clock::now();
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+  CHECK(std::chrono::steady_clock::now() - start >= 1s);
+  CHECK(ticks >= 10);  // the timer kept firing while the plugin slept for a second
+  CHECK(plugin.runs() == 1);
+  REQUIRE(server.requests().size() == 2);
+  CHECK(server.requests()[0].authorization == "Bearer token-1");
+  CHECK(server.requests()[1].authorization == "Bearer token-1");
 }
