@@ -138,7 +138,8 @@ class Watcher {
   void fail(const boost::system::error_code& ec, std::string message);
   /// Reports an object that was skipped because it does not decode.
   void skipped(std::string message);
-  /// Closes and forgets the open watch, and disarms its idle watchdog.
+  /// Closes and forgets the open watch, and disarms its idle watchdog. Never while a read
+  /// on the stream is pending (stop() only closes).
   void drop_stream() noexcept;
   /// Arms the idle watchdog of the open watch (config.watch_idle_timeout after the last event).
   void arm_idle_watchdog(std::chrono::steady_clock::time_point deadline);

@@ -248,7 +248,11 @@ boost::asio::awaitable<void> Watcher<K>::run(sink_type sink) {
 template <CachedObject K>
 void Watcher<K>::stop() {
   stopped_ = true;
-  drop_stream();
+  // Close only: a read may be pending on the stream, and it must end before the stream
+  // is destroyed (run() drops it when it returns).
+  ++watch_generation_;
+  if (idle_timer_) idle_timer_->cancel();
+  if (stream_) stream_->close();
   if (timer_) timer_->cancel();
 }
 
