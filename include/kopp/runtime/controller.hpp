@@ -21,6 +21,22 @@
 //     retried until the object changes. Nothing a reconciler throws escapes a worker.
 //   - owns<Child>() enqueues the controller owner (ownerReferences controller=true, same
 //     kind) of every changed child, old and new owner on updates.
+//   - No reconcile starts before the informers the controller reads have synced, whoever
+//     started it (a Manager, or a program calling start() itself): until then keys wait in
+//     the queue, and deleted() never runs for an object the cache has not seen yet.
+//   - stop() takes effect at once: no reconcile starts after it, the keys waiting are
+//     dropped (they are level-based: whoever runs next lists everything again), and the
+//     reconciles in flight are cancelled (see Cancellation).
+//   - With a leadership check (Manager with leader election), a reconcile starts only
+//     while the check says the Lease is held and renewed within its renew deadline; when it
+//     fails the controller stops itself as stop() does.
+// Cancellation: a reconcile runs in its worker's coroutine, which is cancelled (Asio
+// terminal cancellation) on stop() and when reconcile_timeout passes. The awaited
+// operation is cancelled where it supports cancellation (timers, sockets, the Client's
+// requests) and every later co_await in the reconcile throws boost::system::system_error
+// (operation_aborted), so a reconcile ends at its next suspension point. Code that blocks
+// a thread cannot be cancelled: keep reconciles asynchronous. A timed-out reconcile counts
+// as an error and is retried with backoff.
 // Errors: ControllerBuilder::build() throws std::invalid_argument listing every misuse the
 // builder recorded (no reconciler, zero workers, a second owns<> of the same kind, ...).
 // Metrics (controller-runtime's names): controller_runtime_reconcile_total{controller,result},
@@ -39,11 +55,14 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/strand.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -57,12 +76,16 @@ class ControllerBuilder;
 class ControllerBase {
  public:
   virtual ~ControllerBase() = default;
-  /// Spawns the workers on `executor`. Informers must be started; workers wait in the
-  /// queue until keys arrive, so starting before the caches synced only delays work.
+  /// Spawns the workers on `executor` (each on its own strand). Informers must be started;
+  /// workers wait until the informers this controller reads have synced.
   virtual void start(boost::asio::any_io_executor executor) = 0;
-  /// Stops taking new keys; workers finish the reconciles in flight (and drain what is
-  /// queued) and exit.
+  /// Stops at once: no new reconcile starts, queued keys are dropped, the reconciles in
+  /// flight are cancelled. Thread-safe; wait_stopped() tells when the workers exited.
   virtual void stop() = 0;
+  /// Called (on a worker, any thread) right before each reconcile: false means this
+  /// process must not reconcile any more (its leadership lapsed), and the controller stops
+  /// itself. Set before start().
+  virtual void set_leadership_check(std::function<bool()> holds_leadership) = 0;
   /// True when every worker has exited; false when `timeout` passed first.
   virtual boost::asio::awaitable<bool> wait_stopped(std::chrono::steady_clock::duration timeout) = 0;
   virtual const std::string& name() const noexcept = 0;
@@ -76,6 +99,9 @@ class Controller : public ControllerBase, public std::enable_shared_from_this<Co
   void start(boost::asio::any_io_executor executor) override;
   void stop() override;
   boost::asio::awaitable<bool> wait_stopped(std::chrono::steady_clock::duration timeout) override;
+  void set_leadership_check(std::function<bool()> holds_leadership) override {
+    leadership_check_ = std::move(holds_leadership);
+  }
 
   const std::string& name() const noexcept override { return name_; }
   /// Enqueues a key by hand (tests, external triggers).
@@ -95,12 +121,25 @@ class Controller : public ControllerBase, public std::enable_shared_from_this<Co
     metrics::Gauge* active;
   };
 
+  // One per worker coroutine. The signal is emitted only on the worker's strand (Asio's
+  // cancellation signals are not thread-safe); `generation` tells a deadline timer that
+  // fires late which reconcile it was armed for.
+  struct WorkerSlot {
+    explicit WorkerSlot(boost::asio::any_io_executor executor) : strand(boost::asio::make_strand(executor)) {}
+    boost::asio::strand<boost::asio::any_io_executor> strand;
+    boost::asio::cancellation_signal cancel;
+    std::uint64_t generation = 0;
+    bool timed_out = false;
+  };
+
   Controller(Client& client, InformerFactory& informers, std::string name, std::shared_ptr<Reconciler<K>> reconciler,
-             std::shared_ptr<Informer<K>> primary, int workers, EventRecorder* recorder, metrics::Registry& registry,
+             std::shared_ptr<Informer<K>> primary, std::vector<std::shared_ptr<InformerBase>> sources, int workers,
+             std::chrono::milliseconds reconcile_timeout, EventRecorder* recorder, metrics::Registry& registry,
              Logger logger);
 
-  boost::asio::awaitable<void> worker();
-  boost::asio::awaitable<void> process(ObjectKey key);
+  boost::asio::awaitable<void> worker(WorkerSlot& slot);
+  boost::asio::awaitable<bool> wait_for_sources();
+  boost::asio::awaitable<void> process(ObjectKey key, WorkerSlot& slot);
   void record_result(std::string_view result);
 
   Client* client_;
@@ -108,7 +147,13 @@ class Controller : public ControllerBase, public std::enable_shared_from_this<Co
   std::string name_;
   std::shared_ptr<Reconciler<K>> reconciler_;
   std::shared_ptr<Informer<K>> primary_;
+  std::vector<std::shared_ptr<InformerBase>> sources_;  // every informer whose events feed the queue
   int workers_;
+  std::chrono::milliseconds reconcile_timeout_;
+  std::function<bool()> leadership_check_;
+  std::mutex slots_mutex_;  // start() and stop() may run on different threads
+  std::vector<std::unique_ptr<WorkerSlot>> slots_;
+  std::atomic<bool> stopping_{false};
   EventRecorder* recorder_;
   Logger log_;
   Metrics metrics_;
@@ -143,6 +188,9 @@ class ControllerBuilder {
   [[nodiscard]] ControllerBuilder& watches_metadata(
       std::function<std::vector<ObjectKey>(const std::shared_ptr<const PartialObjectMetadata>&)> map);
   [[nodiscard]] ControllerBuilder& max_concurrent_reconciles(int n);
+  /// Cancels a reconcile that runs longer than `timeout` (see Cancellation) and retries it
+  /// with backoff, as controller-runtime's ReconciliationTimeout. Default: no limit.
+  [[nodiscard]] ControllerBuilder& reconcile_timeout(std::chrono::milliseconds timeout);
   [[nodiscard]] ControllerBuilder& recorder(EventRecorder& recorder);
   [[nodiscard]] ControllerBuilder& registry(metrics::Registry& registry);
   [[nodiscard]] ControllerBuilder& logger(Logger logger);
@@ -164,7 +212,9 @@ class ControllerBuilder {
  private:
   /// Registers a secondary watch's handlers; gets what it needs as arguments (not through
   /// the builder, which may be gone by then or moved).
-  using Wiring = std::function<void(const std::shared_ptr<WorkQueue<ObjectKey>>&, InformerFactory&, const std::string& ns)>;
+  /// Returns the informer it registered on, so the controller waits for its sync.
+  using Wiring = std::function<std::shared_ptr<InformerBase>(const std::shared_ptr<WorkQueue<ObjectKey>>&,
+                                                             InformerFactory&, const std::string& ns)>;
   void misuse(std::string what) { problems_.push_back(std::move(what)); }
 
   Client* client_;
@@ -176,6 +226,7 @@ class ControllerBuilder {
   std::vector<Wiring> secondary_;
   std::vector<std::string> owned_kinds_;
   int workers_ = 1;
+  std::chrono::milliseconds reconcile_timeout_{0};
   EventRecorder* recorder_ = nullptr;
   metrics::Registry* registry_ = nullptr;
   std::optional<Logger> logger_;

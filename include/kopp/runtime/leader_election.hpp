@@ -25,7 +25,10 @@
 //     on_stopped_leading (or exit the process, as Kubernetes' own components do).
 //   - A graceful stop() while leading releases the Lease (no holder, leaseDurationSeconds
 //     1, as client-go does) when release_on_cancel is set, so a successor takes over at
-//     its next retry instead of after lease_duration.
+//     its next retry instead of after lease_duration. A stop() that arrives while a
+//     renewal is in flight lets it finish (within the renew deadline) and then releases;
+//     when the renewal's result is unknown, the Lease is read again and released if it
+//     still names us.
 //   - leaseTransitions grows by one with every change of holder.
 //   - Callbacks run on the elector's strand, one at a time, never concurrently with each
 //     other; on_started_leading is always followed by exactly one on_stopped_leading.
@@ -40,7 +43,9 @@
 //     as leader (a paused process, e.g. a stopped VM, notices only when it runs again).
 //     Make reconciles idempotent and writes conditional as usual.
 //   - The Client must outlive run(); run() returns only after the elector's last request
-//     finished (at most the client's request timeout after on_stopped_leading).
+//     finished (at most the client's request timeout after on_stopped_leading). Do not
+//     wait for run() to stop leader work: on_stopped_leading (or holds_lease()) is the
+//     signal.
 //   - An elector runs once: after run() returned, make a new one.
 
 #include <kopp/api/coordination/v1/lease.hpp>
@@ -112,6 +117,11 @@ class LeaderElector {
 
   /// Whether we lead right now (thread-safe).
   [[nodiscard]] bool is_leader() const noexcept;
+  /// Whether we lead and the renew deadline of our last successful renewal has not passed
+  /// by the monotonic clock now (thread-safe). Stricter than is_leader(): after the process
+  /// was paused (SIGSTOP, a stopped VM) it is false at once, before the elector's own timer
+  /// ran. Check it before starting leader work.
+  [[nodiscard]] bool holds_lease() const noexcept;
   [[nodiscard]] const std::string& identity() const noexcept;
   /// The holder last observed ("" when free or not read yet). Thread-safe.
   [[nodiscard]] std::string leader() const;

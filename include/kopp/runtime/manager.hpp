@@ -9,12 +9,19 @@
 //   return manager.run();
 //
 // Guarantees: /readyz answers 200 only after every informer synced; controllers run only
-// while this process leads (when leader election is on); SIGTERM/SIGINT stop intake, let
-// reconciles in flight finish within graceful_shutdown_timeout, release the Lease and make
-// run() return 0. Losing the Lease stops everything and run() returns 1, so the pod
-// restarts and competes again, as controller-runtime does.
+// while this process leads (when leader election is on), and each reconcile starts only
+// while the Lease is held within its renew deadline (LeaderElector::holds_lease()).
+// SIGTERM/SIGINT (or request_stop()) stop the controllers at once (no new reconcile, queued
+// keys dropped, reconciles in flight cancelled), wait up to graceful_shutdown_timeout for
+// the workers to exit, release the Lease and make run() return 0; a stop during the
+// initial cache sync does not wait for the sync. A second SIGTERM/SIGINT exits the process
+// at once with status 1 (as controller-runtime does). Losing the Lease stops the
+// controllers the moment the elector reports it, and run() returns 1, so the pod restarts
+// and competes again, as controller-runtime does.
 // Errors: run() returns 1 (with a log line saying why) when the caches do not sync in
 // cache_sync_timeout or a probe address cannot be bound.
+// Caveats: with leader election on, an API server outage longer than the renew deadline
+// ends leadership and run() returns 1 (docs/leader-election.md).
 
 #include <kopp/client/client.hpp>
 #include <kopp/runtime/controller.hpp>
@@ -45,6 +52,10 @@ struct ManagerOptions {
   std::string leader_election_id;
   /// Where the Lease lives; default: the config's namespace.
   std::string leader_election_namespace;
+  /// Lease timings (client-go's and controller-runtime's defaults: 15 s, 10 s, 2 s).
+  std::chrono::milliseconds leader_election_lease_duration{15'000};
+  std::chrono::milliseconds leader_election_renew_deadline{10'000};
+  std::chrono::milliseconds leader_election_retry_period{2'000};
   /// "0" disables; ":8080" listens on every interface.
   std::string metrics_bind_address = "0";
   std::string health_probe_bind_address = "0";
@@ -95,6 +106,8 @@ class Manager {
   boost::asio::awaitable<void> main();
   boost::asio::awaitable<void> start_controllers();
   boost::asio::awaitable<void> stop_controllers();
+  boost::asio::awaitable<bool> wait_for_caches();
+  void on_leadership_lost();
   void serve_probes();
 
   ManagerOptions options_;
@@ -111,6 +124,9 @@ class Manager {
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> leadership_lost_{false};
   std::atomic<bool> controllers_running_{false};
+  std::atomic<bool> controllers_stopped_{false};
+  std::atomic<bool> elector_done_{false};
+  std::atomic<int> signals_received_{0};
   std::atomic<unsigned short> health_port_{0};
   std::atomic<unsigned short> metrics_port_{0};
   int exit_code_ = 0;

@@ -12,7 +12,8 @@
 //   keys never starves one that is already waiting.
 // - Shutdown drains: after shut_down(), get() still hands out the keys already queued, then
 //   returns std::nullopt. add()/add_after() are ignored from then on; delayed keys are
-//   dropped.
+//   dropped. shut_down_now() drops the queued keys too: get() returns std::nullopt at once
+//   (a controller that lost its leadership must not start another reconcile).
 //
 // Waiting: get() suspends the calling coroutine without blocking a thread and resumes it
 // on its own executor, so workers may run on an io_context served by several threads.
@@ -99,6 +100,9 @@ class WorkQueue {
   /// Keys ready to be handed out (not those processing or delayed).
   std::size_t len() const;
   void shut_down();
+  /// shut_down(), and the keys waiting are dropped: every get() returns std::nullopt now.
+  /// Keys being processed stay processing until done() (which does not queue them again).
+  void shut_down_now();
   bool shutting_down() const;
 
   /// Moves delayed keys whose time has come into the queue; returns how many.

@@ -145,6 +145,35 @@ TEST_CASE("workqueue: shutdown drains queued items, then get returns nullopt", "
   CHECK(got == std::vector<std::optional<std::string>>{"ns/a", "ns/b", std::nullopt, std::nullopt});
 }
 
+TEST_CASE("workqueue: shut_down_now drops queued keys; a key re-added while processing is not queued again",
+          "[workqueue]") {
+  asio::io_context io;
+  kopp::metrics::Registry registry;
+  kopp::WorkQueueOptions options;
+  options.name = "discard";
+  options.registry = &registry;
+  Queue queue(io.get_executor(), options);
+  queue.add("ns/processing");
+  const auto taken = queue.try_get();
+  REQUIRE(taken == "ns/processing");
+  queue.add("ns/processing");  // changed while processing: would run again after done()
+  queue.add("ns/a");
+  queue.add("ns/b");
+  queue.shut_down_now();
+  CHECK(queue.shutting_down());
+  CHECK(queue.len() == 0);
+  CHECK(registry.render().find("workqueue_depth{name=\"discard\",controller=\"discard\"} 0") != std::string::npos);
+  queue.done("ns/processing");
+  CHECK(queue.len() == 0);
+
+  std::optional<std::string> got = "unset";
+  run_coroutine(io, [&]() -> asio::awaitable<void> {
+    auto item = co_await queue.get();
+    got = item;
+  });
+  CHECK(got == std::nullopt);
+}
+
 TEST_CASE("workqueue: shutdown wakes waiting workers with nullopt", "[workqueue]") {
   asio::io_context io;
   Queue queue(io.get_executor());

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -44,14 +46,18 @@ ObjectKey key_of(const K& object) {
 
 template <Resource K>
 Controller<K>::Controller(Client& client, InformerFactory& informers, std::string name,
-                          std::shared_ptr<Reconciler<K>> reconciler, std::shared_ptr<Informer<K>> primary, int workers,
-                          EventRecorder* recorder, metrics::Registry& registry, Logger logger)
+                          std::shared_ptr<Reconciler<K>> reconciler, std::shared_ptr<Informer<K>> primary,
+                          std::vector<std::shared_ptr<InformerBase>> sources, int workers,
+                          std::chrono::milliseconds reconcile_timeout, EventRecorder* recorder,
+                          metrics::Registry& registry, Logger logger)
     : client_(&client),
       informers_(&informers),
       name_(std::move(name)),
       reconciler_(std::move(reconciler)),
       primary_(std::move(primary)),
+      sources_(std::move(sources)),
       workers_(workers),
+      reconcile_timeout_(reconcile_timeout),
       recorder_(recorder),
       log_(logger.with({{"controller", name_}})) {
   const metrics::Labels labels{{"controller", name_}};
@@ -86,19 +92,30 @@ Controller<K>::Controller(Client& client, InformerFactory& informers, std::strin
 
 template <Resource K>
 void Controller<K>::start(boost::asio::any_io_executor executor) {
-  if (started_.exchange(true)) return;
+  std::lock_guard lock(slots_mutex_);
+  if (stopping_ || started_.exchange(true)) return;
   log_.info("starting workers", {{"workers", workers_}});
   running_ += workers_;
-  for (int i = 0; i < workers_; ++i)
-    boost::asio::co_spawn(executor, worker(), [self = this->shared_from_this()](std::exception_ptr) {
-      --self->running_;
-    });
+  slots_.reserve(static_cast<std::size_t>(workers_));
+  for (int i = 0; i < workers_; ++i) slots_.push_back(std::make_unique<WorkerSlot>(executor));
+  for (auto& slot : slots_) {
+    auto done = [self = this->shared_from_this()](std::exception_ptr) { --self->running_; };
+    boost::asio::co_spawn(slot->strand, worker(*slot),
+                          boost::asio::bind_cancellation_slot(slot->cancel.slot(), std::move(done)));
+  }
 }
 
 template <Resource K>
 void Controller<K>::stop() {
-  log_.info("stopping: no new keys; finishing reconciles in flight");
-  queue_->shut_down();
+  if (stopping_.exchange(true)) return;
+  log_.info("stopping: no new reconciles; cancelling those in flight");
+  queue_->shut_down_now();
+  std::lock_guard lock(slots_mutex_);
+  auto self = this->shared_from_this();
+  for (auto& slot : slots_) {
+    WorkerSlot* const s = slot.get();
+    boost::asio::post(s->strand, [self, s] { s->cancel.emit(boost::asio::cancellation_type::terminal); });
+  }
 }
 
 template <Resource K>
@@ -115,15 +132,28 @@ boost::asio::awaitable<bool> Controller<K>::wait_stopped(std::chrono::steady_clo
 }
 
 template <Resource K>
-boost::asio::awaitable<void> Controller<K>::worker() {
+boost::asio::awaitable<bool> Controller<K>::wait_for_sources() {
+  // A key from a secondary watch or enqueue() may arrive before the primary cache holds
+  // its object: reconciling it then would run deleted() for an object that exists.
+  for (const auto& informer : sources_) {
+    if (stopping_) co_return false;
+    if (!co_await informer->wait_for_sync()) co_return false;
+  }
+  co_return !stopping_;
+}
+
+template <Resource K>
+boost::asio::awaitable<void> Controller<K>::worker(WorkerSlot& slot) {
   // The queue is held by this frame: a controller destroyed while workers wait cannot
   // pull it out from under them.
   auto self = this->shared_from_this();
+  if (!co_await wait_for_sources()) co_return;
   for (;;) {
     auto key = co_await queue_->get();
     if (!key) co_return;
-    co_await process(*key);
+    co_await process(*key, slot);
     queue_->done(*key);
+    if (stopping_) co_return;
   }
 }
 
@@ -134,7 +164,13 @@ void Controller<K>::record_result(std::string_view result) {
 }
 
 template <Resource K>
-boost::asio::awaitable<void> Controller<K>::process(ObjectKey key) {
+boost::asio::awaitable<void> Controller<K>::process(ObjectKey key, WorkerSlot& slot) {
+  if (stopping_) co_return;
+  if (leadership_check_ && !leadership_check_()) {
+    log_.error("leadership lapsed (the Lease was not renewed within the renew deadline): not reconciling");
+    stop();
+    co_return;
+  }
   const auto started = std::chrono::steady_clock::now();
   ++active_;
   metrics_.active->inc();
@@ -143,6 +179,23 @@ boost::asio::awaitable<void> Controller<K>::process(ObjectKey key) {
   Logger logger = log_.with({{"object", key_text}, {"reconcileID", reconcile_id}});
   Context ctx(*client_, std::move(logger), std::move(reconcile_id), key, informers_, recorder_);
   auto object = primary_->store().get(key_text);
+
+  // The deadline cancels this worker's coroutine; the generation makes a timer that fires
+  // after the reconcile ended (its handler was already queued) a no-op.
+  const std::uint64_t generation = ++slot.generation;
+  slot.timed_out = false;
+  std::optional<boost::asio::steady_timer> deadline;
+  if (reconcile_timeout_.count() > 0) {
+    deadline.emplace(slot.strand, reconcile_timeout_);
+    WorkerSlot* const s = &slot;
+    auto on_deadline = [self = this->shared_from_this(), s, generation](const boost::system::error_code& ec) {
+      if (ec || s->generation != generation) return;
+      s->timed_out = true;
+      s->cancel.emit(boost::asio::cancellation_type::terminal);
+    };
+    deadline->async_wait(std::move(on_deadline));
+  }
+
   std::optional<Action> action;
   std::string failure;
   bool terminal = false;
@@ -157,10 +210,30 @@ boost::asio::awaitable<void> Controller<K>::process(ObjectKey key) {
   } catch (...) {
     failure = "a non-standard exception";
   }
+  ++slot.generation;
+  if (deadline) deadline->cancel();
+  const bool timed_out = slot.timed_out;
+  if (timed_out) {
+    // The reconcile may have swallowed the cancellation and returned: it still failed.
+    action.reset();
+    terminal = false;
+    failure = "reconcile timed out after " + std::to_string(reconcile_timeout_.count()) + " ms (cancelled)";
+  }
+  if (timed_out && !stopping_) {
+    // Cancellation is sticky in an Asio coroutine: clear it, or this worker could never
+    // await anything again.
+    co_await boost::asio::this_coro::reset_cancellation_state();
+  }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   metrics_.time->observe(seconds);
   metrics_.active->dec();
   --active_;
+  if (stopping_) {
+    // Cancelled by stop(): whoever reconciles next starts from a fresh list.
+    record_result(action ? "success" : "error");
+    if (!action) ctx.log().info("reconcile cancelled: the controller is stopping", {{"error", failure}});
+    co_return;
+  }
   if (action) {
     queue_->forget(key);
     if (auto delay = action->requeue()) {
@@ -246,6 +319,7 @@ ControllerBuilder<K>& ControllerBuilder<K>::owns(Predicate<Child> predicate) {
       if (predicate.remove(child)) enqueue_owner(child->metadata);
     });
     informer->add_handler(std::move(handlers));
+    return std::static_pointer_cast<InformerBase>(informer);
   });
   return *this;
 }
@@ -277,6 +351,7 @@ ControllerBuilder<K>& ControllerBuilder<K>::watches(
       if (predicate.remove(o)) enqueue(o);
     });
     informer->add_handler(std::move(handlers));
+    return std::static_pointer_cast<InformerBase>(informer);
   });
   return *this;
 }
@@ -302,6 +377,7 @@ ControllerBuilder<K>& ControllerBuilder<K>::watches_metadata(
     });
     handlers.on_delete(enqueue);
     informer->add_handler(std::move(handlers));
+    return std::static_pointer_cast<InformerBase>(informer);
   });
   return *this;
 }
@@ -310,6 +386,13 @@ template <Resource K>
 ControllerBuilder<K>& ControllerBuilder<K>::max_concurrent_reconciles(int n) {
   if (n < 1) misuse("max_concurrent_reconciles(" + std::to_string(n) + "): at least one worker is needed");
   workers_ = n;
+  return *this;
+}
+
+template <Resource K>
+ControllerBuilder<K>& ControllerBuilder<K>::reconcile_timeout(std::chrono::milliseconds timeout) {
+  if (timeout.count() < 0) misuse("reconcile_timeout(" + std::to_string(timeout.count()) + " ms): must not be negative");
+  reconcile_timeout_ = timeout;
   return *this;
 }
 
@@ -358,9 +441,10 @@ std::shared_ptr<Controller<K>> ControllerBuilder<K>::build(std::shared_ptr<Recon
   }
   auto primary = informers_->template get<K>(namespace_, label_selector_);
   auto& registry = registry_ ? *registry_ : metrics::Registry::global();
+  std::vector<std::shared_ptr<InformerBase>> sources{primary};
   std::shared_ptr<Controller<K>> controller(new Controller<K>(*client_, *informers_, name_, std::move(reconciler),
-                                                              primary, workers_, recorder_, registry,
-                                                              logger_.value_or(Logger())));
+                                                              primary, sources, workers_, reconcile_timeout_,
+                                                              recorder_, registry, logger_.value_or(Logger())));
   std::weak_ptr<WorkQueue<ObjectKey>> weak = controller->queue_;
   auto predicates = predicates_;
   EventHandlers<K> handlers;
@@ -380,7 +464,7 @@ std::shared_ptr<Controller<K>> ControllerBuilder<K>::build(std::shared_ptr<Recon
     if (auto q = weak.lock()) q->add(detail::key_of(*o));
   });
   primary->add_handler(std::move(handlers));
-  for (auto& wire : secondary_) wire(controller->queue_, *informers_, namespace_);
+  for (auto& wire : secondary_) controller->sources_.push_back(wire(controller->queue_, *informers_, namespace_));
   return controller;
 }
 

@@ -92,6 +92,8 @@ struct LeaderElector::state {
   std::mt19937_64 rng{std::random_device{}()};
 
   std::atomic<bool> leading{false};
+  // fsm.renew_deadline() while leading, for holds_lease() on other threads.
+  std::atomic<std::chrono::steady_clock::rep> renew_deadline_ticks{0};
   mutable std::mutex leader_mutex;
   std::string leader;  // copy of reported_leader for other threads
   Logger log;
@@ -146,7 +148,9 @@ boost::asio::awaitable<le_outcome> le_request(const std::shared_ptr<le_state>& s
   auto slot = std::make_shared<le_slot<T>>();
   ++st->in_flight;
   boost::asio::co_spawn(st->strand, le_perform<T>(st, slot, make_op), boost::asio::detached);
-  if (!slot->done && (!st->stopped || st->releasing)) {
+  // Once stopped, only a release is awaited, or a renewal of a Lease we hold: abandoning
+  // it would leave us without the resourceVersion the release needs.
+  if (!slot->done && (!st->stopped || st->releasing || st->fsm.is_leader())) {
     st->awaited = slot.get();
     st->wake.expires_at(deadline);
     co_await st->wake.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
@@ -275,6 +279,7 @@ inline boost::asio::awaitable<void> le_round(std::shared_ptr<le_state> st,
   if (wrote == le_outcome::done) {
     const bool was_leader = st->fsm.is_leader();
     st->fsm.write_succeeded(le_record_of(written->spec), sent_at);
+    st->renew_deadline_ticks = st->fsm.renew_deadline().time_since_epoch().count();
     st->known = std::move(written);
     if (!was_leader) st->log.info("acquired the lease", {{"transitions", decision.record.lease_transitions}});
     le_report_leader(*st);
@@ -295,20 +300,38 @@ inline boost::asio::awaitable<void> le_round(std::shared_ptr<le_state> st,
 inline boost::asio::awaitable<void> le_release(std::shared_ptr<le_state> st) {
   using lease_type = api::coordination::v1::Lease;
   const ElectionTime now = ElectionTime::now();
+  const auto deadline = now.monotonic + st->options.renew_deadline;
   const std::optional<LeaseRecord> record = st->fsm.release_record(now);
-  if (!record || !st->known) {
+  if (!record) {
     st->fsm.released(std::nullopt, now.monotonic);
+    co_return;
+  }
+  std::exception_ptr error;
+  st->releasing = true;
+  if (!st->known) {
+    // The last renewal's outcome is unknown (it timed out or failed): read the Lease and
+    // release it only if it still names us.
+    std::optional<std::optional<lease_type>> read;
+    const le_op<std::optional<lease_type>> get = [st, name = st->options.lease_name]() {
+      return st->api.get_opt(name);
+    };
+    const le_outcome got = co_await le_request(st, deadline, get, read, error);
+    if (got == le_outcome::done && *read && (*read)->spec.holderIdentity.value_or("") == st->options.identity)
+      st->known = std::move(**read);
+  }
+  if (!st->known) {
+    st->releasing = false;
+    st->fsm.released(std::nullopt, now.monotonic);
+    st->log.warn("the lease could not be read back for its release; successors wait for it to expire");
     co_return;
   }
   lease_type desired = *st->known;
   le_apply(*record, desired.spec);
   std::optional<lease_type> written;
-  std::exception_ptr error;
-  st->releasing = true;
   const le_op<lease_type> write = [st, desired, params = PostParams(st->options.field_manager)]() {
     return st->api.replace(desired, params);
   };
-  const le_outcome wrote = co_await le_request(st, now.monotonic + st->options.renew_deadline, write, written, error);
+  const le_outcome wrote = co_await le_request(st, deadline, write, written, error);
   st->releasing = false;
   if (wrote == le_outcome::done) {
     st->fsm.released(le_record_of(written->spec), now.monotonic);
@@ -398,11 +421,20 @@ inline void LeaderElector::stop() {
   std::shared_ptr<state> st = state_;
   boost::asio::post(st->strand, [st] {
     st->stopped = true;
-    if (!st->releasing) st->wake.cancel();
+    // A release, or a renewal while we lead, is left to finish (le_request); any other wait
+    // ends now.
+    if (!st->releasing && !(st->awaited && st->fsm.is_leader())) st->wake.cancel();
   });
 }
 
 inline bool LeaderElector::is_leader() const noexcept { return state_->leading.load(); }
+
+inline bool LeaderElector::holds_lease() const noexcept {
+  if (!state_->leading.load()) return false;
+  const auto deadline = std::chrono::steady_clock::time_point(
+      std::chrono::steady_clock::duration(state_->renew_deadline_ticks.load()));
+  return std::chrono::steady_clock::now() < deadline;
+}
 
 inline const std::string& LeaderElector::identity() const noexcept { return state_->options.identity; }
 

@@ -2,6 +2,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -9,6 +10,9 @@
 #include <boost/url/parse.hpp>
 
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
 #include <thread>
 
 namespace kopp {
@@ -80,7 +84,7 @@ inline void Manager::serve_probes() {
   };
   auto make = [this](boost::asio::ip::tcp::endpoint endpoint, std::string_view what) -> ProbeServer& {
     try {
-      servers_.push_back(std::make_unique<ProbeServer>(io_.get_executor(), endpoint));
+      servers_.push_back(std::make_unique<ProbeServer>(io_.get_executor(), endpoint, ProbeServerOptions(), options_.logger));
     } catch (const boost::system::system_error& e) {
       throw std::runtime_error("cannot serve " + std::string(what) + " on " + endpoint.address().to_string() + ":" +
                                std::to_string(endpoint.port()) + ": " + e.code().message());
@@ -108,12 +112,26 @@ inline void Manager::serve_probes() {
 }
 
 inline boost::asio::awaitable<void> Manager::start_controllers() {
-  if (controllers_running_.exchange(true)) co_return;
+  if (controllers_stopped_ || controllers_running_.exchange(true)) co_return;
+  if (elector_) {
+    LeaderElector* elector = elector_.get();
+    for (auto& c : controllers_) c->set_leadership_check([elector] { return elector->holds_lease(); });
+  }
   for (auto& c : controllers_) c->start(io_.get_executor());
   log_.info("controllers started", {{"controllers", controllers_.size()}});
 }
 
+inline void Manager::on_leadership_lost() {
+  // Runs on the elector's strand the moment it gives up the Lease: stop every controller
+  // now rather than when run() returns (it may wait minutes for a hung request).
+  controllers_stopped_ = true;
+  for (auto& c : controllers_) c->stop();
+  leadership_lost_ = true;
+  stop_requested_ = true;
+}
+
 inline boost::asio::awaitable<void> Manager::stop_controllers() {
+  controllers_stopped_ = true;
   if (!controllers_running_.exchange(false)) co_return;
   for (auto& c : controllers_) c->stop();
   const auto deadline = std::chrono::steady_clock::now() + options_.graceful_shutdown_timeout;
@@ -134,7 +152,7 @@ inline boost::asio::awaitable<void> Manager::main() {
   serve_probes();
   log_.info("starting informers");
   informers_->start();
-  const bool synced = co_await informers_->wait_for_sync(options_.cache_sync_timeout);
+  const bool synced = co_await wait_for_caches();
   if (!synced && !stop_requested_) {
     log_.error("informer caches did not sync", {{"timeout_ms", options_.cache_sync_timeout.count()}});
     exit_code_ = 1;
@@ -161,26 +179,29 @@ inline boost::asio::awaitable<void> Manager::main() {
     }
   }
 
-  std::atomic<bool> elector_done{false};
   if (!stop_requested_) {
     if (options_.leader_election) {
       LeaderElectionOptions election;
       election.lease_name = options_.leader_election_id;
       election.lease_namespace = options_.leader_election_namespace;
+      election.lease_duration = options_.leader_election_lease_duration;
+      election.renew_deadline = options_.leader_election_renew_deadline;
+      election.retry_period = options_.leader_election_retry_period;
       election.logger = options_.logger;
       election.on_started_leading = [this] { boost::asio::co_spawn(io_, start_controllers(), boost::asio::detached); };
+      election.on_stopped_leading = [this] {
+        if (!stop_requested_) on_leadership_lost();
+      };
       elector_ = std::make_unique<LeaderElector>(*client_, election);
       log_.info("waiting for leadership", {{"lease", options_.leader_election_namespace + "/" +
                                                          options_.leader_election_id},
                                            {"identity", elector_->identity()}});
-      boost::asio::co_spawn(io_, elector_->run(), [this, &elector_done](std::exception_ptr e) {
+      // The handler may run after main() returned (threads > 1): it touches members only.
+      boost::asio::co_spawn(io_, elector_->run(), [this](std::exception_ptr e) {
         if (e) log_.error("leader election failed");
-        elector_done = true;
-        if (!stop_requested_) {
-          // run() returned while we did not ask: the Lease is lost. Stop at once, exit 1.
-          leadership_lost_ = true;
-          stop_requested_ = true;
-        }
+        elector_done_ = true;
+        // run() returned while we did not ask: the Lease is lost.
+        if (!stop_requested_) on_leadership_lost();
       });
     } else {
       co_await start_controllers();
@@ -193,7 +214,10 @@ inline boost::asio::awaitable<void> Manager::main() {
   co_await stop_controllers();
   if (elector_) {
     elector_->stop();  // releases the Lease after our controllers stopped: no overlap
-    for (int i = 0; i < 200 && !elector_done; ++i) co_await sleep(std::chrono::milliseconds(50));
+    // After a loss nothing is left to release; the elector may still wait for a hung
+    // request, which must not hold the exit.
+    const int polls = leadership_lost_ ? 20 : 200;
+    for (int i = 0; i < polls && !elector_done_; ++i) co_await sleep(std::chrono::milliseconds(50));
   }
   if (leadership_lost_) {
     log_.error("leader election lost");
@@ -205,21 +229,47 @@ inline boost::asio::awaitable<void> Manager::main() {
     log_.warn("events not flushed", {{"error", e.what()}});
   }
   informers_->stop();
-  for (auto& server : servers_) server->stop();
+  for (auto& server : servers_) {
+    server->stop();
+    // stop() is posted to the server's strand: wait for it, so that nothing answers once
+    // run() returned.
+    co_await boost::asio::post(server->executor(), boost::asio::use_awaitable);
+  }
   log_.info("stopped", {{"exit_code", exit_code_}});
+}
+
+inline boost::asio::awaitable<bool> Manager::wait_for_caches() {
+  // In short steps, so that a stop during the sync does not wait out cache_sync_timeout.
+  const auto deadline = std::chrono::steady_clock::now() + options_.cache_sync_timeout;
+  while (!stop_requested_) {
+    const auto left = deadline - std::chrono::steady_clock::now();
+    if (left <= std::chrono::steady_clock::duration::zero()) co_return false;
+    const auto step = std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(100));
+    if (co_await informers_->wait_for_sync(step)) co_return true;
+  }
+  co_return false;
 }
 
 inline int Manager::run() {
   std::exception_ptr failure;
   boost::asio::signal_set signals(io_);
+  std::function<void(const boost::system::error_code&, int)> on_signal;
+  on_signal = [this, &signals, &on_signal](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    if (++signals_received_ == 1) {
+      log_.info("signal received: stopping gracefully (a second one exits at once)", {{"signal", signal}});
+      request_stop();
+      signals.async_wait(on_signal);
+      return;
+    }
+    log_.error("second signal received: exiting now", {{"signal", signal}});
+    std::fflush(nullptr);
+    std::_Exit(1);
+  };
   if (options_.handle_signals) {
     signals.add(SIGINT);
     signals.add(SIGTERM);
-    signals.async_wait([this](const boost::system::error_code& ec, int signal) {
-      if (ec) return;
-      log_.info("signal received: stopping gracefully", {{"signal", signal}});
-      request_stop();
-    });
+    signals.async_wait(on_signal);
   }
   boost::asio::co_spawn(io_, main(), [&](std::exception_ptr e) {
     failure = e;

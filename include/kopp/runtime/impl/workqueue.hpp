@@ -105,7 +105,7 @@ class WorkQueueState {
   std::optional<T> try_get();
   void wait(Waiter waiter);
   void done(const T& item);
-  void shut_down();
+  void shut_down(bool discard_queued);
   std::size_t poll_delayed();
   void on_timer(std::weak_ptr<WorkQueueState> self);
 
@@ -371,10 +371,18 @@ void WorkQueueState<T>::done(const T& item) {
 }
 
 template <class T>
-void WorkQueueState<T>::shut_down() {
+void WorkQueueState<T>::shut_down(bool discard_queued) {
   Handoffs handoffs;
   {
     std::lock_guard lock(mutex_);
+    if (discard_queued) {
+      if (metrics_) {
+        metrics_->depth.dec(static_cast<double>(dirty_.size()));
+        metrics_->added_at.clear();
+      }
+      queue_.clear();
+      dirty_.clear();  // so done() does not queue a key that was re-added while processing
+    }
     if (shutting_down_) return;
     shutting_down_ = true;
     // Waiters exist only while nothing is queued: there is nothing left for them.
@@ -434,7 +442,7 @@ WorkQueue<T>::WorkQueue(boost::asio::any_io_executor executor, WorkQueueOptions 
 
 template <class T>
 WorkQueue<T>::~WorkQueue() {
-  state_->shut_down();
+  state_->shut_down(false);
 }
 
 template <class T>
@@ -497,7 +505,12 @@ std::size_t WorkQueue<T>::len() const {
 
 template <class T>
 void WorkQueue<T>::shut_down() {
-  state_->shut_down();
+  state_->shut_down(false);
+}
+
+template <class T>
+void WorkQueue<T>::shut_down_now() {
+  state_->shut_down(true);
 }
 
 template <class T>
