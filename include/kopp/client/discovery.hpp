@@ -2,6 +2,13 @@
 // Discovery: which group/versions the server serves (/api, /apis) and where a kind lives
 // (plural and scope), read from the server's APIResourceList of a group/version. Results
 // are cached per group/version; invalidate() forgets them (e.g. after a CRD is installed).
+//
+// Errors: a group or version that is not a valid name (group: lower-case DNS subdomain or
+// empty; version: lower-case letters and digits, as "v1beta1") is refused before any
+// request with api_error(errc::bad_request) naming it, so it can never change the request
+// path. A discovery document that is not the JSON object Kubernetes sends fails with
+// api_error(errc::malformed_response) naming the path; entries of the wrong shape inside
+// it are skipped.
 
 #include <kopp/client/api_resource.hpp>
 #include <kopp/client/client.hpp>
