@@ -12,9 +12,10 @@
 #include <system_error>
 #include <utility>
 
-#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/object.hpp>
@@ -193,26 +194,29 @@ public:
       else run = in_flight_ ? in_flight_ : start_run(now);
     }
     if (cached) co_return std::move(*cached);
-    // Park on a timer that the run's thread cancels through our executor when it is done.
-    const auto executor = co_await boost::asio::this_coro::executor;
-    auto timer = std::make_shared<boost::asio::steady_timer>(executor, boost::asio::steady_timer::time_point::max());
-    const std::weak_ptr<boost::asio::steady_timer> weak_timer = timer;
-    std::function<void()> waker = [executor, weak_timer] {
-      if (auto alive = weak_timer.lock()) {
-        auto cancel = [alive] { alive->cancel(); };
-        boost::asio::post(executor, std::move(cancel));
-      }
-    };
-    for (;;) {
+    // Suspend until the run is over: the run's thread posts our completion handler to
+    // the handler's executor (a plain asynchronous operation, so a multi-threaded
+    // io_context resumes us safely). The work guard keeps that executor's io_context
+    // running while we wait, as for any outstanding operation. A named local, not a
+    // lambda temporary in the co_await: GCC 12 destroys such a temporary twice.
+    auto initiation = [run](auto handler) {
+      using handler_type = decltype(handler);
+      auto work = boost::asio::make_work_guard(boost::asio::get_associated_executor(handler));
+      auto shared = std::make_shared<handler_type>(std::move(handler));
+      std::function<void()> wake = [shared, work]() mutable {
+        boost::asio::post(work.get_executor(), std::move(*shared));
+        work.reset();
+      };
+      bool done = false;
       {
         std::lock_guard lock(run->mutex);
-        if (run->done) break;
-        if (waker) run->wakers.push_back(std::move(waker));
-        waker = nullptr;
+        done = run->done;
+        if (!done) run->wakers.push_back(wake);
       }
-      auto [ignored] = co_await timer->async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
-      (void)ignored;
-    }
+      if (done) wake();
+    };
+    co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void()>(initiation,
+                                                                                      boost::asio::use_awaitable);
     if (run->error) std::rethrow_exception(run->error);
     co_return *run->result;
   }

@@ -4,6 +4,8 @@
 #include "config_test_support.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 
 #include <boost/json/parse.hpp>
 
@@ -377,4 +379,32 @@ TEST_CASE("a slow exec plugin does not stall the io thread; concurrent requests 
   REQUIRE(server.requests().size() == 2);
   CHECK(server.requests()[0].authorization == "Bearer token-1");
   CHECK(server.requests()[1].authorization == "Bearer token-1");
+}
+
+namespace {
+// A coroutine function, not a lambda: its parameters live in the frame for the whole wait.
+boost::asio::awaitable<void> wait_for_credential(std::shared_ptr<kopp::CredentialProvider> provider,
+                                                 std::atomic<int>* resumed, std::atomic<int>* wrong) {
+  const auto credential = co_await provider->async_current();
+  if (credential.bearer_token != "token-1") ++*wrong;
+  ++*resumed;
+}
+}  // namespace
+
+TEST_CASE("async_current on a multi-threaded io_context: every waiter resumes, one run", "[config][exec][async]") {
+  Plugin plugin;
+  auto exec = plugin.config("slow");
+  exec.env.push_back({"SLEEP", "0.3"});
+  const auto provider = kopp::exec_plugin(exec);
+  boost::asio::io_context io(2);
+  std::atomic<int> resumed{0};
+  std::atomic<int> wrong{0};
+  for (int i = 0; i < 8; ++i)
+    boost::asio::co_spawn(io, wait_for_credential(provider, &resumed, &wrong), boost::asio::detached);
+  std::thread second([&] { io.run(); });
+  io.run();
+  second.join();
+  CHECK(resumed == 8);
+  CHECK(wrong == 0);
+  CHECK(plugin.runs() == 1);
 }
