@@ -90,6 +90,7 @@ TEST_CASE("controller: started before its informers synced, it reconciles nothin
     auto reconciler = std::make_shared<RecordingReconciler>();
     auto controller = kopp::ControllerBuilder<ConfigMap>(client, informers, "gate")
                           .in_namespace(ns.name())
+                          .label_selector("test=cancel")  // not the namespace's kube-root-ca.crt
                           .registry(registry)
                           .build(reconciler);
     // A key arrives (as from a secondary watch) and the workers start before any informer.
@@ -127,6 +128,7 @@ TEST_CASE("controller: a reconcile past reconcile_timeout is cancelled and retri
     auto reconciler = std::make_shared<RecordingReconciler>();
     auto controller = kopp::ControllerBuilder<ConfigMap>(client, informers, "timeout")
                           .in_namespace(ns.name())
+                          .label_selector("test=cancel")  // not the namespace's kube-root-ca.crt
                           .registry(registry)
                           .reconcile_timeout(300ms)
                           .build(reconciler);
@@ -194,6 +196,7 @@ TEST_CASE("controller: reconcile_timeout cancels a request hanging on the API se
     HangingReconciler hanging{&through_proxy, &cancelled, &calls};
     auto controller = kopp::ControllerBuilder<ConfigMap>(client, informers, "hang")
                           .in_namespace(ns.name())
+                          .label_selector("test=cancel")  // not the namespace's kube-root-ca.crt
                           .registry(registry)
                           .reconcile_timeout(500ms)
                           .build(hanging);
@@ -225,6 +228,7 @@ TEST_CASE("controller: stop() cancels the reconcile in flight and drops queued k
     auto reconciler = std::make_shared<RecordingReconciler>();
     auto controller = kopp::ControllerBuilder<ConfigMap>(client, informers, "stop")
                           .in_namespace(ns.name())
+                          .label_selector("test=cancel")  // not the namespace's kube-root-ca.crt
                           .registry(registry)
                           .build(reconciler);  // one worker
     informers.start();

@@ -63,7 +63,11 @@ std::optional<sys_seconds> scheduled_time_from_job_name(std::string_view crontab
   const std::string_view digits = job.substr(crontab_name.size() + 1);
   std::int64_t value = 0;
   const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-  if (ec != std::errc() || end != digits.data() + digits.size() || value < 0) return std::nullopt;
+  // Anyone who can create Jobs can choose the name: beyond the year 9999 (which kopp::Time
+  // cannot write either) the minutes would overflow seconds.
+  constexpr std::int64_t last_minute_of_9999 = 253402300799 / 60;
+  if (ec != std::errc() || end != digits.data() + digits.size() || value < 0 || value > last_minute_of_9999)
+    return std::nullopt;
   return sys_seconds(minutes(value));
 }
 
@@ -99,7 +103,10 @@ Plan plan_reconcile(const CronTab& crontab, const std::vector<JobInfo>& jobs, sy
   std::vector<const JobInfo*> succeeded;
   std::vector<const JobInfo*> failed;
   for (const JobInfo& job : jobs) {
-    if (job.scheduled_time) later_of(plan.status.lastScheduleTime, *job.scheduled_time);
+    // A run scheduled after now was not started by this operator (its runs are never
+    // early): a Job carrying such a name or annotation must not push lastScheduleTime into
+    // the future, which would stop the schedule until then.
+    if (job.scheduled_time && *job.scheduled_time <= now) later_of(plan.status.lastScheduleTime, *job.scheduled_time);
     if (job.being_deleted) continue;
     switch (job.state) {
       case JobInfo::State::active: active.push_back(&job); break;

@@ -64,6 +64,21 @@ TEST_CASE("plan: job names encode the scheduled minute and parse back", "[plan]"
   CHECK_FALSE(scheduled_time_from_job_name("backup", "backups-29929561"));
   CHECK_FALSE(scheduled_time_from_job_name("backup", "other-29929561"));
   CHECK_FALSE(scheduled_time_from_job_name("backup", "backup--1"));
+  // Names anyone can give a Job: past the year 9999 the minutes would overflow seconds.
+  CHECK_FALSE(scheduled_time_from_job_name("backup", "backup-9223372036854775807"));
+  CHECK_FALSE(scheduled_time_from_job_name("backup", "backup-4223371680"));
+  // 9999-12-31T23:59:00Z (past what a system_clock time_point holds, so in seconds).
+  CHECK(scheduled_time_from_job_name("backup", "backup-4223371679") == sys_seconds(seconds(253402300740)));
+}
+
+TEST_CASE("plan: a Job claiming a run in the future does not stop the schedule", "[plan]") {
+  const CronTab ct = make_crontab("* * * * *");
+  JobInfo planted = job("2200-01-01T00:00:00Z");  // e.g. a hand-made Job with our name pattern
+  const Plan plan = plan_reconcile(ct, {planted}, kopp::Time::parse("2026-11-27T10:01:05Z").time_point());
+  REQUIRE(plan.start);
+  CHECK(text(*plan.start) == "2026-11-27T10:01:00Z");
+  REQUIRE(plan.status.lastScheduleTime);
+  CHECK(plan.status.lastScheduleTime->to_string() == "2026-11-27T10:01:00Z");
 }
 
 TEST_CASE("plan: the first run starts at the first scheduled time after creation", "[plan]") {

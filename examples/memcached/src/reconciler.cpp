@@ -32,6 +32,7 @@ awaitable<kopp::Action> MemcachedReconciler::apply(std::shared_ptr<const Memcach
   Observed observed;
   std::optional<Deployment> before;
   std::exception_ptr failure;
+  ApplyStep step = ApplyStep::deployment;
   try {
     // Read from the server, not the cache: Events must say what changed, and the cache can
     // still miss our own write of a moment ago.
@@ -44,13 +45,16 @@ awaitable<kopp::Action> MemcachedReconciler::apply(std::shared_ptr<const Memcach
                                       owner->kind + " " + owner->name);
     const Deployment deployment = desired_deployment(m);
     observed.deployment = co_await deployments.apply(deployment, apply_params);
+    step = ApplyStep::service;
     const Service service = desired_service(m);
     co_await services.apply(service, apply_params);
+    step = ApplyStep::inventory;
     const std::string key = inventory_key(ctx.key());
     const std::string endpoint = endpoint_of(m);
     co_await record_inventory(ctx.client(), options_.operator_namespace, key, endpoint);
   } catch (const std::exception& e) {
-    observed.error = e.what();
+    ctx.log().warn("reconcile failed", {{"error", e.what()}});  // the details, for the operator only
+    observed.error = tenant_visible_error(step, e);
     failure = std::current_exception();
   }
 
@@ -59,7 +63,6 @@ awaitable<kopp::Action> MemcachedReconciler::apply(std::shared_ptr<const Memcach
 
   const std::string size = std::to_string(m.spec.size);
   if (failure) {
-    ctx.log().warn("reconcile failed", {{"error", *observed.error}});
     ctx.recorder().post(m, kopp::EventType::warning, "ReconcileFailed", "Reconcile", *observed.error);
   } else if (!before) {
     ctx.log().info("created the Deployment and the Service", {{"replicas", m.spec.size}});
@@ -93,6 +96,21 @@ awaitable<kopp::Action> MemcachedReconciler::cleanup(std::shared_ptr<const Memca
   co_await forget_inventory(ctx.client(), options_.operator_namespace, key);
   ctx.log().info("removed the inventory entry", {{"key", key}, {"inventory", options_.operator_namespace}});
   co_return kopp::Action::done();
+}
+
+std::string tenant_visible_error(ApplyStep step, const std::exception& error) {
+  if (dynamic_cast<const kopp::already_owned_error*>(&error) != nullptr) return error.what();  // about their object
+  if (step == ApplyStep::inventory) return "the operator could not record this Memcached's endpoint; it retries";
+  const char* object = step == ApplyStep::deployment ? "the Deployment" : "the Service";
+  std::string why = "an internal error";
+  if (const auto* api = dynamic_cast<const kopp::api_error*>(&error)) {
+    // The server's Status message of a validation failure names the tenant's own fields;
+    // for everything else the kind of error is enough (the full text names the server).
+    const auto& status = api->status();
+    if (kopp::is_invalid(*api) && status && !status->message.empty()) why = status->message;
+    else why = api->code().message();
+  }
+  return std::string("could not apply ") + object + ": " + why + "; the operator retries";
 }
 
 awaitable<void> record_inventory(kopp::Client& client, const std::string& ns, const std::string& key,

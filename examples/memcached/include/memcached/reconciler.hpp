@@ -14,7 +14,10 @@
 // owner reference cannot do that work, because the ConfigMap lives in another namespace.
 //
 // Errors: a failed write marks the Memcached Degraded, records a Warning event, and throws
-// so the controller retries with backoff.
+// so the controller retries with backoff. The Memcached's owner reads that status and
+// Event, so they carry tenant_visible_error(): which step failed and the error's kind,
+// never the operator's namespace, the inventory or the API server's address (those stay
+// in the operator's log).
 
 #include <memcached/resources.hpp>
 
@@ -23,6 +26,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <exception>
 #include <memory>
 #include <string>
 
@@ -55,6 +59,15 @@ class MemcachedReconciler : public kopp::Reconciler<Memcached> {
 boost::asio::awaitable<void> record_inventory(kopp::Client& client, const std::string& ns, const std::string& key,
                                               const std::string& endpoint);
 boost::asio::awaitable<void> forget_inventory(kopp::Client& client, const std::string& ns, const std::string& key);
+
+/// The steps of apply(), in order: what a tenant-visible error names.
+enum class ApplyStep { deployment, service, inventory };
+
+/// The message a tenant may read (status condition, Event) for a failure at `step`.
+/// Errors about the tenant's own objects say what went wrong with them (a Deployment
+/// controlled by someone else, a validation failure); an inventory failure is the
+/// operator's internal business and says only that the operator failed.
+std::string tenant_visible_error(ApplyStep step, const std::exception& error);
 
 /// The primary's predicate: spec changes (generation) and the metadata changes the
 /// finalizer protocol depends on; status writes (ours) pass nothing.
