@@ -243,6 +243,9 @@ boost::asio::awaitable<void> Watcher<K>::run(sink_type sink) {
     }
   }
   drop_stream();
+  // Hold no I/O object once run() is over: the watcher (an informer) may outlive the
+  // io_context it ran on.
+  idle_timer_.reset();
 }
 
 template <CachedObject K>
