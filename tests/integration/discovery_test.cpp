@@ -96,7 +96,8 @@ TEST_CASE("discovery: a CRD's kind resolves; a kind added to a cached group need
   run<void>([&]() -> awaitable<void> {
     kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
     kopp::DynamicApi crds(client, crd_resource());
-    co_await crds.create(crd_for(group, "Widget", "widgets"));
+    json::object widgets = crd_for(group, "Widget", "widgets");
+    co_await crds.create(std::move(widgets));
     const auto widget_served = [&]() { return served(client, group + "/v1", "Widget"); };
     const bool first = co_await async_eventually(widget_served, 30s, 200ms);
     REQUIRE(first);
@@ -107,7 +108,8 @@ TEST_CASE("discovery: a CRD's kind resolves; a kind added to a cached group need
     CHECK(resolved.plural == "widgets");
     CHECK(resolved.namespaced);
 
-    co_await crds.create(crd_for(group, "Gadget", "gadgets"));
+    json::object gadgets = crd_for(group, "Gadget", "gadgets");
+    co_await crds.create(std::move(gadgets));
     const auto gadget_served = [&]() { return served(client, group + "/v1", "Gadget"); };
     const bool second = co_await async_eventually(gadget_served, 30s, 200ms);
     REQUIRE(second);

@@ -101,6 +101,18 @@ void create_configmaps(const std::string& ns, const std::vector<std::string>& na
   });
 }
 
+void update_configmaps(const std::string& ns, const std::vector<std::string>& names) {
+  run<void>([&]() -> awaitable<void> {
+    kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
+    kopp::Api<ConfigMap> api(client, ns);
+    for (const auto& name : names) {
+      auto cm = co_await api.get(name);
+      cm.data["changed"] = "while the leader was frozen";
+      co_await api.replace(cm);
+    }
+  });
+}
+
 /// The Lease's holder as the API server has it ("" when released or absent).
 std::string lease_holder(const std::string& ns, const std::string& name) {
   return run<std::string>([&]() -> awaitable<std::string> {
@@ -302,6 +314,9 @@ TEST_CASE("manager: a leader paused past its lease starts no reconcile when it r
   leader_process.signal(SIGSTOP);
   // Lease 3 s: the follower takes over while the leader is frozen.
   REQUIRE(eventually([&] { return !read_starts(dir + "/" + follower + ".starts").empty(); }, 20s));
+  // Changes the frozen leader will read from its watch the moment it runs again: work that
+  // is ready before its elector's timer has fired.
+  update_configmaps(ns.name(), {"a", "b", "c"});
   std::this_thread::sleep_for(1s);
   const auto resumed_at = steady::now();
   leader_process.signal(SIGCONT);

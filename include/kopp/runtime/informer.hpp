@@ -153,6 +153,12 @@ class InformerBase {
   virtual std::size_t approximate_bytes() const = 0;
   /// "configmaps in default".
   virtual const std::string& description() const noexcept = 0;
+  /// When the current streak of failed LIST/WATCH attempts began (410 Gone excepted);
+  /// nullopt while healthy. A Manager's /readyz fails for an informer failing longer than
+  /// ManagerOptions::informer_failure_grace.
+  virtual std::optional<std::chrono::steady_clock::time_point> failing_since() const noexcept = 0;
+  /// The last failure's message ("" before any).
+  virtual std::string last_error() const = 0;
 
   /// True once has_synced(); false when `timeout` passed first or the informer stopped.
   boost::asio::awaitable<bool> wait_for_sync(
@@ -188,6 +194,10 @@ class Informer : public InformerBase, public std::enable_shared_from_this<Inform
   std::uint64_t restarts() const noexcept { return watcher_.restarts(); }
   /// Objects skipped so far because they could not be decoded into K.
   std::uint64_t decode_errors() const noexcept { return watcher_.decode_errors(); }
+  std::optional<std::chrono::steady_clock::time_point> failing_since() const noexcept override {
+    return watcher_.failing_since();
+  }
+  std::string last_error() const override { return watcher_.last_error(); }
 
   /// Applies one watcher event to the store and tells the handlers. The informer's own
   /// watcher calls it; tests call it to drive an informer without a server.

@@ -36,7 +36,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -63,6 +65,12 @@ struct ManagerOptions {
   unsigned threads = 1;
   std::chrono::milliseconds graceful_shutdown_timeout{30'000};
   std::chrono::milliseconds cache_sync_timeout{120'000};
+  /// /readyz fails while an informer's LIST/WATCH has been failing for longer than this
+  /// (RBAC revoked, CRD deleted, API server unreachable): the cache is going stale.
+  std::chrono::milliseconds informer_failure_grace{60'000};
+  /// Informer failures are logged at most once per this period per informer (each line
+  /// says how many were not logged since).
+  std::chrono::milliseconds informer_error_log_period{30'000};
   /// Events' reportingController; default "kopp/<leader_election_id or 'manager'>".
   std::string reporting_controller;
   /// Install SIGTERM/SIGINT handlers in run().
@@ -96,8 +104,9 @@ class Manager {
   int run();
   /// Asks run() to stop gracefully. Thread-safe.
   void request_stop();
-  /// True once every informer synced (what /readyz reports).
-  bool ready() const noexcept { return ready_.load(); }
+  /// True once every informer synced and none has been failing longer than
+  /// informer_failure_grace (what /readyz reports).
+  bool ready() const;
   /// The port the probe / metrics servers bound (for tests that bind port 0); 0 when off.
   unsigned short health_port() const noexcept { return health_port_.load(); }
   unsigned short metrics_port() const noexcept { return metrics_port_.load(); }
@@ -108,6 +117,9 @@ class Manager {
   boost::asio::awaitable<void> stop_controllers();
   boost::asio::awaitable<bool> wait_for_caches();
   void on_leadership_lost();
+  void log_informer_error(std::string_view message);
+  /// "" when ready; otherwise why not (for /readyz).
+  std::string not_ready_reason() const;
   void serve_probes();
 
   ManagerOptions options_;
@@ -127,6 +139,12 @@ class Manager {
   std::atomic<bool> controllers_stopped_{false};
   std::atomic<bool> elector_done_{false};
   std::atomic<int> signals_received_{0};
+  struct ErrorLogState {
+    std::chrono::steady_clock::time_point last_logged;
+    std::uint64_t suppressed = 0;
+  };
+  std::mutex error_log_mutex_;
+  std::map<std::string, ErrorLogState, std::less<>> error_log_;  // by informer description
   std::atomic<unsigned short> health_port_{0};
   std::atomic<unsigned short> metrics_port_{0};
   int exit_code_ = 0;

@@ -48,6 +48,7 @@
 
 #include <atomic>
 #include <functional>
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -125,6 +126,12 @@ class Watcher {
   std::uint64_t failures() const noexcept { return failures_.load(); }
   /// Objects skipped because they could not be decoded into K.
   std::uint64_t decode_errors() const noexcept { return decode_errors_.load(); }
+  /// When the current streak of failed LIST/WATCH attempts began; nullopt while the last
+  /// attempt succeeded (a list page, an opened watch or an event arrived). 410 Gone is not a
+  /// failure here: it only asks for a relist. Thread-safe.
+  std::optional<std::chrono::steady_clock::time_point> failing_since() const noexcept;
+  /// The message of the last failure ("" before any). Thread-safe.
+  std::string last_error() const;
 
   /// Decodes one object of the server's JSON (after dropping managedFields if asked and
   /// applying the transform); throws api_error(errc::malformed_response).
@@ -136,6 +143,10 @@ class Watcher {
   boost::asio::awaitable<void> read_event();
   boost::asio::awaitable<void> sleep(std::chrono::milliseconds delay);
   void fail(const boost::system::error_code& ec, std::string message);
+  /// Health bookkeeping for failing_since(): a failure (410 excepted) starts a streak, any
+  /// success ends it.
+  void note_failure(const boost::system::error_code& ec, const std::string& message);
+  void note_success() noexcept { failing_since_.store(0); }
   /// Reports an object that was skipped because it does not decode.
   void skipped(std::string message);
   /// Closes and forgets the open watch, and disarms its idle watchdog. Never while a read
@@ -161,6 +172,9 @@ class Watcher {
   std::atomic<std::uint64_t> restarts_{0};
   std::atomic<std::uint64_t> failures_{0};
   std::atomic<std::uint64_t> decode_errors_{0};
+  std::atomic<std::chrono::steady_clock::rep> failing_since_{0};  // 0: not failing
+  mutable std::mutex last_error_mutex_;
+  std::string last_error_;
 };
 
 namespace detail {

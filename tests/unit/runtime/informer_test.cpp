@@ -10,6 +10,8 @@
 #include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
 
+#include <atomic>
+
 using kopp_test::ConfigMap;
 using Event = kopp::WatcherEventType;
 using namespace std::chrono_literals;
@@ -295,6 +297,56 @@ boost::json::value item(std::string name, std::string rv, std::string uid, std::
 }
 
 }  // namespace
+
+namespace {
+
+boost::asio::awaitable<boost::json::object> flaky_page(std::shared_ptr<std::atomic<int>> mode) {
+  // 0: 403 Forbidden, 1: 410 Gone, 2: an empty list.
+  if (*mode == 0) throw kopp::api_error(kopp::make_error_code(kopp::errc::forbidden), "LIST: 403 Forbidden");
+  if (*mode == 1) throw kopp::api_error(kopp::make_error_code(kopp::errc::gone), "LIST: 410 Gone");
+  co_return boost::json::object{{"metadata", {{"resourceVersion", "7"}}}, {"items", boost::json::array()}};
+}
+
+}  // namespace
+
+TEST_CASE("failing_since starts with a failed request, not with 410, and ends with a success", "[informer]") {
+  boost::asio::io_context io;
+  auto mode = std::make_shared<std::atomic<int>>(1);
+  kopp::ListWatchSource source;
+  source.description = "configmaps (flaky)";
+  source.list_page = [mode](kopp::ListParams) { return flaky_page(mode); };
+  source.watch = [mode](kopp::ListParams) -> boost::asio::awaitable<kopp::RawWatchStream> {
+    if (*mode == 2) throw kopp::api_error(kopp::make_error_code(kopp::errc::gone), "WATCH: 410 Gone");
+    throw kopp::api_error(kopp::make_error_code(kopp::errc::forbidden), "WATCH: 403 Forbidden");
+  };
+  kopp::InformerOptions<ConfigMap> options;
+  options.watcher.backoff = kopp::BackoffPolicy{5ms, 10ms, 2.0, 0.0};
+  auto informer = kopp::Informer<ConfigMap>::create(source, options);
+  CHECK_FALSE(informer->failing_since());
+  informer->start(io.get_executor());
+  auto run_for = [&](std::chrono::milliseconds d) {
+    io.restart();
+    io.run_for(d);
+  };
+  run_for(100ms);
+  CHECK_FALSE(informer->failing_since());  // 410 asks for a relist; it is not a failure
+  CHECK(informer->last_error().find("410") != std::string::npos);
+  const auto before = std::chrono::steady_clock::now();
+  *mode = 0;
+  run_for(100ms);
+  const auto since = informer->failing_since();
+  REQUIRE(since);
+  CHECK(*since >= before);
+  CHECK(informer->last_error().find("403") != std::string::npos);
+  run_for(100ms);
+  CHECK(informer->failing_since() == since);  // the streak keeps its start
+  *mode = 2;  // lists succeed (watches answer 410: relist)
+  run_for(100ms);
+  CHECK(informer->has_synced());
+  CHECK_FALSE(informer->failing_since());
+  informer->stop();
+  run_for(100ms);
+}
 
 TEST_CASE("a relist shares the objects whose resourceVersion and uid did not change", "[informer]") {
   auto page = std::make_shared<boost::json::object>();

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <utility>
 #include <thread>
 
 namespace kopp {
@@ -38,7 +39,9 @@ inline Manager::Manager(Config config, ManagerOptions options)
         .inc();
   };
   client_ = std::make_unique<Client>(io_.get_executor(), std::move(config), std::move(client_options));
-  informers_ = std::make_unique<InformerFactory>(*client_, io_.get_executor());
+  InformerFactoryOptions informer_options;
+  informer_options.on_error = [this](std::string_view message) { log_informer_error(message); };
+  informers_ = std::make_unique<InformerFactory>(*client_, io_.get_executor(), std::move(informer_options));
   EventRecorderOptions events;
   events.reporting_controller = !options_.reporting_controller.empty()
                                     ? options_.reporting_controller
@@ -68,13 +71,58 @@ inline void Manager::add(std::shared_ptr<ControllerBase> controller) {
 
 inline void Manager::request_stop() { stop_requested_ = true; }
 
+inline std::string Manager::not_ready_reason() const {
+  if (!ready_) return "informer caches have not synced";
+  const auto now = std::chrono::steady_clock::now();
+  std::string failing;
+  for (const auto& informer : informers_->informers()) {
+    const auto since = informer->failing_since();
+    if (!since || now - *since <= options_.informer_failure_grace) continue;
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now - *since).count();
+    failing += (failing.empty() ? "" : "; ") + informer->description() + ": failing for " +
+               std::to_string(seconds) + " s";
+  }
+  // The errors themselves are in the log: they name the API server and requests.
+  return failing.empty() ? std::string() : "informers failing to list or watch (" + failing + ")";
+}
+
+inline bool Manager::ready() const { return not_ready_reason().empty(); }
+
+inline void Manager::log_informer_error(std::string_view message) {
+  // Messages start "LIST <description>: " or "WATCH <description>: ".
+  const auto space = message.find(' ');
+  const auto colon = message.find(": ", space == std::string_view::npos ? 0 : space);
+  const std::string_view informer = space != std::string_view::npos && colon != std::string_view::npos
+                                        ? message.substr(space + 1, colon - space - 1)
+                                        : std::string_view("informer");
+  const auto now = std::chrono::steady_clock::now();
+  std::uint64_t suppressed = 0;
+  {
+    std::lock_guard lock(error_log_mutex_);
+    auto it = error_log_.find(informer);
+    if (it == error_log_.end()) {
+      if (error_log_.size() >= 1024) error_log_.clear();  // bounded, whatever the messages
+      it = error_log_.emplace(std::string(informer), ErrorLogState{now, 0}).first;
+    } else if (now - it->second.last_logged < options_.informer_error_log_period) {
+      ++it->second.suppressed;
+      return;
+    } else {
+      suppressed = std::exchange(it->second.suppressed, 0);
+      it->second.last_logged = now;
+    }
+  }
+  log_.warn("informer request failed; retrying with backoff",
+            {{"informer", std::string(informer)}, {"error", std::string(message)}, {"not_logged_since", suppressed}});
+}
+
 inline void Manager::serve_probes() {
   auto health = parse_bind_address(options_.health_probe_bind_address);
   auto metrics = parse_bind_address(options_.metrics_bind_address);
   auto add_health = [this](ProbeServer& server) {
     server.handle("/healthz", [] { return ProbeResponse(200, "ok\n"); });
     server.handle("/readyz", [this] {
-      return ready_ ? ProbeResponse(200, "ok\n") : ProbeResponse(503, "informer caches have not synced\n");
+      const std::string reason = not_ready_reason();
+      return reason.empty() ? ProbeResponse(200, "ok\n") : ProbeResponse(503, reason + "\n");
     });
   };
   auto add_metrics = [](ProbeServer& server) {
@@ -166,6 +214,9 @@ inline boost::asio::awaitable<void> Manager::main() {
     auto& bytes = metrics::Registry::global().gauge_callback(
         "kopp_informer_cached_bytes", "Approximate bytes of the objects in an informer's cache (JSON size)",
         {"informer"});
+    auto& healthy = metrics::Registry::global().gauge_callback(
+        "kopp_informer_healthy", "1 while an informer's last LIST/WATCH attempt succeeded, 0 while it keeps failing",
+        {"informer"});
     for (auto& informer : informers_->informers()) {
       std::weak_ptr<InformerBase> weak = informer;
       cache_gauges_.push_back(objects.set({{"informer", informer->description()}}, [weak] {
@@ -175,6 +226,10 @@ inline boost::asio::awaitable<void> Manager::main() {
       cache_gauges_.push_back(bytes.set({{"informer", informer->description()}}, [weak] {
         auto i = weak.lock();
         return i ? static_cast<double>(i->approximate_bytes()) : 0.0;
+      }));
+      cache_gauges_.push_back(healthy.set({{"informer", informer->description()}}, [weak] {
+        auto i = weak.lock();
+        return i && !i->failing_since() ? 1.0 : 0.0;
       }));
     }
   }

@@ -221,7 +221,33 @@ void Watcher<K>::arm_idle_watchdog(std::chrono::steady_clock::time_point deadlin
 }
 
 template <CachedObject K>
+std::optional<std::chrono::steady_clock::time_point> Watcher<K>::failing_since() const noexcept {
+  const auto ticks = failing_since_.load();
+  if (ticks == 0) return std::nullopt;
+  return std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(ticks));
+}
+
+template <CachedObject K>
+std::string Watcher<K>::last_error() const {
+  std::lock_guard lock(last_error_mutex_);
+  return last_error_;
+}
+
+template <CachedObject K>
+void Watcher<K>::note_failure(const boost::system::error_code& ec, const std::string& message) {
+  {
+    std::lock_guard lock(last_error_mutex_);
+    last_error_ = message;
+  }
+  if (ec == make_error_code(errc::gone)) return;
+  std::chrono::steady_clock::rep expected = 0;
+  const auto now = std::max<std::chrono::steady_clock::rep>(1, std::chrono::steady_clock::now().time_since_epoch().count());
+  failing_since_.compare_exchange_strong(expected, now);
+}
+
+template <CachedObject K>
 void Watcher<K>::fail(const boost::system::error_code& ec, std::string message) {
+  note_failure(ec, message);
   ++failures_;
   if (hooks_.on_error) hooks_.on_error(message);
   fsm_.failed(ec, std::move(message));
@@ -287,6 +313,7 @@ boost::asio::awaitable<void> Watcher<K>::list_page(const ListParams& params) {
         }
       }
     }
+    note_success();
     fsm_.list_page_received(std::move(items), detail::json_string_at(meta, "resourceVersion"),
                             detail::json_string_at(meta, "continue"));
     co_return;
@@ -316,6 +343,7 @@ boost::asio::awaitable<void> Watcher<K>::open_watch(const ListParams& params) {
       if (!idle_timer_) idle_timer_.emplace(co_await boost::asio::this_coro::executor);
       arm_idle_watchdog(now + idle);
     }
+    note_success();
     fsm_.watch_opened(now);
     co_return;
   } catch (const boost::system::system_error& e) {
@@ -398,9 +426,13 @@ boost::asio::awaitable<void> Watcher<K>::read_event() {
       // The server ends a watch after an ERROR event; the machine decides what follows.
       drop_stream();
       ++failures_;
-      if (hooks_.on_error)
-        hooks_.on_error("WATCH " + source_.description + ": ERROR event " + std::to_string(status->code) + " " +
-                        status->reason + ": " + status->message);
+      std::string problem = "WATCH " + source_.description + ": ERROR event " + std::to_string(status->code) + " " +
+                            status->reason + ": " + status->message;
+      note_failure(status->code == 410 ? make_error_code(errc::gone) : make_error_code(errc::unexpected_status),
+                   problem);
+      if (hooks_.on_error) hooks_.on_error(problem);
+    } else {
+      note_success();
     }
     fsm_.event_received(raw->type, std::move(item), resource_version, status, initial_events_end, now);
     co_return;
