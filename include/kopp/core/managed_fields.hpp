@@ -7,6 +7,7 @@
 // boost::json tree of one costs about five times its text (a hash table per nested
 // object); controllers almost never look inside it.
 
+#include <kopp/core/json.hpp>
 #include <kopp/core/json_error.hpp>
 #include <kopp/core/time.hpp>
 #include <kopp/core/unknown_fields.hpp>
@@ -33,7 +34,7 @@ public:
     [[nodiscard]] bool empty() const noexcept { return text_.empty(); }
     /// The trie parsed (null when empty).
     [[nodiscard]] boost::json::value value() const {
-        return text_.empty() ? boost::json::value() : boost::json::parse(text_);
+        return text_.empty() ? boost::json::value() : boost::json::parse(text_, {}, json_parse_options());
     }
 
     friend bool operator==(const FieldsV1&, const FieldsV1&) = default;

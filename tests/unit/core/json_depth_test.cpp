@@ -4,6 +4,7 @@
 #include "support/deep_json.hpp"
 
 #include <kopp/core/json.hpp>
+#include <kopp/core/managed_fields.hpp>
 #include <kopp/core/raw_json.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -88,4 +89,15 @@ TEST_CASE("json: deeper than json_max_depth (plus the list envelope) is a parse 
     // The envelope of a List (the List and its items array) around a maximal object fits.
     const std::string list = R"({"items":[)" + kopp_test::nested_objects(kopp::json_max_depth) + "]}";
     CHECK(kopp::parse_json_value(list).is_object());
+}
+
+TEST_CASE("json: a managedFields trie of a deeply nested object reads back", "[json][depth]") {
+  // A server-side apply of a deep custom resource records one trie level per JSON level.
+  std::string trie;
+  for (int i = 0; i < 100; ++i) trie += "{\"f:x\":";
+  trie += "{}";
+  for (int i = 0; i < 100; ++i) trie += "}";
+  const auto parsed = kopp::parse_json_value(trie);
+  const kopp::FieldsV1 fields(parsed);
+  CHECK(fields.value() == parsed);  // Boost.JSON's default depth (32) refused this
 }

@@ -99,7 +99,12 @@ void Controller<K>::start(boost::asio::any_io_executor executor) {
   slots_.reserve(static_cast<std::size_t>(workers_));
   for (int i = 0; i < workers_; ++i) slots_.push_back(std::make_unique<WorkerSlot>(executor));
   for (auto& slot : slots_) {
-    auto done = [self = this->shared_from_this()](std::exception_ptr) { --self->running_; };
+    // Runs on the slot's strand when the worker ended: a later stop() must find no handler
+    // of the finished coroutine in the slot.
+    auto done = [self = this->shared_from_this(), s = slot.get()](std::exception_ptr) {
+      s->cancel.slot().clear();
+      --self->running_;
+    };
     boost::asio::co_spawn(slot->strand, worker(*slot),
                           boost::asio::bind_cancellation_slot(slot->cancel.slot(), std::move(done)));
   }
