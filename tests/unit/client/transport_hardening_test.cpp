@@ -277,7 +277,8 @@ TEST_CASE("plain HTTP: a warning once, and no credential to a host that is not l
   credential.bearer_token = "secret-token-value";
   std::exception_ptr failure;
   const auto start = std::chrono::steady_clock::now();
-  boost::asio::co_spawn(io, transport.send(kopp::HttpRequest(), credential),
+  const kopp::HttpRequest request;  // send() takes it by reference: it must outlive the coroutine
+  boost::asio::co_spawn(io, transport.send(request, credential),
                         [&](std::exception_ptr e, kopp::HttpResponse) { failure = e; });
   io.run();
   CHECK(std::chrono::steady_clock::now() - start < 2s);  // refused before connecting
