@@ -90,16 +90,6 @@ KOPP_RESOURCE(ThingV2, "crdtest.kopp.example", "v2", "CrdThing", "crdthings", cl
 
 namespace {
 
-kopp::ApiResource crd_resource() {
-    kopp::ApiResource r;
-    r.group = "apiextensions.k8s.io";
-    r.version = "v1";
-    r.kind = "CustomResourceDefinition";
-    r.plural = "customresourcedefinitions";
-    r.namespaced = false;
-    return r;
-}
-
 bool is_established(const json::object& crd) {
     const json::value* conditions = crd.contains("status") ? crd.at("status").as_object().if_contains("conditions") : nullptr;
     if (!conditions || !conditions->is_array()) return false;

@@ -15,16 +15,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-kopp::ApiResource crd_resource() {
-  kopp::ApiResource r;
-  r.group = "apiextensions.k8s.io";
-  r.version = "v1";
-  r.kind = "CustomResourceDefinition";
-  r.plural = "customresourcedefinitions";
-  r.namespaced = false;
-  return r;
-}
-
 json::object crd_for(const std::string& group, const std::string& kind, const std::string& plural) {
   return json::parse(R"({"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition",)"
                      R"("metadata":{"name":")" + plural + "." + group + R"("},"spec":{"group":")" + group +

@@ -36,16 +36,6 @@ namespace {
 
 constexpr const char* crd_name = "beacons.health.kopp.example";
 
-kopp::ApiResource crd_resource() {
-  kopp::ApiResource r;
-  r.group = "apiextensions.k8s.io";
-  r.version = "v1";
-  r.kind = "CustomResourceDefinition";
-  r.plural = "customresourcedefinitions";
-  r.namespaced = false;
-  return r;
-}
-
 json::object beacon_crd() {
   return json::parse(R"({"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition",
     "metadata":{"name":"beacons.health.kopp.example"},"spec":{"group":"health.kopp.example","scope":"Namespaced",

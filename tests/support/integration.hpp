@@ -80,6 +80,17 @@ T run(std::function<boost::asio::awaitable<T>()> body) {
   return future.get();
 }
 
+/// The CustomResourceDefinition resource, for DynamicApi (tests install their own CRDs).
+inline kopp::ApiResource crd_resource() {
+  kopp::ApiResource r;
+  r.group = "apiextensions.k8s.io";
+  r.version = "v1";
+  r.kind = "CustomResourceDefinition";
+  r.plural = "customresourcedefinitions";
+  r.namespaced = false;
+  return r;
+}
+
 inline std::string unique_name(std::string_view prefix) {
   static std::mt19937_64 rng{std::random_device{}()};
   static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
