@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite: installs dependencies, builds kopp's tests and the local control
 # plane, and runs every test — unit tests under AddressSanitizer + UndefinedBehaviorSanitizer,
-# the runtime's unit tests under ThreadSanitizer, and the integration tests against a real
-# kube-apiserver (CTest starts one control plane for them and stops it afterwards).
+# the fuzz targets (libFuzzer, a bounded time each), the runtime's unit tests under
+# ThreadSanitizer, and the integration tests against a real kube-apiserver (CTest starts one
+# control plane for them and stops it afterwards).
 #
 #   scripts/test.sh            # everything
 #   BUILD_DIR=... scripts/test.sh
+#   KOPP_FUZZ_SECONDS=300 scripts/test.sh   # fuzz longer than the default 20 s per target
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$root/build}
@@ -25,6 +27,13 @@ cmake -S "$root" -B "$build-asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 cmake --build "$build-asan" -j "$jobs" --target kopp_unit_tests
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   "$build-asan/tests/kopp_unit_tests" --order rand --warn NoAssertions
+
+echo "== fuzz targets, ${KOPP_FUZZ_SECONDS:-20} s each, on their committed corpora ($build-fuzz)"
+# libFuzzer needs Clang; tests/fuzz is a project of its own. Each target first replays its
+# corpus (seeds and the inputs of past crashes), then mutates for the time given.
+cmake -S "$root/tests/fuzz" -B "$build-fuzz" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14
+cmake --build "$build-fuzz" -j "$jobs"
+"$root/tests/fuzz/run.sh" "$build-fuzz" "${KOPP_FUZZ_SECONDS:-20}" "$jobs"
 
 echo "== runtime unit tests under ThreadSanitizer ($build-tsan)"
 cmake -S "$root" -B "$build-tsan" -G Ninja -DCMAKE_BUILD_TYPE=Debug \

@@ -34,8 +34,9 @@ inline bool time_expect(std::string_view text, std::size_t& pos, char a, char b 
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)`; digits of the fraction beyond
-/// microseconds are truncated. Empty when the text is not such a time. Every year the text
-/// can hold (0000-9999, what the API server accepts) fits: microseconds since the epoch in
+/// microseconds are truncated. Empty when the text is not such a time, or when its offset
+/// puts it outside years 0000-9999 in UTC. Every year the text can hold (0000-9999, what
+/// the API server accepts) fits: microseconds since the epoch in
 /// 64 bits span about 292,000 years. (system_clock's nanoseconds span only 1677-2262.)
 inline std::optional<time_micros> time_parse_rfc3339(std::string_view text) noexcept {
     using namespace std::chrono;
@@ -81,8 +82,15 @@ inline std::optional<time_micros> time_parse_rfc3339(std::string_view text) noex
                               std::chrono::month(static_cast<unsigned>(month)),
                               std::chrono::day(static_cast<unsigned>(day))};
     if (!date.ok()) return std::nullopt;
-    return time_micros(sys_days(date)) + hours(hour) + minutes(minute) + seconds(second) +
-           microseconds(micros) - minutes(offset_minutes);
+    const time_micros utc = time_micros(sys_days(date)) + hours(hour) + minutes(minute) + seconds(second) +
+                            microseconds(micros) - minutes(offset_minutes);
+    // kopp writes times in UTC, as the API server does; an offset that moves the time out of
+    // years 0000-9999 in UTC ("9999-12-31T23:59:59-01:00") has no RFC 3339 form to write
+    // back, so it is refused here rather than changed when written (found by tests/fuzz).
+    const time_micros first = time_micros(sys_days(std::chrono::year(0) / January / 1));
+    const time_micros last = time_micros(sys_days(std::chrono::year(10000) / January / 1)) - microseconds(1);
+    if (utc < first || utc > last) return std::nullopt;
+    return utc;
 }
 
 /// `t` as a system_clock::time_point, saturated to the clock's range (years 1677-2262 with

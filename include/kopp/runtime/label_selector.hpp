@@ -16,8 +16,9 @@
 // Guarantees: the empty selector matches everything; `!=` and `notin` also match objects
 // without the key (as on the server); all requirements must hold.
 // Errors: parse() throws std::invalid_argument naming the position and what was expected.
-// Caveats: set-based requirements with an empty value list (`key in ()`) are refused, as
-// by the server.
+// Caveats: as on the server, `key in ()` is not an empty set but the set of the empty
+// value, the same as `key in ("")` would be: it matches objects whose key is set to "".
+// to_string() writes the empty value as nothing, so {"", "a"} is `key in (,a)`.
 
 #include <map>
 #include <string>

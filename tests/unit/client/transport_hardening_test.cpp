@@ -123,6 +123,33 @@ TEST_CASE("101 Switching Protocols is an error", "[client][transport]") {
   });
 }
 
+TEST_CASE("a status outside 100-599 is an error, not an answer (found by tests/fuzz)", "[client][transport]") {
+  with_server([](FakeServer& server) -> awaitable<void> {
+    server.script({"HTTP/1.1 000 Nothing\r\nContent-Length: 2\r\n\r\n{}"});
+    server.script({"HTTP/1.1 999 Beyond\r\nContent-Type: application/json\r\n\r\n"});
+    kopp::Client client(co_await boost::asio::this_coro::executor, config_for(server), fast_retries());
+    try {
+      kopp::Api<ConfigMap> api(client, "ns");
+      co_await api.get("a");
+      FAIL("status 000 was taken as the answer");
+    } catch (const kopp::api_error& e) {
+      CHECK(e.code() == kopp::make_error_code(kopp::errc::unexpected_status));
+      CHECK(contains(e, "status 0 is not an HTTP status"));
+    }
+    kopp::Transport transport(co_await boost::asio::this_coro::executor, config_for(server));
+    kopp::HttpRequest request;
+    request.target = "/api/v1/namespaces/ns/configmaps?watch=true";
+    const kopp::Credential credential;
+    try {
+      auto stream = co_await transport.open_stream(request, credential);
+      FAIL("a watch answered with status 999 was opened");
+    } catch (const kopp::api_error& e) {
+      CHECK(e.code() == kopp::make_error_code(kopp::errc::unexpected_status));
+      CHECK(contains(e, "status 999 is not an HTTP status"));
+    }
+  });
+}
+
 TEST_CASE("Retry-After is clamped when parsed and capped when waited", "[client][transport]") {
   CHECK(kopp::detail::parse_retry_after("3") == std::chrono::seconds(3));
   CHECK(kopp::detail::parse_retry_after("9223372036854775807") == kopp::detail::retry_after_ceiling);

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -416,4 +417,18 @@ TEST_CASE("top-level containers and scalars map too", "[core][json]") {
           std::vector<std::optional<int>>{1, std::nullopt});
     CHECK_THROWS_WITH(kopp::parse_json<std::vector<int>>(R"([1,"2"])"),
                       "kopp: JSON at $[1]: expected an integer, got string");
+}
+
+TEST_CASE("Infinity never enters or leaves as JSON (found by tests/fuzz)", "[core][json]") {
+    // 9e999 parses as Infinity in Boost.JSON 1.81, which writes it as `Infinity` (not JSON).
+    CHECK_THROWS_WITH(kopp::parse_json<Numbers>(R"({"d":9e999})"), Catch::Contains("$.d") &&
+                                                                       Catch::Contains("beyond the range of a double"));
+    CHECK_THROWS_WITH(kopp::parse_json<Raw>(R"({"raw":{"a":[1,-9e999]}})"), Catch::Contains("$.raw"));
+    CHECK_THROWS_AS(kopp::parse_json<Raw>(R"({"obj":{"a":9e999}})"), kopp::json_error);
+    CHECK_THROWS_AS(kopp::parse_json<Raw>(R"({"arr":[9e999]})"), kopp::json_error);
+    Numbers n;
+    n.d = std::numeric_limits<double>::infinity();
+    CHECK_THROWS_WITH(kopp::to_json_string(n), Catch::Contains("Infinity or NaN"));
+    n.d = std::numeric_limits<double>::quiet_NaN();
+    CHECK_THROWS_AS(kopp::to_json_string(n), kopp::json_error);
 }

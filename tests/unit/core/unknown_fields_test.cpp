@@ -204,3 +204,20 @@ TEST_CASE("without an UnknownFields member unknown keys are ignored", "[core][js
     CHECK(n.name == "a");
     CHECK(kopp::to_json(n) == boost::json::parse(R"({"name":"a"})"));
 }
+
+// Boost.JSON 1.81 reads 9e999 as Infinity and would write it back as `Infinity`, which is
+// not JSON: a kept unknown field would make the next update invalid (found by tests/fuzz).
+TEST_CASE("a number beyond double's range is refused where it would be kept verbatim", "[core][json][unknown]") {
+    try {
+        (void)kopp::parse_json<unknown_test::PodSpec>(R"({"containers":[{"name":"a","rest":1,"x":[1,-9e999]}]})");
+        FAIL("an infinite number was kept");
+    } catch (const kopp::json_error& e) {
+        CHECK(e.path() == "$.containers[0].x");
+        CHECK_THAT(e.problem(), Catch::Contains("beyond the range of a double"));
+    }
+    CHECK_THROWS_AS(kopp::parse_json<unknown_test::PodSpec>(R"({"spec":{"deep":{"deeper":[9e999]}}})"),
+                    kopp::json_error);
+    // Finite numbers pass, and the written JSON parses again.
+    const auto spec = kopp::parse_json<unknown_test::PodSpec>(R"({"replicas":1e300,"ratio":0.25})");
+    CHECK_NOTHROW(boost::json::parse(kopp::to_json_string(spec)));
+}

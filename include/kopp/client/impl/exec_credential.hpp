@@ -50,7 +50,8 @@ inline std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::s
 }
 
 // The plugin's stdout parsed into a Credential. Throws config_error with a message that
-// never includes the output itself (it holds secrets); the caller adds the plugin's name.
+// quotes nothing of the output, not even its apiVersion or kind: a broken plugin may put
+// its token anywhere (found by tests/fuzz). The caller adds the plugin's name.
 inline Credential parse_exec_credential(std::string_view output, std::string_view api_version) {
   boost::system::error_code ec;
   const boost::json::value doc = boost::json::parse(output, ec);
@@ -70,11 +71,12 @@ inline Credential parse_exec_credential(std::string_view output, std::string_vie
   };
   const auto returned_version = string_field(*root, "apiVersion", "").value_or("");
   if (returned_version != api_version)
-    throw config_error("returned apiVersion '" + returned_version + "', but the kubeconfig asks for '" +
-                       std::string(api_version) + "'");
+    throw config_error("returned " + (returned_version.empty() ? std::string("no apiVersion") : "another apiVersion") +
+                       " than the kubeconfig's exec.apiVersion '" + std::string(api_version) + "'");
   const auto kind = string_field(*root, "kind", "").value_or("");
   if (kind != "ExecCredential")
-    throw config_error("returned kind '" + kind + "', expected 'ExecCredential'");
+    throw config_error("returned " + (kind.empty() ? std::string("no kind") : "another kind") +
+                       " than 'ExecCredential'");
   const auto* status_value = root->if_contains("status");
   if (status_value == nullptr || status_value->is_null())
     throw config_error("returned an ExecCredential without status");
@@ -111,8 +113,7 @@ inline Credential parse_exec_credential(std::string_view output, std::string_vie
   if (auto expiry = string_field(*status, "expirationTimestamp", "status."); expiry && !expiry->empty()) {
     credential.expiry = parse_rfc3339(*expiry);
     if (!credential.expiry)
-      throw config_error("returned status.expirationTimestamp '" + *expiry +
-                         "', which is not an RFC 3339 time");
+      throw config_error("returned a status.expirationTimestamp that is not an RFC 3339 time (years 0000-9999)");
   }
   return credential;
 }

@@ -107,6 +107,17 @@ inline std::optional<std::chrono::seconds> parse_retry_after(std::string_view va
   return std::chrono::seconds(seconds);
 }
 
+/// Beast accepts any three digits as a status; HTTP defines 100-599 (RFC 9110 section 15),
+/// and a response outside it is malformed, not an answer to map (found by tests/fuzz: a
+/// status 000 reached callers as a response with status 0).
+inline bool is_http_status(unsigned status) noexcept { return status >= 100 && status <= 599; }
+
+inline api_error invalid_status_error(const std::string& request, unsigned status) {
+  return api_error(make_error_code(errc::unexpected_status),
+                   request + ": the response's status " + std::to_string(status) +
+                       " is not an HTTP status (100-599)");
+}
+
 /// True for verbs that can be sent twice with the effect of once (as kopp::is_idempotent).
 inline bool idempotent_verb(boost::beast::http::verb method) noexcept {
   using boost::beast::http::verb;
@@ -475,6 +486,10 @@ inline boost::asio::awaitable<HttpResponse> Transport::send(const HttpRequest& r
       rec = ec;
       if (rec) break;
       const unsigned status = parser->get().result_int();
+      if (!detail::is_http_status(status)) {
+        connection->close();
+        throw detail::invalid_status_error(describe(request), status);
+      }
       if (status / 100 != 1) break;
       if (status == 101 || interim >= 16) {
         connection->close();
@@ -531,6 +546,7 @@ inline boost::asio::awaitable<std::unique_ptr<ResponseStream>> Transport::open_s
       throw api_error(make_error_code(errc::timeout), describe(request) + ": no response headers in time");
     if (rec) throw failure(request, rec);
     const unsigned status = parser.get().result_int();
+    if (!detail::is_http_status(status)) throw detail::invalid_status_error(describe(request), status);
     if (status / 100 != 1) break;
     if (status == 101 || interim >= 16)
       throw api_error(make_error_code(errc::unexpected_status),

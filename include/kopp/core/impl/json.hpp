@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <limits>
 #include <utility>
+#include <vector>
 
 namespace kopp::detail {
 
@@ -99,12 +100,44 @@ void json_decode_integer(const boost::json::value& v, I& out, json_path& path) {
     }
 }
 
+// Boost.JSON 1.81 parses a number beyond double's range (9e999) as Infinity, and writes
+// Infinity as `Infinity`, which is not JSON: a value kept verbatim (an unknown field, a
+// boost::json::value member) would turn a read-modify-write into invalid JSON (found by
+// tests/fuzz). Go's decoder refuses such numbers, so the API server never sends one.
+inline constexpr std::string_view json_infinite_problem =
+    "a number beyond the range of a double (JSON has no infinity)";
+
+/// Fails at `path` when `v` holds a non-finite double anywhere. Iterative: `v` may be
+/// json_max_depth levels deep.
+inline void json_check_finite(const boost::json::value& v, json_path& path) {
+    std::vector<const boost::json::value*> pending{&v};
+    while (!pending.empty()) {
+        const boost::json::value* next = pending.back();
+        pending.pop_back();
+        switch (next->kind()) {
+            case boost::json::kind::double_:
+                if (!std::isfinite(next->get_double())) path.fail(json_infinite_problem);
+                break;
+            case boost::json::kind::array:
+                for (const auto& item : next->get_array()) pending.push_back(&item);
+                break;
+            case boost::json::kind::object:
+                for (const auto& kv : next->get_object()) pending.push_back(&kv.value());
+                break;
+            default: break;
+        }
+    }
+}
+
 template <class F>
 void json_decode_floating(const boost::json::value& v, F& out, json_path& path) {
     switch (v.kind()) {
         case boost::json::kind::int64: out = static_cast<F>(v.get_int64()); return;
         case boost::json::kind::uint64: out = static_cast<F>(v.get_uint64()); return;
-        case boost::json::kind::double_: out = static_cast<F>(v.get_double()); return;
+        case boost::json::kind::double_:
+            if (!std::isfinite(v.get_double())) path.fail(json_infinite_problem);
+            out = static_cast<F>(v.get_double());
+            return;
         default: json_fail_expected(path, "a number", v);
     }
 }
@@ -226,6 +259,8 @@ void json_decode_struct(const boost::json::value& v, T& out, json_path& path) {
         if (index == info::size) {
             if constexpr (info::unknown_index != info::size) {
                 using D = boost::mp11::mp_at_c<members, info::unknown_index>;
+                json_path::guard segment(path, key);
+                json_check_finite(kv.value(), path);
                 // Copies into the sink's own storage, never sharing the input's arena.
                 (out.*D::pointer).fields.emplace(kv.key(), kv.value());
             }
@@ -260,6 +295,9 @@ boost::json::value json_encode(const T& x, const boost::json::storage_ptr& sp) {
         else
             return boost::json::value(static_cast<std::uint64_t>(x), sp);
     } else if constexpr (std::is_floating_point_v<T>) {
+        // As Go's encoder: JSON has no Infinity or NaN (Boost.JSON would write `Infinity`).
+        if (!std::isfinite(x))
+            throw json_error("$", "a floating-point member is Infinity or NaN, which JSON cannot hold");
         return boost::json::value(static_cast<double>(x), sp);
     } else if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, std::string_view>) {
         return boost::json::value(boost::json::string_view(x.data(), x.size()), sp);
@@ -292,6 +330,7 @@ boost::json::value json_encode(const T& x, const boost::json::storage_ptr& sp) {
 template <class T>
 void json_decode(const boost::json::value& v, T& out, json_path& path) {
     if constexpr (std::is_same_v<T, boost::json::value>) {
+        json_check_finite(v, path);
         out = v;  // keeps out's storage: copies out of a parse arena
     } else if constexpr (json_is_optional<T>::value) {
         if (v.is_null()) {
@@ -308,15 +347,18 @@ void json_decode(const boost::json::value& v, T& out, json_path& path) {
             json_adl::call_from(v, out, path);
         } else if constexpr (std::is_same_v<T, boost::json::object>) {
             if (!v.is_object()) json_fail_expected(path, "an object", v);
+            json_check_finite(v, path);
             out = v.get_object();
         } else if constexpr (std::is_same_v<T, boost::json::array>) {
             if (!v.is_array()) json_fail_expected(path, "an array", v);
+            json_check_finite(v, path);
             out = v.get_array();
         } else if constexpr (std::is_same_v<T, boost::json::string>) {
             if (!v.is_string()) json_fail_expected(path, "a string", v);
             out = v.get_string();
         } else if constexpr (std::is_same_v<T, UnknownFields>) {
             if (!v.is_object()) json_fail_expected(path, "an object", v);
+            json_check_finite(v, path);
             out.fields = v.get_object();
         } else if constexpr (std::is_same_v<T, bool>) {
             if (!v.is_bool()) json_fail_expected(path, "a bool", v);

@@ -149,7 +149,7 @@ class LabelSelectorParser {
       }
       expect(',');
     }
-    if (r.values.size() == 1 && r.values.front().empty()) fail("'in' and 'notin' need at least one value");
+    // `key in ()` is the set of the empty value, as on the server (apimachinery's parser).
     return r;
   }
 
@@ -215,9 +215,10 @@ inline std::string LabelSelector::to_string() const {
     if (!out.empty()) out += ',';
     auto joined = [&] {
       std::string list;
-      for (const auto& v : r.values) {
-        if (!list.empty()) list += ',';
-        list += v;
+      // The empty value is a value too: {"", "a"} is "(,a)" (found by tests/fuzz).
+      for (std::size_t i = 0; i < r.values.size(); ++i) {
+        if (i > 0) list += ',';
+        list += r.values[i];
       }
       return list;
     };

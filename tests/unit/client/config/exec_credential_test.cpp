@@ -264,8 +264,14 @@ TEST_CASE("exec plugin failures name the command and the kubeconfig user, never 
     auto exec = plugin.config("token");
     exec.env.push_back({"RETURN_API", v1beta1});
     const auto message = config_error_of([&] { kopp::exec_plugin(exec, options)->current(); });
-    CHECK(message == where + "returned apiVersion '" + v1beta1 + "', but the kubeconfig asks for '" + v1 + "'");
+    CHECK(message == where + "returned another apiVersion than the kubeconfig's exec.apiVersion '" + v1 + "'");
     CHECK_THAT(message, !Contains("token-1"));
+  }
+  SECTION("a secret in apiVersion is not quoted (found by tests/fuzz)") {
+    auto exec = plugin.config("token");
+    exec.env.push_back({"RETURN_API", "leaky-secret-token"});
+    const auto message = config_error_of([&] { kopp::exec_plugin(exec, options)->current(); });
+    CHECK_THAT(message, Contains("another apiVersion") && !Contains("leaky-secret-token"));
   }
   SECTION("neither token nor certificate") {
     const auto message = config_error_of([&] { kopp::exec_plugin(plugin.config("empty"), options)->current(); });
