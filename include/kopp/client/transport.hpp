@@ -140,12 +140,13 @@ class Transport {
   Transport(const Transport&) = delete;
   Transport& operator=(const Transport&) = delete;
 
-  /// Sends one request with a pooled connection and reads the whole response.
-  boost::asio::awaitable<HttpResponse> send(const HttpRequest& request, const Credential& credential);
+  /// Sends one request with a pooled connection and reads the whole response. The request
+  /// and credential are taken by value: the coroutine keeps its own copies, so a temporary
+  /// argument cannot dangle while it runs.
+  boost::asio::awaitable<HttpResponse> send(HttpRequest request, Credential credential);
 
-  /// Sends a request and returns as soon as the response headers arrived.
-  boost::asio::awaitable<std::unique_ptr<ResponseStream>> open_stream(const HttpRequest& request,
-                                                                      const Credential& credential);
+  /// Sends a request and returns as soon as the response headers arrived (by value, as send).
+  boost::asio::awaitable<std::unique_ptr<ResponseStream>> open_stream(HttpRequest request, Credential credential);
 
   /// "https://127.0.0.1:6443" — for messages.
   const std::string& server() const noexcept { return server_; }

@@ -304,8 +304,9 @@ TEST_CASE("plain HTTP: a warning once, and no credential to a host that is not l
   credential.bearer_token = "secret-token-value";
   std::exception_ptr failure;
   const auto start = std::chrono::steady_clock::now();
-  const kopp::HttpRequest request;  // send() takes it by reference: it must outlive the coroutine
-  boost::asio::co_spawn(io, transport.send(request, credential),
+  // Temporaries die when co_spawn returns, before the coroutine runs: send() takes its
+  // arguments by value so this is safe (by reference it was a stack-use-after-scope).
+  boost::asio::co_spawn(io, transport.send(kopp::HttpRequest(), kopp::Credential(credential)),
                         [&](std::exception_ptr e, kopp::HttpResponse) { failure = e; });
   io.run();
   CHECK(std::chrono::steady_clock::now() - start < 2s);  // refused before connecting

@@ -444,8 +444,7 @@ inline api_error Transport::failure(const HttpRequest& request, const boost::sys
   return api_error(ec, describe(request) + ": " + ec.message());
 }
 
-inline boost::asio::awaitable<HttpResponse> Transport::send(const HttpRequest& request,
-                                                            const Credential& credential) {
+inline boost::asio::awaitable<HttpResponse> Transport::send(HttpRequest request, Credential credential) {
   namespace http = boost::beast::http;
   namespace asio = boost::asio;
   check_credential_allowed(request, credential);
@@ -518,8 +517,8 @@ inline boost::asio::awaitable<HttpResponse> Transport::send(const HttpRequest& r
   }
 }
 
-inline boost::asio::awaitable<std::unique_ptr<ResponseStream>> Transport::open_stream(
-    const HttpRequest& request, const Credential& credential) {
+inline boost::asio::awaitable<std::unique_ptr<ResponseStream>> Transport::open_stream(HttpRequest request,
+                                                                                     Credential credential) {
   namespace http = boost::beast::http;
   namespace asio = boost::asio;
   check_credential_allowed(request, credential);
