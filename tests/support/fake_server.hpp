@@ -7,9 +7,13 @@
 // certificate); a response marked raw_tcp is written under TLS, straight to the socket,
 // to break the TLS stream the way a faulty middlebox would.
 
+#include <kopp/client/config.hpp>
+#include <kopp/client/credentials.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -20,6 +24,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include <deque>
+#include <exception>
 #include <memory>
 #include <string>
 #include <vector>
@@ -142,5 +147,30 @@ class FakeServer {
   std::vector<std::weak_ptr<boost::asio::ip::tcp::socket>> sockets_;
   int connections_ = 0;
 };
+
+/// A Config for `server`: plain HTTP to 127.0.0.1, no client-side rate limit, a static
+/// token.
+inline kopp::Config config_for(const FakeServer& server) {
+  kopp::Config config;
+  config.server = server.url();
+  config.qps = 0;
+  config.credentials = kopp::static_token("fake-token");
+  return config;
+}
+
+/// Runs the coroutine body(server) on an io_context of its own with a FakeServer, stops the
+/// server when the body ends, and rethrows what the body threw (so Catch2 sees it).
+template <class F>
+void with_server(F body) {
+  boost::asio::io_context io;
+  FakeServer server(io.get_executor());
+  std::exception_ptr failure;
+  boost::asio::co_spawn(io, body(server), [&](std::exception_ptr e) {
+    failure = e;
+    server.stop();
+  });
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+}
 
 }  // namespace kopp_test

@@ -16,14 +16,6 @@ namespace {
 
 const std::string cm_json = R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","namespace":"ns","resourceVersion":"5"},"data":{"k":"v"}})";
 
-kopp::Config config_for(const FakeServer& server) {
-  kopp::Config config;
-  config.server = server.url();
-  config.qps = 0;  // no client-side limit in these tests
-  config.credentials = kopp::static_token("fake-token");
-  return config;
-}
-
 kopp::ClientOptions fast_retries() {
   kopp::ClientOptions options;
   options.retry_backoff = {1ms, 5ms, 2.0, 0.0};
@@ -32,19 +24,6 @@ kopp::ClientOptions fast_retries() {
 }
 
 /// Runs `body` with a fake server on one io_context.
-template <class F>
-void with_server(F body) {
-  boost::asio::io_context io;
-  FakeServer server(io.get_executor());
-  std::exception_ptr failure;
-  boost::asio::co_spawn(io, body(server), [&](std::exception_ptr e) {
-    failure = e;
-    server.stop();
-  });
-  io.run();
-  if (failure) std::rethrow_exception(failure);
-}
-
 }  // namespace
 
 TEST_CASE("429 is retried after Retry-After, also for POST", "[client][faults]") {

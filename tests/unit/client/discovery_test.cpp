@@ -16,26 +16,6 @@ using boost::asio::awaitable;
 
 namespace {
 
-kopp::Config config_for(const FakeServer& server) {
-  kopp::Config config;
-  config.server = server.url();
-  config.qps = 0;
-  return config;
-}
-
-template <class F>
-void with_server(F body) {
-  boost::asio::io_context io;
-  FakeServer server(io.get_executor());
-  std::exception_ptr failure;
-  boost::asio::co_spawn(io, body(server), [&](std::exception_ptr e) {
-    failure = e;
-    server.stop();
-  });
-  io.run();
-  if (failure) std::rethrow_exception(failure);
-}
-
 /// The error an awaitable throws, as {code, message}; {{}, ""} when it did not throw.
 template <class T>
 awaitable<std::pair<boost::system::error_code, std::string>> error_of(awaitable<T> op) {

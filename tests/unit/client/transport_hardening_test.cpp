@@ -21,32 +21,11 @@ std::string cm_json(int rv) {
          std::to_string(rv) + R"("},"data":{"k":"v"}})";
 }
 
-kopp::Config config_for(const FakeServer& server) {
-  kopp::Config config;
-  config.server = server.url();
-  config.qps = 0;
-  config.credentials = kopp::static_token("fake-token");
-  return config;
-}
-
 kopp::ClientOptions fast_retries() {
   kopp::ClientOptions options;
   options.retry_backoff = {1ms, 5ms, 2.0, 0.0};
   options.max_retries = 3;
   return options;
-}
-
-template <class F>
-void with_server(F body) {
-  boost::asio::io_context io;
-  FakeServer server(io.get_executor());
-  std::exception_ptr failure;
-  boost::asio::co_spawn(io, body(server), [&](std::exception_ptr e) {
-    failure = e;
-    server.stop();
-  });
-  io.run();
-  if (failure) std::rethrow_exception(failure);
 }
 
 bool contains(const std::exception& e, std::string_view text) {

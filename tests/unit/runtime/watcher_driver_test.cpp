@@ -21,14 +21,6 @@ using boost::asio::awaitable;
 
 namespace {
 
-kopp::Config config_for(const FakeServer& server) {
-  kopp::Config config;
-  config.server = server.url();
-  config.qps = 0;
-  config.credentials = kopp::static_token("fake-token");
-  return config;
-}
-
 std::string cm(const std::string& name, const std::string& rv, const std::string& data = R"({"k":"v"})") {
   return R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" + name +
          R"(","namespace":"ns","resourceVersion":")" + rv + R"(","uid":"u-)" + name + R"("},"data":)" + data + "}";
