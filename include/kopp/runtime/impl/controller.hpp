@@ -99,14 +99,23 @@ void Controller<K>::start(boost::asio::any_io_executor executor) {
   slots_.reserve(static_cast<std::size_t>(workers_));
   for (int i = 0; i < workers_; ++i) slots_.push_back(std::make_unique<WorkerSlot>(executor));
   for (auto& slot : slots_) {
-    // Runs on the slot's strand when the worker ended: a later stop() must find no handler
-    // of the finished coroutine in the slot.
-    auto done = [self = this->shared_from_this(), s = slot.get()](std::exception_ptr) {
-      s->cancel.slot().clear();
-      --self->running_;
-    };
-    boost::asio::co_spawn(slot->strand, worker(*slot),
-                          boost::asio::bind_cancellation_slot(slot->cancel.slot(), std::move(done)));
+    // Posted, not spawned here: co_spawn dispatches, so when start() runs on an io thread
+    // (the Manager calls it from a handler) the worker would run at once, with
+    // slots_mutex_ held, until it first suspends; a worker that finds the leadership lapsed
+    // calls stop(), which locks slots_mutex_ again: a self-deadlock (found with the TSan build of
+    // manager_leadership_test's paused leader). stop() posts its cancellation to the same
+    // strand, after this, so it still reaches the worker.
+    WorkerSlot* const s = slot.get();
+    boost::asio::post(s->strand, [self = this->shared_from_this(), s] {
+      // Runs on the slot's strand when the worker ended: a later stop() must find no
+      // handler of the finished coroutine in the slot.
+      auto done = [self, s](std::exception_ptr) {
+        s->cancel.slot().clear();
+        --self->running_;
+      };
+      boost::asio::co_spawn(s->strand, self->worker(*s),
+                            boost::asio::bind_cancellation_slot(s->cancel.slot(), std::move(done)));
+    });
   }
 }
 
