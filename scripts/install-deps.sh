@@ -9,6 +9,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libyaml-cpp-dev catch2 openssl
   clang-14 libclang-rt-14-dev  # libFuzzer and its sanitizer runtimes (tests/fuzz)
+  clang-format-14              # the one code style (.clang-format, the `format` test)
 )
 
 missing=()

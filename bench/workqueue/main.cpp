@@ -4,7 +4,7 @@
 //
 //   bench_workqueue [items=1000000] [threads=hardware_concurrency]
 
-#include <kopp/runtime/workqueue.hpp>
+#include <kopp/runtime/workqueue/workqueue.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>

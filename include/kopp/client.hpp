@@ -12,7 +12,7 @@
 #include <kopp/client/in_cluster.hpp>
 #include <kopp/client/kubeconfig.hpp>
 #include <kopp/client/params.hpp>
-#include <kopp/client/rate_limiter.hpp>
+#include <kopp/client/token_bucket.hpp>
 #include <kopp/client/transport.hpp>
 #include <kopp/client/watch_decoder.hpp>
 #include <kopp/client/watch_stream.hpp>

@@ -5,7 +5,7 @@
 #include "support/fault_proxy.hpp"
 #include "support/integration.hpp"
 
-#include <kopp/runtime/controller.hpp>
+#include <kopp/runtime/controller/controller.hpp>
 
 #include <boost/asio/steady_timer.hpp>
 

@@ -2,9 +2,9 @@
 // of its children, recreates deleted ones, retries failures and runs a finalizer.
 #include "support/integration.hpp"
 
-#include <kopp/runtime/controller.hpp>
-#include <kopp/runtime/finalizer.hpp>
-#include <kopp/runtime/object_helpers.hpp>
+#include <kopp/runtime/controller/controller.hpp>
+#include <kopp/runtime/controller/finalizer.hpp>
+#include <kopp/runtime/controller/object_helpers.hpp>
 
 #include <boost/asio/steady_timer.hpp>
 

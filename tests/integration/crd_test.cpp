@@ -5,7 +5,7 @@
 #include "support/integration.hpp"
 
 #include <kopp/core/crd.hpp>
-#include <kopp/detail/subprocess.hpp>
+#include <kopp/client/detail/subprocess.hpp>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/describe.hpp>

@@ -3,8 +3,8 @@
 
 #include "support/integration.hpp"
 
-#include <kopp/api/events/v1/event.hpp>
-#include <kopp/runtime/events.hpp>
+#include <kopp/api/events/v1.hpp>
+#include <kopp/runtime/manager/events.hpp>
 
 #include <boost/asio/this_coro.hpp>
 

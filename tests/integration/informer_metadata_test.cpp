@@ -1,7 +1,7 @@
 // A metadata-only informer: names and labels of ConfigMaps, never their data.
 #include "support/informer_support.hpp"
 
-#include <kopp/runtime/shared_informers.hpp>
+#include <kopp/runtime/cache/informer_factory.hpp>
 
 using namespace kopp_test;
 using boost::asio::awaitable;

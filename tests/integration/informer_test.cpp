@@ -2,7 +2,7 @@
 // and the handlers in order; shared informers are shared.
 #include "support/informer_support.hpp"
 
-#include <kopp/runtime/shared_informers.hpp>
+#include <kopp/runtime/cache/informer_factory.hpp>
 
 using namespace kopp_test;
 using boost::asio::awaitable;

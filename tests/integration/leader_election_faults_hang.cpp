@@ -6,7 +6,7 @@
 
 #include "support/integration.hpp"
 
-#include <kopp/runtime/leader_election.hpp>
+#include <kopp/runtime/manager/leader_election.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>

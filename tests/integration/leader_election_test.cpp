@@ -4,8 +4,8 @@
 #include "support/integration.hpp"
 #include "support/leader_child_process.hpp"
 
-#include <kopp/api/coordination/v1/lease.hpp>
-#include <kopp/runtime/leader_election.hpp>
+#include <kopp/api/coordination/v1.hpp>
+#include <kopp/runtime/manager/leader_election.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>

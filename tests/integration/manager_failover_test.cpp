@@ -4,7 +4,7 @@
 #include "support/integration.hpp"
 #include "support/leader_child_process.hpp"
 
-#include <kopp/runtime/manager.hpp>
+#include <kopp/runtime/manager/manager.hpp>
 
 #include <boost/asio/steady_timer.hpp>
 

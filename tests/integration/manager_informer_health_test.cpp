@@ -7,7 +7,7 @@
 
 #include <kopp/client/discovery.hpp>
 #include <kopp/client/dynamic_api.hpp>
-#include <kopp/runtime/manager.hpp>
+#include <kopp/runtime/manager/manager.hpp>
 
 #include <boost/describe.hpp>
 

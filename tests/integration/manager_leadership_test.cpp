@@ -8,8 +8,8 @@
 #include "support/integration.hpp"
 #include "support/leader_child_process.hpp"
 
-#include <kopp/runtime/leader_election.hpp>
-#include <kopp/runtime/manager.hpp>
+#include <kopp/runtime/manager/leader_election.hpp>
+#include <kopp/runtime/manager/manager.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 

@@ -3,7 +3,7 @@
 #include "support/http_get.hpp"
 #include "support/integration.hpp"
 
-#include <kopp/runtime/manager.hpp>
+#include <kopp/runtime/manager/manager.hpp>
 
 #include <thread>
 

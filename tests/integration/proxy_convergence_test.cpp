@@ -11,7 +11,7 @@
 #include "support/fault_proxy.hpp"
 #include "support/informer_support.hpp"
 
-#include <kopp/runtime/manager.hpp>
+#include <kopp/runtime/manager/manager.hpp>
 
 #include <unistd.h>
 

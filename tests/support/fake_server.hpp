@@ -42,6 +42,7 @@ struct SeenRequest {
   std::string target;
   std::string authorization;
   std::string body;
+  std::string accept;
 };
 
 inline std::string http_response(unsigned status, std::string_view body, std::string_view extra_headers = "") {
@@ -115,7 +116,8 @@ class FakeServer {
       (void)n;
       if (ec) co_return;
       requests_.push_back({std::string(request.method_string()), std::string(request.target()),
-                           std::string(request[http::field::authorization]), request.body()});
+                           std::string(request[http::field::authorization]), request.body(),
+                           std::string(request[http::field::accept])});
       if (script_.empty()) co_return;
       auto response = std::move(script_.front());
       script_.pop_front();

@@ -5,7 +5,7 @@
 
 #include "support/integration.hpp"
 
-#include <kopp/runtime/informer.hpp>
+#include <kopp/runtime/cache/informer.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>

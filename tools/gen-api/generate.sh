@@ -24,4 +24,11 @@ if [[ ! -d "$spec_dir" ]]; then
   echo "gen-api: spec directory $spec_dir not found; run tools/controlplane/build.sh first (it downloads the Kubernetes v$k8s_version modules)" >&2
   exit 2
 fi
-exec python3 "$here/gen_api.py" --spec-dir "$spec_dir" --go-src "$go_k8s" --out-dir "$out_dir"
+python3 "$here/gen_api.py" --spec-dir "$spec_dir" --go-src "$go_k8s" --out-dir "$out_dir"
+# The generated headers follow the tree's one style (.clang-format), like every other file.
+clang_format=${CLANG_FORMAT:-clang-format-14}
+if ! command -v "$clang_format" >/dev/null 2>&1; then
+  echo "gen-api: $clang_format not found (scripts/install-deps.sh installs clang-format-14)" >&2
+  exit 2
+fi
+find "$out_dir" -name '*.hpp' -print0 | xargs -0 -n 20 "$clang_format" --style="file:$root/.clang-format" -i

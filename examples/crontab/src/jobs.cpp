@@ -1,5 +1,7 @@
 #include <crontab/jobs.hpp>
 
+#include <kopp/core/owner_reference.hpp>
+
 namespace crontab {
 
 using namespace std::chrono;

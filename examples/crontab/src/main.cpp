@@ -9,7 +9,7 @@
 
 #include <crontab/reconciler.hpp>
 
-#include <kopp/runtime/operator_flags.hpp>
+#include <kopp/runtime/manager/operator_flags.hpp>
 
 #include <exception>
 #include <iostream>

@@ -2,9 +2,9 @@
 
 #include <kopp/client/api.hpp>
 #include <kopp/client/error.hpp>
-#include <kopp/runtime/events.hpp>
-#include <kopp/runtime/informer.hpp>
-#include <kopp/runtime/predicate.hpp>
+#include <kopp/runtime/manager/events.hpp>
+#include <kopp/runtime/cache/informer.hpp>
+#include <kopp/runtime/controller/predicate.hpp>
 
 #include <algorithm>
 

@@ -8,7 +8,7 @@
 
 #include <memcached/reconciler.hpp>
 
-#include <kopp/runtime/operator_flags.hpp>
+#include <kopp/runtime/manager/operator_flags.hpp>
 
 #include <fstream>
 #include <iostream>

@@ -1,9 +1,9 @@
 #include <memcached/reconciler.hpp>
 
-#include <kopp/runtime/events.hpp>
-#include <kopp/runtime/finalizer.hpp>
-#include <kopp/runtime/object_helpers.hpp>
-#include <kopp/runtime/shared_informers.hpp>
+#include <kopp/runtime/manager/events.hpp>
+#include <kopp/runtime/controller/finalizer.hpp>
+#include <kopp/runtime/controller/object_helpers.hpp>
+#include <kopp/runtime/cache/informer_factory.hpp>
 
 #include <exception>
 

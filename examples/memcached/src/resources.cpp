@@ -1,6 +1,6 @@
 #include <memcached/resources.hpp>
 
-#include <kopp/runtime/object_helpers.hpp>
+#include <kopp/runtime/controller/object_helpers.hpp>
 
 #include <algorithm>
 

@@ -1,7 +1,7 @@
 // The reconciler's watch filter, without a server.
 #include <memcached/reconciler.hpp>
 
-#include <kopp/runtime/object_helpers.hpp>
+#include <kopp/runtime/controller/object_helpers.hpp>
 
 #include <catch2/catch.hpp>
 

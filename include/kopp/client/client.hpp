@@ -14,7 +14,7 @@
 
 #include <kopp/client/backoff.hpp>
 #include <kopp/client/config.hpp>
-#include <kopp/client/rate_limiter.hpp>
+#include <kopp/client/token_bucket.hpp>
 #include <kopp/client/transport.hpp>
 
 #include <boost/asio/any_io_executor.hpp>

@@ -5,9 +5,10 @@
 // (kubeconfig.hpp), load_in_cluster() or from_environment() (in_cluster.hpp), or by hand.
 // See docs/config.md for how each field is filled.
 
+#include <kopp/client/config_error.hpp>
+
 #include <chrono>
 #include <memory>
-#include <stdexcept>
 #include <string>
 
 namespace kopp {
@@ -36,12 +37,9 @@ struct Config {
   std::string source;
 };
 
-// A configuration that cannot be loaded or a credential that cannot be obtained. The
-// message names the file, the entry and the problem; it never contains a token or key.
-struct config_error : std::runtime_error {
-  using runtime_error::runtime_error;
-};
-
 }  // namespace kopp
 
+// Config, config_error, the credential providers and exec plugins come together: a
+// Config is not usable without a provider.
 #include <kopp/client/credentials.hpp>
+#include <kopp/client/exec_credential.hpp>

@@ -13,7 +13,7 @@
 #include <optional>
 #include <string>
 
-#include <kopp/client/config.hpp>
+#include <kopp/client/config_error.hpp>
 
 namespace kopp {
 
@@ -58,4 +58,3 @@ std::shared_ptr<CredentialProvider> token_file(
 }  // namespace kopp
 
 #include <kopp/client/impl/credentials.hpp>
-#include <kopp/client/exec_credential.hpp>

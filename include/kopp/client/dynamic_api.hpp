@@ -12,6 +12,7 @@
 #include <kopp/client/client.hpp>
 #include <kopp/client/params.hpp>
 #include <kopp/client/watch_stream.hpp>
+#include <kopp/core/partial_object_metadata.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -27,6 +28,17 @@ class DynamicApi {
   Client& client() const noexcept { return *client_; }
   const ApiResource& resource() const noexcept { return resource_; }
   const std::string& namespace_() const noexcept { return namespace_name_; }
+
+  /// The same Api, but get, get_opt, list, list_page and watch ask the server for
+  /// PartialObjectMetadata (apiVersion, kind, metadata) instead of whole objects, as
+  /// client-go's metadata client and kube-rs' list_metadata do: a cache of a kind's metadata
+  /// costs a fraction of a cache of its objects. The other verbs are unchanged.
+  [[nodiscard]] DynamicApi metadata_only() const {
+    DynamicApi copy = *this;
+    copy.metadata_only_ = true;
+    return copy;
+  }
+  bool is_metadata_only() const noexcept { return metadata_only_; }
 
   boost::asio::awaitable<boost::json::object> get(std::string_view name);
   /// std::nullopt when the object does not exist.
@@ -75,9 +87,13 @@ class DynamicApi {
   boost::asio::awaitable<boost::json::object> send_object(boost::beast::http::verb method, const boost::urls::url& url,
                                                           const boost::json::object& object);
 
+  /// The Accept header of a read of one object or a watch.
+  std::string object_accept() const;
+
   Client* client_;
   ApiResource resource_;
   std::string namespace_name_;
+  bool metadata_only_ = false;
 };
 
 }  // namespace kopp

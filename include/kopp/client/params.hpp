@@ -9,6 +9,8 @@
 // temporary twice when it appears in a co_await expression (a default argument `= {}`
 // included). A class with a declared constructor is not affected.
 
+#include <kopp/core/merge_patch.hpp>
+
 #include <boost/json/value.hpp>
 #include <boost/url/url.hpp>
 
@@ -108,6 +110,15 @@ struct Patch {
 
   std::string_view content_type() const noexcept;
 };
+
+/// A JSON merge patch (RFC 7386) that turns `before` into `after`: only the members that
+/// differ, `null` for removed ones. Built from a cached object and a modified copy of it,
+/// it changes exactly what the caller changed, also when the cached object is transformed
+/// (see kopp/runtime/cache/informer.hpp).
+template <class K>
+[[nodiscard]] Patch merge_patch(const K& before, const K& after) {
+  return Patch::merge(merge_patch_json(before, after));
+}
 
 }  // namespace kopp
 

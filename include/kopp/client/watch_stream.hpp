@@ -17,6 +17,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 namespace kopp {
@@ -48,6 +49,15 @@ struct WatchEvent {
   K object;                     ///< for BOOKMARK only metadata.resourceVersion is set
   std::optional<Status> error;  ///< set for ERROR events (e.g. 410 Gone: relist)
 };
+
+/// The one typed decode of a watch event's object (or a list item) into `out`, for
+/// WatchStream<K> and the runtime's watchers alike. Throws api_error
+/// (errc::malformed_response) whose message is `context`, then the JSON path and problem.
+template <class K>
+void decode_watch_object(const boost::json::value& object, K& out, std::string_view context);
+
+/// The Status an ERROR event carries. Throws as decode_watch_object.
+Status decode_watch_status(const boost::json::value& object, std::string_view context);
 
 template <class K>
 class WatchStream {

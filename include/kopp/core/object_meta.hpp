@@ -71,44 +71,6 @@ struct ListMeta {
 };
 BOOST_DESCRIBE_STRUCT(ListMeta, (), (resourceVersion, continue_, remainingItemCount, unknown_fields))
 
-/// The cache and workqueue key of an object: "namespace/name", or "name" when it has no
-/// namespace (cluster-scoped).
-[[nodiscard]] inline std::string object_key(const ObjectMeta& meta) {
-    if (meta.namespace_.empty()) return meta.name;
-    std::string key;
-    key.reserve(meta.namespace_.size() + 1 + meta.name.size());
-    key.append(meta.namespace_).append(1, '/').append(meta.name);
-    return key;
-}
-
-/// An owner reference to `owner` marked as its controller, with blockOwnerDeletion, as
-/// controller-runtime's SetControllerReference writes it. `owner` must have a uid (it
-/// has been read from or created on the server).
-template <Resource K>
-[[nodiscard]] OwnerReference make_controller_reference(const K& owner) {
-    OwnerReference ref;
-    ref.apiVersion = api_version<K>();
-    ref.kind = std::string(resource_traits<K>::kind);
-    ref.name = owner.metadata.name;
-    ref.uid = owner.metadata.uid;
-    ref.controller = true;
-    ref.blockOwnerDeletion = true;
-    return ref;
-}
-
-/// The owner reference with controller: true, or nullptr.
-[[nodiscard]] inline const OwnerReference* find_controller_reference(const ObjectMeta& meta) noexcept {
-    for (const OwnerReference& ref : meta.ownerReferences)
-        if (ref.controller.value_or(false)) return &ref;
-    return nullptr;
-}
-
-/// Whether the object's controller is the object with uid `owner_uid`.
-[[nodiscard]] inline bool is_controlled_by(const ObjectMeta& meta, std::string_view owner_uid) noexcept {
-    const OwnerReference* ref = find_controller_reference(meta);
-    return ref != nullptr && ref->uid == owner_uid;
-}
-
 [[nodiscard]] inline bool has_finalizer(const ObjectMeta& meta, std::string_view finalizer) noexcept {
     return std::find(meta.finalizers.begin(), meta.finalizers.end(), finalizer) !=
            meta.finalizers.end();
@@ -125,6 +87,28 @@ inline bool add_finalizer(ObjectMeta& meta, std::string_view finalizer) {
 inline bool remove_finalizer(ObjectMeta& meta, std::string_view finalizer) {
     const auto removed = std::erase(meta.finalizers, finalizer);
     return removed != 0;
+}
+
+// --- The mark of a cached object that is not a faithful copy --------------------------
+// An informer's user transform may drop fields to save memory; the objects it produces are
+// marked so that nobody replaces or applies them (that would erase the dropped fields):
+// their metadata.resourceVersion becomes "kopp-transformed:<rv>". See
+// kopp/runtime/cache/informer.hpp, "The transform rule".
+
+/// The prefix of metadata.resourceVersion of an object produced by a user transform.
+inline constexpr std::string_view transformed_version_prefix = "kopp-transformed:";
+
+/// Whether the object was produced by an informer's user transform (and so may lack
+/// fields the server has): do not replace() or apply() it; patch what you changed.
+[[nodiscard]] inline bool is_transformed(const ObjectMeta& meta) noexcept {
+    return meta.resourceVersion.starts_with(transformed_version_prefix);
+}
+
+/// The server's resourceVersion of an object, also for a transformed one.
+[[nodiscard]] inline std::string_view server_resource_version(const ObjectMeta& meta) noexcept {
+    std::string_view rv = meta.resourceVersion;
+    if (rv.starts_with(transformed_version_prefix)) rv.remove_prefix(transformed_version_prefix.size());
+    return rv;
 }
 
 }  // namespace kopp

@@ -22,7 +22,6 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
-#include <utility>
 
 namespace kopp {
 
@@ -51,8 +50,7 @@ concept has_resource_info = requires {
 template <class K>
 struct resource_traits {};
 
-template <class K>
-    requires detail::has_resource_info<K>
+template <detail::has_resource_info K>
 struct resource_traits<K> {
 private:
     static constexpr resource_info info = kopp_resource_info(static_cast<K*>(nullptr));
@@ -66,18 +64,26 @@ public:
     static constexpr bool namespaced = scope_v == kopp::scope::namespaced;
 };
 
-/// A Kubernetes object type: it has resource traits and a `metadata` member of type
-/// kopp::ObjectMeta.
+namespace detail {
 template <class K>
-concept Resource = requires {
+concept has_resource_traits = requires {
     { resource_traits<K>::group } -> std::convertible_to<std::string_view>;
     { resource_traits<K>::version } -> std::convertible_to<std::string_view>;
     { resource_traits<K>::kind } -> std::convertible_to<std::string_view>;
     { resource_traits<K>::plural } -> std::convertible_to<std::string_view>;
     { resource_traits<K>::scope_v } -> std::convertible_to<kopp::scope>;
-} && requires(K& k) {
+};
+
+template <class K>
+concept has_object_meta = requires(K& k) {
     requires std::same_as<std::remove_cvref_t<decltype(k.metadata)>, ObjectMeta>;
 };
+}  // namespace detail
+
+/// A Kubernetes object type: it has resource traits and a `metadata` member of type
+/// kopp::ObjectMeta.
+template <class K>
+concept Resource = detail::has_resource_traits<K> && detail::has_object_meta<K>;
 
 /// `apiVersion` for a group and version: "v1" for the core group, "apps/v1" otherwise.
 [[nodiscard]] inline std::string api_version(std::string_view group, std::string_view version) {

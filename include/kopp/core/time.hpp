@@ -13,7 +13,7 @@
 // time_point() saturates outside that range; sys_time() gives the exact value.
 
 #include <kopp/core/json_error.hpp>
-#include <kopp/detail/time_rfc3339.hpp>
+#include <kopp/core/detail/time_rfc3339.hpp>
 
 #include <boost/json/value.hpp>
 

@@ -3,7 +3,7 @@
 // and both answer matches() alike.
 #include "../fuzz_check.hpp"
 
-#include <kopp/runtime/label_selector.hpp>
+#include <kopp/runtime/cache/label_selector.hpp>
 
 #include <stdexcept>
 

@@ -4,9 +4,9 @@
 #include <kopp/api/apiextensions/v1.hpp>
 #include <kopp/api/apps/v1.hpp>
 #include <kopp/api/autoscaling/v2.hpp>
-#include <kopp/api/coordination/v1/lease.hpp>
+#include <kopp/api/coordination/v1.hpp>
 #include <kopp/api/core/v1.hpp>
-#include <kopp/api/events/v1/event.hpp>
+#include <kopp/api/events/v1.hpp>
 #include <kopp/api/meta/v1.hpp>
 #include <kopp/api/rbac/v1.hpp>
 #include <kopp/core/json.hpp>

@@ -1,5 +1,5 @@
 #include <kopp/client/backoff.hpp>
-#include <kopp/client/rate_limiter.hpp>
+#include <kopp/client/token_bucket.hpp>
 
 #include <catch2/catch.hpp>
 

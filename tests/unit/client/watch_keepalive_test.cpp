@@ -3,7 +3,7 @@
 #include "support/fake_server.hpp"
 
 #include <kopp/client.hpp>
-#include <kopp/detail/tcp_keepalive.hpp>
+#include <kopp/client/detail/tcp_keepalive.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>

@@ -1,5 +1,6 @@
 #include <kopp/core/json.hpp>
 #include <kopp/core/object_meta.hpp>
+#include <kopp/core/owner_reference.hpp>
 
 #include <boost/describe.hpp>
 #include <boost/json/parse.hpp>

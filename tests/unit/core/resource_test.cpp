@@ -1,4 +1,6 @@
 #include <kopp/core/json.hpp>
+#include <kopp/core/object_key.hpp>
+#include <kopp/core/owner_reference.hpp>
 #include <kopp/core/object_list.hpp>
 #include <kopp/core/object_meta.hpp>
 #include <kopp/core/resource.hpp>

@@ -1,6 +1,6 @@
 // EventAggregator with a fake clock, and the naming / truncation rules of events.
 
-#include <kopp/runtime/events.hpp>
+#include <kopp/runtime/manager/events.hpp>
 
 #include "support/test_types.hpp"
 

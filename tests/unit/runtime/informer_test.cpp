@@ -1,7 +1,7 @@
 // Informer without a server: watcher events in, store and handler calls out.
 #include "support/test_types.hpp"
 
-#include <kopp/runtime/informer.hpp>
+#include <kopp/runtime/cache/informer.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>

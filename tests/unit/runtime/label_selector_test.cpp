@@ -1,5 +1,5 @@
 // Label selectors parsed and matched locally, with the server's syntax and semantics.
-#include <kopp/runtime/label_selector.hpp>
+#include <kopp/runtime/cache/label_selector.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,6 +1,6 @@
 // LeaderElectionFsm driven by a fake clock: no server.
 
-#include <kopp/runtime/leader_election_fsm.hpp>
+#include <kopp/runtime/manager/leader_election_fsm.hpp>
 
 #include <catch2/catch.hpp>
 

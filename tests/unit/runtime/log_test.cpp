@@ -1,4 +1,4 @@
-#include <kopp/runtime/log.hpp>
+#include <kopp/runtime/telemetry/log.hpp>
 
 #include <catch2/catch.hpp>
 

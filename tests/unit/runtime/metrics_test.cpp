@@ -1,4 +1,4 @@
-#include <kopp/runtime/metrics.hpp>
+#include <kopp/runtime/telemetry/metrics.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 #include "support/test_types.hpp"
 
-#include <kopp/runtime/action.hpp>
-#include <kopp/runtime/object_helpers.hpp>
+#include <kopp/runtime/controller/action.hpp>
+#include <kopp/runtime/controller/object_helpers.hpp>
 
 #include <catch2/catch.hpp>
 

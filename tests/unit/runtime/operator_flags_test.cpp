@@ -1,4 +1,4 @@
-#include <kopp/runtime/operator_flags.hpp>
+#include <kopp/runtime/manager/operator_flags.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include <kopp/runtime/probe_server.hpp>
+#include <kopp/runtime/telemetry/probe_server.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>

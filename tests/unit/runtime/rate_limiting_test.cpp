@@ -1,4 +1,4 @@
-#include <kopp/runtime/rate_limiting.hpp>
+#include <kopp/runtime/workqueue/rate_limiter.hpp>
 
 #include <catch2/catch.hpp>
 

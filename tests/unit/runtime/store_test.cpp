@@ -1,7 +1,7 @@
 // Store: keys, namespace and user indexes, selector listing, atomic replace.
 #include "support/test_types.hpp"
 
-#include <kopp/runtime/store.hpp>
+#include <kopp/runtime/cache/store.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -71,6 +71,20 @@ TEST_CASE("cluster-scoped objects are keyed by name", "[store]") {
   CHECK(store.get("global") != nullptr);
   CHECK(store.get("", "global") != nullptr);
   CHECK(store.list("").size() == 1);
+}
+
+TEST_CASE("an ObjectKey addresses the same objects as its text form", "[store]") {
+  kopp::Store<ConfigMap> store;
+  auto namespaced = cm("a", "x", "1");
+  store.apply(namespaced, 12);
+  store.apply(cm("", "global"));
+  CHECK(store.get(kopp::ObjectKey("a", "x")) == namespaced);
+  CHECK(store.get(kopp::ObjectKey("", "global")) != nullptr);
+  CHECK(store.get(kopp::ObjectKey("b", "x")) == nullptr);
+  CHECK(store.entry(kopp::ObjectKey("a", "x")).bytes == 12);
+  CHECK(store.get(kopp::ObjectKey::parse(kopp::object_key(namespaced->metadata))) == namespaced);
+  CHECK(store.remove(kopp::ObjectKey("a", "x")) == namespaced);
+  CHECK(store.get("a/x") == nullptr);
 }
 
 TEST_CASE("list by namespace and by label selector", "[store]") {

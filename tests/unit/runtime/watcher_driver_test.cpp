@@ -5,7 +5,7 @@
 #include "support/fake_server.hpp"
 #include "support/test_types.hpp"
 
-#include <kopp/runtime/informer.hpp>
+#include <kopp/runtime/cache/informer.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>

@@ -1,7 +1,7 @@
 // The watcher's protocol, driven without sockets and with a hand-moved clock.
 #include "support/test_types.hpp"
 
-#include <kopp/runtime/watcher_fsm.hpp>
+#include <kopp/runtime/cache/watcher_fsm.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include <kopp/runtime/workqueue.hpp>
+#include <kopp/runtime/workqueue/workqueue.hpp>
 
 #include <catch2/catch.hpp>
 

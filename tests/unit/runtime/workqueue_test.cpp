@@ -1,4 +1,4 @@
-#include <kopp/runtime/workqueue.hpp>
+#include <kopp/runtime/workqueue/workqueue.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>

@@ -23,8 +23,8 @@
 #include <crontab/types.hpp>
 #include <crontab/wall_clock.hpp>
 
-#include <kopp/runtime/controller.hpp>
-#include <kopp/runtime/manager.hpp>
+#include <kopp/runtime/controller/controller.hpp>
+#include <kopp/runtime/manager/manager.hpp>
 
 #include <boost/asio/awaitable.hpp>
 

@@ -2,7 +2,7 @@
 // MemcachedReconciler: makes the cluster match each Memcached.
 //
 // For a Memcached that exists it
-//   1. adds the inventory finalizer (first sight) — see kopp/runtime/finalizer.hpp;
+//   1. adds the inventory finalizer (first sight) — see kopp/runtime/controller/finalizer.hpp;
 //   2. server-side applies the Deployment (spec.size replicas) and the Service, both
 //      controlled by the Memcached, so a manual change of the Deployment's replicas is
 //      taken back on the next reconcile and both are garbage-collected with it;
@@ -21,8 +21,8 @@
 
 #include <memcached/resources.hpp>
 
-#include <kopp/runtime/controller.hpp>
-#include <kopp/runtime/manager.hpp>
+#include <kopp/runtime/controller/controller.hpp>
+#include <kopp/runtime/manager/manager.hpp>
 
 #include <boost/asio/awaitable.hpp>
 

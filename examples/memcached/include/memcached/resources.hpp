@@ -8,8 +8,8 @@
 
 #include <kopp/api/apps/v1.hpp>
 #include <kopp/api/core/v1.hpp>
-#include <kopp/runtime/partial_object_metadata.hpp>
-#include <kopp/runtime/reconciler.hpp>
+#include <kopp/core/partial_object_metadata.hpp>
+#include <kopp/runtime/controller/reconciler.hpp>
 
 #include <map>
 #include <optional>

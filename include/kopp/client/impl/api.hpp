@@ -4,7 +4,7 @@ namespace kopp {
 
 namespace detail {
 /// Informers mark objects that a user transform may have stripped (see
-/// kopp/runtime/informer.hpp); writing one back whole would erase what was stripped.
+/// kopp/runtime/cache/informer.hpp); writing one back whole would erase what was stripped.
 template <class K>
 void refuse_transformed(const K& object, std::string_view verb) {
   if (std::string_view(object.metadata.resourceVersion).starts_with("kopp-transformed:"))

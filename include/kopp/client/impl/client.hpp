@@ -1,7 +1,7 @@
 #pragma once
 
 #include <kopp/core/json.hpp>
-#include <kopp/detail/message_text.hpp>
+#include <kopp/client/detail/message_text.hpp>
 
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>

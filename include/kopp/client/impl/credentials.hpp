@@ -5,9 +5,9 @@
 #include <system_error>
 #include <utility>
 
-#include <kopp/client/config.hpp>
+#include <kopp/client/config_error.hpp>
 #include <kopp/client/credentials.hpp>
-#include <kopp/detail/file.hpp>
+#include <kopp/client/detail/file.hpp>
 
 namespace kopp {
 

@@ -60,6 +60,7 @@ inline boost::asio::awaitable<boost::json::object> DynamicApi::get(std::string_v
   check_object_name(name, "get");
   HttpRequest request;
   request.target = std::string(resource_.url(require_namespace("get"), name).buffer());
+  request.accept = object_accept();
   co_return co_await call(std::move(request));
 }
 
@@ -67,6 +68,7 @@ inline boost::asio::awaitable<std::optional<boost::json::object>> DynamicApi::ge
   check_object_name(name, "get");
   HttpRequest request;
   request.target = std::string(resource_.url(require_namespace("get"), name).buffer());
+  request.accept = object_accept();
   auto response = co_await client_->send(request);
   if (response.status == 404) co_return std::nullopt;
   if (response.status < 200 || response.status >= 300)
@@ -83,7 +85,12 @@ inline HttpRequest DynamicApi::list_request(const ListParams& params) const {
   params.append_list_query(url);
   HttpRequest request;
   request.target = std::string(url.buffer());
+  if (metadata_only_) request.accept = std::string(partial_object_metadata_list_accept);
   return request;
+}
+
+inline std::string DynamicApi::object_accept() const {
+  return std::string(metadata_only_ ? partial_object_metadata_accept : std::string_view("application/json"));
 }
 
 inline boost::asio::awaitable<boost::json::object> DynamicApi::list_page(const ListParams& params,
@@ -208,8 +215,10 @@ inline boost::asio::awaitable<RawWatchStream> DynamicApi::watch(const ListParams
   params.append_watch_query(url);
   HttpRequest request;
   request.target = std::string(url.buffer());
+  request.accept = object_accept();
   auto stream = co_await client_->stream(request);
-  co_return RawWatchStream(std::move(stream), "WATCH " + std::string(resource_.url(namespace_name_).buffer()));
+  co_return RawWatchStream(std::move(stream), std::string(metadata_only_ ? "WATCH (metadata) " : "WATCH ") +
+                                                  std::string(resource_.url(namespace_name_).buffer()));
 }
 
 }  // namespace kopp

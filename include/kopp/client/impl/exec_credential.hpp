@@ -23,12 +23,12 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 
-#include <kopp/client/config.hpp>
+#include <kopp/client/config_error.hpp>
 #include <kopp/client/exec_credential.hpp>
-#include <kopp/detail/file.hpp>
-#include <kopp/detail/pem.hpp>
-#include <kopp/detail/subprocess.hpp>
-#include <kopp/detail/time_rfc3339.hpp>
+#include <kopp/client/detail/file.hpp>
+#include <kopp/client/detail/pem.hpp>
+#include <kopp/client/detail/subprocess.hpp>
+#include <kopp/core/detail/time_rfc3339.hpp>
 
 namespace kopp {
 

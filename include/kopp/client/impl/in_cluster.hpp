@@ -7,8 +7,8 @@
 #include <kopp/client/credentials.hpp>
 #include <kopp/client/in_cluster.hpp>
 #include <kopp/client/kubeconfig.hpp>
-#include <kopp/detail/file.hpp>
-#include <kopp/detail/pem.hpp>
+#include <kopp/client/detail/file.hpp>
+#include <kopp/client/detail/pem.hpp>
 
 namespace kopp {
 

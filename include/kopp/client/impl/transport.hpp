@@ -1,6 +1,6 @@
 #pragma once
 
-#include <kopp/detail/tcp_keepalive.hpp>
+#include <kopp/client/detail/tcp_keepalive.hpp>
 #include <kopp/version.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -356,7 +356,7 @@ inline boost::asio::awaitable<std::unique_ptr<detail::Connection>> Transport::co
     throw api_error(make_error_code(errc::timeout), "connect to " + server_ + " timed out");
   if (cec) throw api_error(cec, "cannot connect to " + server_ + ": " + cec.message());
   // A half-open connection (a watch above all) fails within about a minute instead of
-  // never: see detail/tcp_keepalive.hpp.
+  // never: see client/detail/tcp_keepalive.hpp.
   detail::enable_tcp_keepalive(connection->tcp().socket());
   if (auto* tls = connection->tls()) {
     SSL* ssl = tls->native_handle();

@@ -27,7 +27,7 @@
 // omits empty strings, containers and zero times, so "every plain member is required"
 // would make the server reject objects that kopp itself writes.
 
-#include <kopp/detail/json_traits.hpp>
+#include <kopp/core/detail/json_traits.hpp>
 
 #include <array>
 #include <concepts>
@@ -102,6 +102,12 @@ struct field_rule_data {
     std::size_t validation_count = 0;
 };
 
+namespace detail {
+/// A number a schema bound (minimum, maximum) can be given as: any arithmetic type but bool.
+template <class N>
+concept schema_number = std::is_arithmetic_v<N> && !std::is_same_v<N, bool>;
+}  // namespace detail
+
 /// A constexpr builder of one field's (or one type's) schema additions. Each method
 /// returns a modified copy, so rules read as one chained expression. Misuse that needs no
 /// knowledge of the member (a negative length, minimum above maximum, an unknown list
@@ -133,31 +139,27 @@ public:
         return r;
     }
 
-    template <class N>
-        requires(std::is_arithmetic_v<N> && !std::is_same_v<N, bool>)
+    template <detail::schema_number N>
     [[nodiscard]] constexpr field_rule minimum(N value) const {
         field_rule r = *this;
         r.d_.minimum = number(value);
         r.check_bounds();
         return r;
     }
-    template <class N>
-        requires(std::is_arithmetic_v<N> && !std::is_same_v<N, bool>)
+    template <detail::schema_number N>
     [[nodiscard]] constexpr field_rule maximum(N value) const {
         field_rule r = *this;
         r.d_.maximum = number(value);
         r.check_bounds();
         return r;
     }
-    template <class N>
-        requires(std::is_arithmetic_v<N> && !std::is_same_v<N, bool>)
+    template <detail::schema_number N>
     [[nodiscard]] constexpr field_rule exclusive_minimum(N value) const {
         field_rule r = minimum(value);
         r.d_.exclusive_minimum = true;
         return r;
     }
-    template <class N>
-        requires(std::is_arithmetic_v<N> && !std::is_same_v<N, bool>)
+    template <detail::schema_number N>
     [[nodiscard]] constexpr field_rule exclusive_maximum(N value) const {
         field_rule r = maximum(value);
         r.d_.exclusive_maximum = true;

@@ -1,7 +1,7 @@
 #pragma once
 // Definitions for kopp/core/json.hpp.
 
-#include <kopp/detail/json_traits.hpp>
+#include <kopp/core/detail/json_traits.hpp>
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parser.hpp>

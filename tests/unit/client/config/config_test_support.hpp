@@ -14,7 +14,7 @@
 #include <string>
 
 #include <kopp/client/config.hpp>
-#include <kopp/detail/file.hpp>
+#include <kopp/client/detail/file.hpp>
 
 namespace kopp_test {
 

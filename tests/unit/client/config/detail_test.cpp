@@ -2,8 +2,8 @@
 
 #include "config_test_support.hpp"
 
-#include <kopp/detail/pem.hpp>
-#include <kopp/detail/subprocess.hpp>
+#include <kopp/client/detail/pem.hpp>
+#include <kopp/client/detail/subprocess.hpp>
 
 using Catch::Matchers::Contains;
 using namespace kopp_test;

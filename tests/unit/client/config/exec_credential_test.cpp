@@ -17,7 +17,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <kopp/client/kubeconfig.hpp>
-#include <kopp/detail/pem.hpp>
+#include <kopp/client/detail/pem.hpp>
 
 using Catch::Matchers::Contains;
 using namespace kopp_test;

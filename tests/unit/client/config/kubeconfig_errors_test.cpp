@@ -3,7 +3,7 @@
 #include "config_test_support.hpp"
 
 #include <kopp/client/kubeconfig.hpp>
-#include <kopp/detail/pem.hpp>
+#include <kopp/client/detail/pem.hpp>
 
 using Catch::Matchers::Contains;
 using kopp::KubeconfigOptions;

@@ -1,7 +1,7 @@
 #include "config_test_support.hpp"
 
 #include <kopp/client/kubeconfig.hpp>
-#include <kopp/detail/pem.hpp>
+#include <kopp/client/detail/pem.hpp>
 
 using kopp::KubeconfigOptions;
 using kopp::load_kubeconfig;

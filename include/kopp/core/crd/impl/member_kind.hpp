@@ -8,7 +8,7 @@
 #include <kopp/core/quantity.hpp>
 #include <kopp/core/raw_json.hpp>
 #include <kopp/core/time.hpp>
-#include <kopp/detail/json_traits.hpp>
+#include <kopp/core/detail/json_traits.hpp>
 
 #include <boost/describe/enumerators.hpp>
 #include <boost/json/object.hpp>

@@ -1,0 +1,37 @@
+#pragma once
+// JSON merge patches (RFC 7386) computed from two versions of an object: what to send to
+// change exactly what the caller changed. kopp::merge_patch(before, after), which wraps the
+// result as a client Patch, is in kopp/client/params.hpp.
+
+#include <kopp/core/json.hpp>
+
+#include <boost/json/value.hpp>
+
+namespace kopp {
+
+/// RFC 7386: the merge patch that turns `before` into `after`.
+[[nodiscard]] inline boost::json::value json_merge_diff(const boost::json::value& before, const boost::json::value& after) {
+  if (!before.is_object() || !after.is_object()) return after;
+  boost::json::object patch;
+  const auto& old_fields = before.get_object();
+  const auto& new_fields = after.get_object();
+  for (const auto& kv : new_fields) {
+    const auto* old = old_fields.if_contains(kv.key());
+    if (!old) patch.emplace(kv.key(), kv.value());
+    else if (*old != kv.value()) {
+      if (old->is_object() && kv.value().is_object()) patch.emplace(kv.key(), json_merge_diff(*old, kv.value()));
+      else patch.emplace(kv.key(), kv.value());
+    }
+  }
+  for (const auto& kv : old_fields)
+    if (!new_fields.contains(kv.key())) patch.emplace(kv.key(), nullptr);
+  return patch;
+}
+
+/// The merge patch that turns `before` into `after`, both encoded with kopp's JSON mapping.
+template <class K>
+[[nodiscard]] boost::json::value merge_patch_json(const K& before, const K& after) {
+  return json_merge_diff(to_json(before), to_json(after));
+}
+
+}  // namespace kopp

@@ -1,0 +1,155 @@
+#pragma once
+// Manager: runs an operator process (controller-runtime's manager). It owns the Client,
+// the shared informers, the event recorder and the metrics registry; it serves /healthz,
+// /readyz and /metrics; it starts the informers, waits for their caches, and then (behind
+// leader election when enabled) starts the controllers.
+//
+//   kopp::Manager manager(kopp::from_environment(), options);
+//   manager.add(manager.controller<Memcached>("memcached").owns<Deployment>().build(reconciler));
+//   return manager.run();
+//
+// Guarantees: /readyz answers 200 only after every informer synced; controllers run only
+// while this process leads (when leader election is on), and each reconcile starts only
+// while the Lease is held within its renew deadline (LeaderElector::holds_lease()).
+// SIGTERM/SIGINT (or request_stop()) stop the controllers at once (no new reconcile, queued
+// keys dropped, reconciles in flight cancelled), wait up to graceful_shutdown_timeout for
+// the workers to exit, release the Lease and make run() return 0; a stop during the
+// initial cache sync does not wait for the sync. A second SIGTERM/SIGINT exits the process
+// at once with status 1 (as controller-runtime does). Losing the Lease stops the
+// controllers the moment the elector reports it, and run() returns 1, so the pod restarts
+// and competes again, as controller-runtime does.
+// Errors: run() returns 1 (with a log line saying why) when the caches do not sync in
+// cache_sync_timeout or a probe address cannot be bound.
+// Caveats: with leader election on, an API server outage longer than the renew deadline
+// ends leadership and run() returns 1 (docs/leader-election.md).
+
+#include <kopp/client/client.hpp>
+#include <kopp/runtime/controller/controller.hpp>
+#include <kopp/runtime/manager/events.hpp>
+#include <kopp/runtime/manager/leader_election.hpp>
+#include <kopp/runtime/telemetry/log.hpp>
+#include <kopp/runtime/telemetry/metrics.hpp>
+#include <kopp/runtime/telemetry/probe_server.hpp>
+#include <kopp/runtime/cache/informer_factory.hpp>
+
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace kopp {
+
+struct ManagerOptions {
+  ManagerOptions() = default;
+
+  /// Watch only this namespace ("" = all namespaces).
+  std::string namespace_;
+  bool leader_election = false;
+  /// The Lease name; required with leader_election.
+  std::string leader_election_id;
+  /// Where the Lease lives; default: the config's namespace.
+  std::string leader_election_namespace;
+  /// Lease timings (client-go's and controller-runtime's defaults: 15 s, 10 s, 2 s).
+  std::chrono::milliseconds leader_election_lease_duration{15'000};
+  std::chrono::milliseconds leader_election_renew_deadline{10'000};
+  std::chrono::milliseconds leader_election_retry_period{2'000};
+  /// "0" disables; ":8080" listens on every interface.
+  std::string metrics_bind_address = "0";
+  std::string health_probe_bind_address = "0";
+  /// Threads that run the io_context.
+  unsigned threads = 1;
+  std::chrono::milliseconds graceful_shutdown_timeout{30'000};
+  std::chrono::milliseconds cache_sync_timeout{120'000};
+  /// /readyz fails while an informer's LIST/WATCH has been failing for longer than this
+  /// (RBAC revoked, CRD deleted, API server unreachable): the cache is going stale.
+  std::chrono::milliseconds informer_failure_grace{60'000};
+  /// Informer failures are logged at most once per this period per informer (each line
+  /// says how many were not logged since).
+  std::chrono::milliseconds informer_error_log_period{30'000};
+  /// Events' reportingController; default "kopp/<leader_election_id or 'manager'>".
+  std::string reporting_controller;
+  /// Install SIGTERM/SIGINT handlers in run().
+  bool handle_signals = true;
+  Logger logger;
+};
+
+class Manager {
+ public:
+  /// Throws api_error / std::invalid_argument for unusable config or options.
+  explicit Manager(Config config, ManagerOptions options = ManagerOptions());
+  ~Manager();
+  Manager(const Manager&) = delete;
+  Manager& operator=(const Manager&) = delete;
+
+  Client& client() noexcept { return *client_; }
+  InformerFactory& informers() noexcept { return *informers_; }
+  EventRecorder& recorder() noexcept { return *recorder_; }
+  metrics::Registry& registry() noexcept { return metrics::Registry::global(); }
+  boost::asio::io_context& io_context() noexcept { return io_; }
+  const ManagerOptions& options() const noexcept { return options_; }
+
+  /// A builder already bound to this manager's client, informers, namespace, recorder and
+  /// registry.
+  template <Resource K>
+  ControllerBuilder<K> controller(std::string name);
+  void add(std::shared_ptr<ControllerBase> controller);
+
+  /// Runs until stopped (signal, request_stop()) or leadership is lost. Returns the
+  /// process exit code: 0 after a graceful stop, 1 on failure or lost leadership.
+  int run();
+  /// Asks run() to stop gracefully. Thread-safe.
+  void request_stop();
+  /// True once every informer synced and none has been failing longer than
+  /// informer_failure_grace (what /readyz reports).
+  bool ready() const;
+  /// The port the probe / metrics servers bound (for tests that bind port 0); 0 when off.
+  unsigned short health_port() const noexcept { return health_port_.load(); }
+  unsigned short metrics_port() const noexcept { return metrics_port_.load(); }
+
+ private:
+  boost::asio::awaitable<void> main();
+  boost::asio::awaitable<void> start_controllers();
+  boost::asio::awaitable<void> stop_controllers();
+  boost::asio::awaitable<bool> wait_for_caches();
+  void on_leadership_lost();
+  void log_informer_error(std::string_view message);
+  /// "" when ready; otherwise why not (for /readyz).
+  std::string not_ready_reason() const;
+  void serve_probes();
+
+  ManagerOptions options_;
+  Logger log_;
+  boost::asio::io_context io_;
+  std::unique_ptr<Client> client_;
+  std::unique_ptr<InformerFactory> informers_;
+  std::unique_ptr<EventRecorder> recorder_;
+  std::unique_ptr<LeaderElector> elector_;
+  std::vector<std::shared_ptr<ControllerBase>> controllers_;
+  std::vector<std::unique_ptr<ProbeServer>> servers_;
+  std::vector<metrics::CallbackRegistration> cache_gauges_;
+  std::atomic<bool> ready_{false};
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> leadership_lost_{false};
+  std::atomic<bool> controllers_running_{false};
+  std::atomic<bool> controllers_stopped_{false};
+  std::atomic<bool> elector_done_{false};
+  std::atomic<int> signals_received_{0};
+  struct ErrorLogState {
+    std::chrono::steady_clock::time_point last_logged;
+    std::uint64_t suppressed = 0;
+  };
+  std::mutex error_log_mutex_;
+  std::map<std::string, ErrorLogState, std::less<>> error_log_;  // by informer description
+  std::atomic<unsigned short> health_port_{0};
+  std::atomic<unsigned short> metrics_port_{0};
+  int exit_code_ = 0;
+};
+
+}  // namespace kopp
+
+#include <kopp/runtime/manager/impl/manager.hpp>
