@@ -153,9 +153,8 @@ int run_cache(const Args& args) {
       emit({{"event", "error"}, {"message", "cache did not sync"}});
       std::exit(1);
     }
-    boost::json::object line{{"event", "synced"},
-                             {"objects", informer->size()},
-                             {"approx_bytes", informer->approximate_bytes()}};
+    boost::json::object line{
+        {"event", "synced"}, {"objects", informer->size()}, {"approx_bytes", informer->approximate_bytes()}};
 #if defined(__GLIBC__)
     // Where the RSS goes: live heap blocks, and freed memory malloc keeps (bench/README.md).
     const auto heap = mallinfo2();
@@ -263,8 +262,8 @@ class RecordingReconciler : public kopp::Reconciler<ConfigMap> {
 };
 
 /// One update of the writer; records when its response arrived, with the new resourceVersion.
-asio::awaitable<void> write_one(kopp::Client& client, std::string ns, std::string name, long seq,
-                                Timeline& timeline, std::atomic<long>& sent, std::atomic<long>& failed,
+asio::awaitable<void> write_one(kopp::Client& client, std::string ns, std::string name, long seq, Timeline& timeline,
+                                std::atomic<long>& sent, std::atomic<long>& failed,
                                 std::shared_ptr<std::atomic<long>> in_flight) {
   kopp::Api<ConfigMap> api(client, ns);
   boost::json::object data;
@@ -288,9 +287,8 @@ asio::awaitable<void> write_one(kopp::Client& client, std::string ns, std::strin
 /// Updates `objects` ConfigMaps round-robin at `rate` per second for `seconds`, with its own
 /// client (no client-side rate limit) on its own thread: the writer is the workload, not
 /// part of the operator.
-asio::awaitable<void> write_updates(kopp::Client& client, std::string ns, long objects, double rate,
-                                    double seconds, Timeline& timeline, std::atomic<long>& sent,
-                                    std::atomic<long>& failed) {
+asio::awaitable<void> write_updates(kopp::Client& client, std::string ns, long objects, double rate, double seconds,
+                                    Timeline& timeline, std::atomic<long>& sent, std::atomic<long>& failed) {
   auto executor = co_await asio::this_coro::executor;
   asio::steady_timer timer(executor);
   const auto start = steady::now();
@@ -304,10 +302,10 @@ asio::awaitable<void> write_updates(kopp::Client& client, std::string ns, long o
     while (issued < due && in_flight->load() < kMaxInFlight) {
       const long seq = issued++;
       in_flight->fetch_add(1);
-      asio::co_spawn(executor,
-                     write_one(client, ns, "lat-" + std::to_string(seq % objects), seq, timeline, sent, failed,
-                               in_flight),
-                     asio::detached);
+      asio::co_spawn(
+          executor,
+          write_one(client, ns, "lat-" + std::to_string(seq % objects), seq, timeline, sent, failed, in_flight),
+          asio::detached);
     }
     timer.expires_after(std::chrono::microseconds(500));
     co_await timer.async_wait(asio::use_awaitable);
@@ -327,9 +325,8 @@ int run_latency(const Args& args) {
 
   kopp::ManagerOptions options;
   kopp::Manager manager(operator_config(), options);
-  manager.add(manager.controller<ConfigMap>("latency")
-                  .in_namespace(ns)
-                  .build(std::make_shared<RecordingReconciler>(timeline)));
+  manager.add(
+      manager.controller<ConfigMap>("latency").in_namespace(ns).build(std::make_shared<RecordingReconciler>(timeline)));
 
   std::thread writer([&] {
     while (!manager.ready()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -465,10 +462,11 @@ int run_load(const Args& args) {
   asio::io_context io;
   std::exception_ptr failure;
   const auto started = steady::now();
-  asio::co_spawn(io,
-                 load(args.get("namespace"), args.get("kind", "configmap"), args.get("prefix", "cm-"), args.number("count", 0),
-                      args.number("size", 2048), args.number("concurrency", 32), args.number("offset", 0)),
-                 [&](std::exception_ptr e) { failure = e; });
+  asio::co_spawn(
+      io,
+      load(args.get("namespace"), args.get("kind", "configmap"), args.get("prefix", "cm-"), args.number("count", 0),
+           args.number("size", 2048), args.number("concurrency", 32), args.number("offset", 0)),
+      [&](std::exception_ptr e) { failure = e; });
   io.run();
   if (failure) std::rethrow_exception(failure);
   emit({{"event", "loaded"},

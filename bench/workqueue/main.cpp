@@ -40,14 +40,17 @@ Result run(const std::vector<std::string>& keys, int workers, int threads, bool 
   std::atomic<std::size_t> done{0};
 
   for (int w = 0; w < workers; ++w) {
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-      for (;;) {
-        auto item = co_await queue.get();
-        if (!item) co_return;
-        queue.done(*item);
-        done.fetch_add(1, std::memory_order_relaxed);
-      }
-    }, asio::detached);
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          for (;;) {
+            auto item = co_await queue.get();
+            if (!item) co_return;
+            queue.done(*item);
+            done.fetch_add(1, std::memory_order_relaxed);
+          }
+        },
+        asio::detached);
   }
 
   std::vector<std::thread> pool;
@@ -81,14 +84,16 @@ Result run_sans_io(const std::vector<std::string>& keys) {
 
 int main(int argc, char** argv) {
   const std::size_t items = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1'000'000;
-  const int threads = argc > 2 ? std::atoi(argv[2]) : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads =
+      argc > 2 ? std::atoi(argv[2]) : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
   std::vector<std::string> keys;
   keys.reserve(items);
-  for (std::size_t i = 0; i < items; ++i) keys.push_back("namespace-" + std::to_string(i % 100) + "/object-" + std::to_string(i));
+  for (std::size_t i = 0; i < items; ++i)
+    keys.push_back("namespace-" + std::to_string(i % 100) + "/object-" + std::to_string(i));
 
-  std::printf("kopp::WorkQueue<std::string>: %zu distinct keys, 1 producer thread, io_context on %d thread(s)\n",
-              items, threads);
+  std::printf("kopp::WorkQueue<std::string>: %zu distinct keys, 1 producer thread, io_context on %d thread(s)\n", items,
+              threads);
   const auto sans_io = run_sans_io(keys);
   std::printf("sans-io, one thread: %.0f adds/s, %.0f try_get+done/s\n",
               static_cast<double>(items) / sans_io.add_seconds, static_cast<double>(items) / sans_io.total_seconds);

@@ -35,8 +35,9 @@ KOPP_RESOURCE(Namespace, "", "v1", "Namespace", "namespaces", cluster)
 
 std::string age(const std::optional<kopp::Time>& created) {
   if (!created) return "<unknown>";
-  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() -
-                                                                        created->time_point()).count();
+  const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now() - created->time_point())
+          .count();
   if (seconds < 120) return std::to_string(seconds) + "s";
   if (seconds < 7200) return std::to_string(seconds / 60) + "m";
   return std::to_string(seconds / 3600) + "h";
@@ -61,8 +62,10 @@ int main(int argc, char** argv) {
   std::optional<std::string> context;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
-    if (arg == "--kubeconfig" && i + 1 < argc) kubeconfig = argv[++i];
-    else if (arg == "--context" && i + 1 < argc) context = argv[++i];
+    if (arg == "--kubeconfig" && i + 1 < argc)
+      kubeconfig = argv[++i];
+    else if (arg == "--context" && i + 1 < argc)
+      context = argv[++i];
     else {
       std::cerr << "usage: list-namespaces [--kubeconfig FILE] [--context NAME]\n";
       return 2;
@@ -72,8 +75,7 @@ int main(int argc, char** argv) {
     auto config = kopp::from_environment(kubeconfig, context);
     boost::asio::io_context io;
     std::exception_ptr failure;
-    boost::asio::co_spawn(io, list_namespaces(std::move(config)),
-                          [&](std::exception_ptr e) { failure = e; });
+    boost::asio::co_spawn(io, list_namespaces(std::move(config)), [&](std::exception_ptr e) { failure = e; });
     io.run();
     if (failure) std::rethrow_exception(failure);
   } catch (const std::exception& e) {

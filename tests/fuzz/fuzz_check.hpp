@@ -7,12 +7,12 @@
 #include <cstdlib>
 #include <string_view>
 
-#define KOPP_FUZZ_CHECK(condition)                                                                  \
-  do {                                                                                              \
-    if (!(condition)) {                                                                             \
+#define KOPP_FUZZ_CHECK(condition)                                                                        \
+  do {                                                                                                    \
+    if (!(condition)) {                                                                                   \
       std::fprintf(stderr, "kopp fuzz: property violated: %s (%s:%d)\n", #condition, __FILE__, __LINE__); \
-      std::abort();                                                                                 \
-    }                                                                                               \
+      std::abort();                                                                                       \
+    }                                                                                                     \
   } while (false)
 
 namespace kopp_fuzz {

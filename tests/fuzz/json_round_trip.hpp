@@ -19,7 +19,8 @@ inline bool same_json(const boost::json::value& a, const boost::json::value& b) 
   if (a.is_double() || b.is_double()) {
     if (!a.is_number() || !b.is_number()) return false;
     const double x = a.to_number<double>(), y = b.to_number<double>();
-    return x == y || std::fabs(x - y) <= 4 * std::numeric_limits<double>::epsilon() * std::fmax(std::fabs(x), std::fabs(y));
+    return x == y ||
+           std::fabs(x - y) <= 4 * std::numeric_limits<double>::epsilon() * std::fmax(std::fabs(x), std::fabs(y));
   }
   if (a.kind() != b.kind()) return false;
   if (a.is_object()) {

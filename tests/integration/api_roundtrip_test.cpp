@@ -182,9 +182,11 @@ void check(const Outcome& o) {
 // volumes, env from ConfigMaps, security settings.
 std::string pod_template(const std::string& app, const std::string& restart_policy) {
   return R"({
-    "metadata": {"labels": {"app": ")" + app + R"("}, "annotations": {"example.com/owner": "team-a"}},
+    "metadata": {"labels": {"app": ")" +
+         app + R"("}, "annotations": {"example.com/owner": "team-a"}},
     "spec": {
-      "restartPolicy": ")" + restart_policy + R"(",
+      "restartPolicy": ")" +
+         restart_policy + R"(",
       "terminationGracePeriodSeconds": 15,
       "serviceAccountName": "default",
       "securityContext": {"runAsNonRoot": true, "runAsUser": 1000, "fsGroup": 2000,
@@ -193,7 +195,8 @@ std::string pod_template(const std::string& app, const std::string& restart_poli
       "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "web", "effect": "NoSchedule"}],
       "affinity": {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
         {"weight": 100, "podAffinityTerm": {"topologyKey": "kubernetes.io/hostname",
-          "labelSelector": {"matchExpressions": [{"key": "app", "operator": "In", "values": [")" + app + R"("]}]}}}]}},
+          "labelSelector": {"matchExpressions": [{"key": "app", "operator": "In", "values": [")" +
+         app + R"("]}]}}}]}},
       "initContainers": [{"name": "init", "image": "busybox:1.36", "command": ["sh", "-c", "echo init"]}],
       "containers": [{
         "name": "main", "image": "nginx:1.27", "imagePullPolicy": "IfNotPresent",
@@ -257,12 +260,14 @@ TEST_CASE("api round trip: workloads (apps/v1, batch/v1, core/v1 Pod)", "[integr
       "spec": {"backoffLimit": 2, "completions": 1, "parallelism": 1, "ttlSecondsAfterFinished": 600,
                "activeDeadlineSeconds": 300, "suspend": true,
                "template": )" + pod_template("migrate", "Never") + "}}"));
-    out.push_back(co_await round_trip<api::batch::v1::CronJob>(client, ns.name(), R"({
+    out.push_back(co_await round_trip<api::batch::v1::CronJob>(client, ns.name(),
+                                                               R"({
       "metadata": {"name": "nightly"},
       "spec": {"schedule": "0 3 * * *", "timeZone": "Etc/UTC", "concurrencyPolicy": "Forbid",
                "startingDeadlineSeconds": 120, "successfulJobsHistoryLimit": 2, "suspend": false,
                "jobTemplate": {"metadata": {"labels": {"job": "nightly"}},
-                               "spec": {"template": )" + pod_template("nightly", "OnFailure") + "}}}}"));
+                               "spec": {"template": )" + pod_template("nightly", "OnFailure") +
+                                                                   "}}}}"));
     // The template's spec, as a Pod's spec. Admission needs the pod's service account to
     // exist; the namespace's "default" one appears asynchronously, so the pod brings its own.
     kopp::Api<api::core::v1::ServiceAccount> accounts(client, ns.name());
@@ -283,68 +288,71 @@ TEST_CASE("api round trip: workloads (apps/v1, batch/v1, core/v1 Pod)", "[integr
 
 TEST_CASE("api round trip: config, services, access control, policy", "[integration][api]") {
   TestNamespace ns("kopp-api-rt");
-  const std::vector<Outcome> outcomes = run<std::vector<Outcome>>([&]() -> awaitable<std::vector<Outcome>> {
-    kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
-    std::vector<Outcome> out;
-    const std::string n = ns.name();
-    out.push_back(co_await round_trip<api::core::v1::ConfigMap>(client, n, R"({
+  const std::vector<Outcome> outcomes =
+      run<std::vector<Outcome>>([&]() -> awaitable<std::vector<Outcome>> {
+        kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
+        std::vector<Outcome> out;
+        const std::string n = ns.name();
+        out.push_back(co_await round_trip<api::core::v1::ConfigMap>(client, n, R"({
       "metadata": {"name": "settings", "labels": {"app": "web"}},
       "data": {"mode": "fast", "config.yaml": "a: 1\nb: [2, 3]\n"},
       "binaryData": {"blob": "AAECAw=="}, "immutable": false})"));
-    out.push_back(co_await round_trip<api::core::v1::Secret>(client, n, R"({
+        out.push_back(co_await round_trip<api::core::v1::Secret>(client, n, R"({
       "metadata": {"name": "creds"}, "type": "Opaque",
       "data": {"username": "YWRtaW4="}, "stringData": {"password": "not-a-real-password"}})"));
-    out.push_back(co_await round_trip<api::core::v1::ServiceAccount>(client, n, R"({
+        out.push_back(co_await round_trip<api::core::v1::ServiceAccount>(client, n, R"({
       "metadata": {"name": "robot"}, "automountServiceAccountToken": false,
       "imagePullSecrets": [{"name": "registry-creds"}]})"));
-    out.push_back(co_await round_trip<api::core::v1::Service>(client, n, R"({
+        out.push_back(co_await round_trip<api::core::v1::Service>(client, n, R"({
       "metadata": {"name": "web", "annotations": {"example.com/lb": "internal"}},
       "spec": {"type": "ClusterIP", "selector": {"app": "web"}, "sessionAffinity": "ClientIP",
                "sessionAffinityConfig": {"clientIP": {"timeoutSeconds": 600}},
                "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"},
                          {"name": "metrics", "port": 9090, "targetPort": 9090, "appProtocol": "http"}]}})"));
-    out.push_back(co_await round_trip<api::coordination::v1::Lease>(client, n, R"({
+        out.push_back(co_await round_trip<api::coordination::v1::Lease>(client, n, R"({
       "metadata": {"name": "leader"},
       "spec": {"holderIdentity": "pod-a", "leaseDurationSeconds": 15, "leaseTransitions": 0,
                "acquireTime": "2026-01-02T03:04:05.123456Z", "renewTime": "2026-01-02T03:04:06.000001Z"}})"));
-    out.push_back(co_await round_trip<api::events::v1::Event>(client, n, R"({
+        out.push_back(co_await round_trip<api::events::v1::Event>(client, n,
+                                                                  R"({
       "metadata": {"name": "web.1"}, "eventTime": "2026-01-02T03:04:05.000001Z",
       "reportingController": "example.com/web", "reportingInstance": "web-7d9f",
       "action": "Scale", "reason": "ScalingReplicaSet", "note": "Scaled up to 2", "type": "Normal",
-      "regarding": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "namespace": ")" + n + R"("},
+      "regarding": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "namespace": ")" +
+                                                                      n + R"("},
       "series": {"count": 2, "lastObservedTime": "2026-01-02T03:05:05.000001Z"}})"));
-    out.push_back(co_await round_trip<api::rbac::v1::Role>(client, n, R"({
+        out.push_back(co_await round_trip<api::rbac::v1::Role>(client, n, R"({
       "metadata": {"name": "reader"},
       "rules": [{"apiGroups": [""], "resources": ["configmaps", "secrets"], "verbs": ["get", "list", "watch"]},
                 {"apiGroups": ["apps"], "resources": ["deployments"], "resourceNames": ["web"], "verbs": ["patch"]}]})"));
-    out.push_back(co_await round_trip<api::rbac::v1::RoleBinding>(client, n, R"({
+        out.push_back(co_await round_trip<api::rbac::v1::RoleBinding>(client, n, R"({
       "metadata": {"name": "reader"},
       "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "reader"},
       "subjects": [{"kind": "ServiceAccount", "name": "robot", "namespace": ")" + n + R"("},
                    {"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "alice"}]})"));
-    out.push_back(co_await round_trip<api::rbac::v1::ClusterRole>(client, n, R"({
+        out.push_back(co_await round_trip<api::rbac::v1::ClusterRole>(client, n, R"({
       "metadata": {"name": ")" + n + R"(-aggregate", "labels": {"example.com/aggregate": "true"}},
       "rules": [{"nonResourceURLs": ["/healthz", "/metrics"], "verbs": ["get"]},
                 {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["*"]}]})"));
-    out.push_back(co_await round_trip<api::policy::v1::PodDisruptionBudget>(client, n, R"({
+        out.push_back(co_await round_trip<api::policy::v1::PodDisruptionBudget>(client, n, R"({
       "metadata": {"name": "web"},
       "spec": {"minAvailable": "50%", "selector": {"matchLabels": {"app": "web"}},
                "unhealthyPodEvictionPolicy": "AlwaysAllow"}})"));
-    out.push_back(co_await round_trip<api::networking::v1::NetworkPolicy>(client, n, R"({
+        out.push_back(co_await round_trip<api::networking::v1::NetworkPolicy>(client, n, R"({
       "metadata": {"name": "web"},
       "spec": {"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Ingress", "Egress"],
                "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"team": "a"}}},
                                      {"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}}],
                             "ports": [{"protocol": "TCP", "port": "http"}, {"port": 9000, "endPort": 9010}]}],
                "egress": [{"to": [{"podSelector": {}}]}]}})"));
-    out.push_back(co_await round_trip<api::networking::v1::Ingress>(client, n, R"({
+        out.push_back(co_await round_trip<api::networking::v1::Ingress>(client, n, R"({
       "metadata": {"name": "web"},
       "spec": {"ingressClassName": "nginx",
                "tls": [{"hosts": ["web.example.com"], "secretName": "web-tls"}],
                "rules": [{"host": "web.example.com", "http": {"paths": [
                  {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "web", "port": {"name": "http"}}}},
                  {"path": "/api", "pathType": "Exact", "backend": {"service": {"name": "api", "port": {"number": 8080}}}}]}}]}})"));
-    out.push_back(co_await round_trip<api::autoscaling::v2::HorizontalPodAutoscaler>(client, n, R"({
+        out.push_back(co_await round_trip<api::autoscaling::v2::HorizontalPodAutoscaler>(client, n, R"({
       "metadata": {"name": "web"},
       "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
                "minReplicas": 2, "maxReplicas": 10,
@@ -352,7 +360,7 @@ TEST_CASE("api round trip: config, services, access control, policy", "[integrat
                            {"type": "Pods", "pods": {"metric": {"name": "rps"}, "target": {"type": "AverageValue", "averageValue": "100"}}}],
                "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300,
                                           "policies": [{"type": "Percent", "value": 50, "periodSeconds": 60}]}}}})"));
-    out.push_back(co_await round_trip<api::apiextensions::v1::CustomResourceDefinition>(client, n, R"({
+        out.push_back(co_await round_trip<api::apiextensions::v1::CustomResourceDefinition>(client, n, R"({
       "metadata": {"name": "widgets.)" + n + R"(.example.com"},
       "spec": {"group": ")" + n + R"(.example.com", "scope": "Namespaced",
                "names": {"plural": "widgets", "singular": "widget", "kind": "Widget", "shortNames": ["wd"],
@@ -367,8 +375,8 @@ TEST_CASE("api round trip: config, services, access control, policy", "[integrat
                      "port": {"x-kubernetes-int-or-string": true},
                      "extra": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}},
                    "status": {"type": "object", "properties": {"size": {"type": "integer"}}}}}}}]}})"));
-    co_return out;
-  });
+        co_return out;
+      });
   REQUIRE(outcomes.size() == 14);
   for (const Outcome& o : outcomes) check(o);
 }

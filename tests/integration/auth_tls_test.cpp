@@ -44,11 +44,13 @@ awaitable<void> grant_configmap_reader(kopp::Client& admin, const std::string& n
   kopp::DynamicApi roles(admin, {"rbac.authorization.k8s.io", "v1", "Role", "roles", true}, ns);
   co_await roles.create(json::parse(R"({"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role",
       "metadata":{"name":"read-configmaps"},
-      "rules":[{"apiGroups":[""],"resources":["configmaps"],"verbs":["get","list","watch"]}]})").as_object());
+      "rules":[{"apiGroups":[""],"resources":["configmaps"],"verbs":["get","list","watch"]}]})")
+                            .as_object());
   kopp::DynamicApi bindings(admin, {"rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true}, ns);
   json::object binding = json::parse(R"({"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding",
       "metadata":{"name":"read-configmaps"},
-      "roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"read-configmaps"}})").as_object();
+      "roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"read-configmaps"}})")
+                             .as_object();
   binding["subjects"] = json::array{json::object{{"kind", "ServiceAccount"}, {"name", sa}, {"namespace", ns}}};
   co_await bindings.create(binding);
 }

@@ -78,8 +78,7 @@ awaitable<void> create_configmap(kopp::Client& client, const std::string& ns, co
 
 }  // namespace
 
-TEST_CASE("controller: started before its informers synced, it reconciles nothing until they have",
-          "[integration]") {
+TEST_CASE("controller: started before its informers synced, it reconciles nothing until they have", "[integration]") {
   TestNamespace ns("kopp-ctrl-gate");
   run<void>([&]() -> awaitable<void> {
     auto executor = co_await boost::asio::this_coro::executor;

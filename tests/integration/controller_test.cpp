@@ -58,7 +58,6 @@ class FlakyReconciler : public kopp::Reconciler<ConfigMap> {
   int failures_;
 };
 
-
 }  // namespace
 
 TEST_CASE("a controller that owns ConfigMaps reverts edits and recreates deleted children", "[integration]") {

@@ -21,67 +21,65 @@ enum class Mode { Fast, Safe };
 BOOST_DESCRIBE_ENUM(Mode, Fast, Safe)
 
 struct GizmoSpec {
-    std::int32_t replicas = 1;
-    std::string owner;
-    std::optional<std::string> image;  // optional: kopp omits it, so the server's default applies
-    std::optional<std::int32_t> port;
-    std::optional<Mode> mode;
-    kopp::UnknownFields unknown_fields;
+  std::int32_t replicas = 1;
+  std::string owner;
+  std::optional<std::string> image;  // optional: kopp omits it, so the server's default applies
+  std::optional<std::int32_t> port;
+  std::optional<Mode> mode;
+  kopp::UnknownFields unknown_fields;
 };
 BOOST_DESCRIBE_STRUCT(GizmoSpec, (), (replicas, owner, image, port, mode, unknown_fields))
-KOPP_CRD_FIELDS(GizmoSpec,
-                kopp::crd::field("replicas").description("Desired pods").minimum(1).maximum(10).required(),
+KOPP_CRD_FIELDS(GizmoSpec, kopp::crd::field("replicas").description("Desired pods").minimum(1).maximum(10).required(),
                 kopp::crd::field("owner").required().min_length(1),
-                kopp::crd::field("image").default_value("nginx:1.27"),
-                kopp::crd::field("port").default_value(8080),
+                kopp::crd::field("image").default_value("nginx:1.27"), kopp::crd::field("port").default_value(8080),
                 kopp::crd::field("mode").default_value("Safe"))
 
 struct GizmoStatus {
-    std::int32_t readyReplicas = 0;
-    std::vector<kopp::Condition> conditions;
+  std::int32_t readyReplicas = 0;
+  std::vector<kopp::Condition> conditions;
 };
 BOOST_DESCRIBE_STRUCT(GizmoStatus, (), (readyReplicas, conditions))
 
 struct Gizmo {
-    std::string apiVersion;
-    std::string kind;
-    kopp::ObjectMeta metadata;
-    GizmoSpec spec;
-    GizmoStatus status;
-    kopp::UnknownFields unknown_fields;
+  std::string apiVersion;
+  std::string kind;
+  kopp::ObjectMeta metadata;
+  GizmoSpec spec;
+  GizmoStatus status;
+  kopp::UnknownFields unknown_fields;
 };
 BOOST_DESCRIBE_STRUCT(Gizmo, (), (apiVersion, kind, metadata, spec, status, unknown_fields))
 KOPP_RESOURCE(Gizmo, "crdtest.kopp.example", "v1", "Gizmo", "gizmos", namespaced)
 KOPP_CRD_DOC(Gizmo, "Gizmo is kopp's CRD integration test resource.")
 
 struct ThingSpec {
-    std::string color;
+  std::string color;
 };
 BOOST_DESCRIBE_STRUCT(ThingSpec, (), (color))
 
 struct ThingV1 {
-    std::string apiVersion;
-    std::string kind;
-    kopp::ObjectMeta metadata;
-    ThingSpec spec;
-    kopp::UnknownFields unknown_fields;
+  std::string apiVersion;
+  std::string kind;
+  kopp::ObjectMeta metadata;
+  ThingSpec spec;
+  kopp::UnknownFields unknown_fields;
 };
 BOOST_DESCRIBE_STRUCT(ThingV1, (), (apiVersion, kind, metadata, spec, unknown_fields))
 KOPP_RESOURCE(ThingV1, "crdtest.kopp.example", "v1", "CrdThing", "crdthings", cluster)
 
 struct ThingV2Spec {
-    std::string color;
-    std::optional<std::int32_t> size;
+  std::string color;
+  std::optional<std::int32_t> size;
 };
 BOOST_DESCRIBE_STRUCT(ThingV2Spec, (), (color, size))
 KOPP_CRD_FIELDS(ThingV2Spec, kopp::crd::field("size").default_value(3))
 
 struct ThingV2 {
-    std::string apiVersion;
-    std::string kind;
-    kopp::ObjectMeta metadata;
-    ThingV2Spec spec;
-    kopp::UnknownFields unknown_fields;
+  std::string apiVersion;
+  std::string kind;
+  kopp::ObjectMeta metadata;
+  ThingV2Spec spec;
+  kopp::UnknownFields unknown_fields;
 };
 BOOST_DESCRIBE_STRUCT(ThingV2, (), (apiVersion, kind, metadata, spec, unknown_fields))
 KOPP_RESOURCE(ThingV2, "crdtest.kopp.example", "v2", "CrdThing", "crdthings", cluster)
@@ -91,215 +89,225 @@ KOPP_RESOURCE(ThingV2, "crdtest.kopp.example", "v2", "CrdThing", "crdthings", cl
 namespace {
 
 bool is_established(const json::object& crd) {
-    const json::value* conditions = crd.contains("status") ? crd.at("status").as_object().if_contains("conditions") : nullptr;
-    if (!conditions || !conditions->is_array()) return false;
-    for (const json::value& c : conditions->get_array())
-        if (c.at("type") == "Established" && c.at("status") == "True") return true;
-    return false;
+  const json::value* conditions =
+      crd.contains("status") ? crd.at("status").as_object().if_contains("conditions") : nullptr;
+  if (!conditions || !conditions->is_array()) return false;
+  for (const json::value& c : conditions->get_array())
+    if (c.at("type") == "Established" && c.at("status") == "True") return true;
+  return false;
 }
 
 awaitable<void> delete_crd(kopp::Client& client, std::string name) {
-    kopp::DynamicApi crds(client, crd_resource());
-    auto existing = co_await crds.get_opt(name);
-    if (!existing) co_return;
-    co_await crds.delete_(name);
-    for (int i = 0; i < 150; ++i) {
-        auto still = co_await crds.get_opt(name);
-        if (!still) co_return;
-        co_await sleep_for(200ms);
-    }
-    FAIL("CRD " << name << " was not deleted within 30s");
+  kopp::DynamicApi crds(client, crd_resource());
+  auto existing = co_await crds.get_opt(name);
+  if (!existing) co_return;
+  co_await crds.delete_(name);
+  for (int i = 0; i < 150; ++i) {
+    auto still = co_await crds.get_opt(name);
+    if (!still) co_return;
+    co_await sleep_for(200ms);
+  }
+  FAIL("CRD " << name << " was not deleted within 30s");
 }
 
 /// Creates the CRD (replacing a leftover of an earlier run) and waits until it is Established.
 awaitable<json::object> install_crd(kopp::Client& client, json::object crd) {
-    const std::string name(crd.at("metadata").at("name").as_string());
-    co_await delete_crd(client, name);
-    kopp::DynamicApi crds(client, crd_resource());
-    co_await crds.create(std::move(crd));
-    for (int i = 0; i < 150; ++i) {
-        json::object current = co_await crds.get(name);
-        if (is_established(current)) co_return current;
-        co_await sleep_for(200ms);
-    }
-    FAIL("CRD " << name << " did not become Established within 30s");
-    co_return json::object();
+  const std::string name(crd.at("metadata").at("name").as_string());
+  co_await delete_crd(client, name);
+  kopp::DynamicApi crds(client, crd_resource());
+  co_await crds.create(std::move(crd));
+  for (int i = 0; i < 150; ++i) {
+    json::object current = co_await crds.get(name);
+    if (is_established(current)) co_return current;
+    co_await sleep_for(200ms);
+  }
+  FAIL("CRD " << name << " did not become Established within 30s");
+  co_return json::object();
 }
 
 /// Creates through Api<K>, retrying while the new resource is not yet served.
 template <class K>
 awaitable<K> create_when_served(kopp::Api<K>& api, const K& object) {
-    for (int attempt = 0;; ++attempt) {
-        bool retry = false;
-        try {
-            co_return co_await api.create(object);
-        } catch (const kopp::api_error& e) {
-            if (!kopp::is_not_found(e) || attempt >= 50) throw;
-            retry = true;
-        }
-        if (retry) co_await sleep_for(200ms);
+  for (int attempt = 0;; ++attempt) {
+    bool retry = false;
+    try {
+      co_return co_await api.create(object);
+    } catch (const kopp::api_error& e) {
+      if (!kopp::is_not_found(e) || attempt >= 50) throw;
+      retry = true;
     }
+    if (retry) co_await sleep_for(200ms);
+  }
 }
 
 bool has_cause(const kopp::api_error& e, std::string_view field, std::string_view reason) {
-    if (!e.status() || !e.status()->details) return false;
-    for (const kopp::StatusCause& c : e.status()->details->causes)
-        if (c.field == field && (reason.empty() || c.reason == reason)) return true;
-    return false;
+  if (!e.status() || !e.status()->details) return false;
+  for (const kopp::StatusCause& c : e.status()->details->causes)
+    if (c.field == field && (reason.empty() || c.reason == reason)) return true;
+  return false;
 }
 
 json::object gizmo_crd_with_extra_field() {
-    json::object crd =
-        kopp::crd::custom_resource_definition<crdit::Gizmo>()
-            .short_names({"gz"})
-            .scale_subresource(kopp::crd::ScaleSubresource(".spec.replicas", ".status.readyReplicas"))
-            .printer_column(kopp::crd::PrinterColumn("Replicas", kopp::crd::column_type::integer, ".spec.replicas"))
-            .printer_column(kopp::crd::PrinterColumn("Mode", kopp::crd::column_type::string, ".spec.mode"))
-            .printer_column(kopp::crd::PrinterColumn("Age", kopp::crd::column_type::date, ".metadata.creationTimestamp"))
-            .build();
-    // The served schema knows a field that the C++ type does not (a newer CRD version).
-    json::object& spec_props = crd.at("spec").at("versions").at(0).at("schema").at("openAPIV3Schema")
-                                   .at("properties").at("spec").at("properties").as_object();
-    spec_props["extra"] = json::object{{"type", "object"}, {"properties", json::object{{"note", json::object{{"type", "string"}}}}}};
-    return crd;
+  json::object crd =
+      kopp::crd::custom_resource_definition<crdit::Gizmo>()
+          .short_names({"gz"})
+          .scale_subresource(kopp::crd::ScaleSubresource(".spec.replicas", ".status.readyReplicas"))
+          .printer_column(kopp::crd::PrinterColumn("Replicas", kopp::crd::column_type::integer, ".spec.replicas"))
+          .printer_column(kopp::crd::PrinterColumn("Mode", kopp::crd::column_type::string, ".spec.mode"))
+          .printer_column(kopp::crd::PrinterColumn("Age", kopp::crd::column_type::date, ".metadata.creationTimestamp"))
+          .build();
+  // The served schema knows a field that the C++ type does not (a newer CRD version).
+  json::object& spec_props = crd.at("spec")
+                                 .at("versions")
+                                 .at(0)
+                                 .at("schema")
+                                 .at("openAPIV3Schema")
+                                 .at("properties")
+                                 .at("spec")
+                                 .at("properties")
+                                 .as_object();
+  spec_props["extra"] =
+      json::object{{"type", "object"}, {"properties", json::object{{"note", json::object{{"type", "string"}}}}}};
+  return crd;
 }
 
 }  // namespace
 
 TEST_CASE("crd: generated CRD validates, defaults, prints columns and keeps unknown fields", "[integration]") {
-    TestNamespace ns("kopp-crd");
-    const std::string crd_name = "gizmos.crdtest.kopp.example";
-    run<void>([&]() -> awaitable<void> {
-        kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
-        json::object installed = co_await install_crd(client, gizmo_crd_with_extra_field());
-        CHECK(installed.at("status").at("acceptedNames").at("shortNames") == json::parse(R"(["gz"])"));
+  TestNamespace ns("kopp-crd");
+  const std::string crd_name = "gizmos.crdtest.kopp.example";
+  run<void>([&]() -> awaitable<void> {
+    kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
+    json::object installed = co_await install_crd(client, gizmo_crd_with_extra_field());
+    CHECK(installed.at("status").at("acceptedNames").at("shortNames") == json::parse(R"(["gz"])"));
 
-        kopp::Api<crdit::Gizmo> gizmos(client, ns.name());
-        crdit::Gizmo gizmo;
-        gizmo.metadata.name = "first";
-        gizmo.spec.replicas = 3;
-        gizmo.spec.owner = "team-a";
-        crdit::Gizmo created = co_await create_when_served(gizmos, gizmo);
-        // The server's defaults were applied to the absent fields.
-        CHECK(created.spec.image == std::optional<std::string>("nginx:1.27"));
-        CHECK(created.spec.port == std::optional<std::int32_t>(8080));
-        CHECK(created.spec.mode == std::optional<crdit::Mode>(crdit::Mode::Safe));
-        crdit::Gizmo read_back = co_await gizmos.get("first");
-        CHECK(read_back.spec.image == std::optional<std::string>("nginx:1.27"));
+    kopp::Api<crdit::Gizmo> gizmos(client, ns.name());
+    crdit::Gizmo gizmo;
+    gizmo.metadata.name = "first";
+    gizmo.spec.replicas = 3;
+    gizmo.spec.owner = "team-a";
+    crdit::Gizmo created = co_await create_when_served(gizmos, gizmo);
+    // The server's defaults were applied to the absent fields.
+    CHECK(created.spec.image == std::optional<std::string>("nginx:1.27"));
+    CHECK(created.spec.port == std::optional<std::int32_t>(8080));
+    CHECK(created.spec.mode == std::optional<crdit::Mode>(crdit::Mode::Safe));
+    crdit::Gizmo read_back = co_await gizmos.get("first");
+    CHECK(read_back.spec.image == std::optional<std::string>("nginx:1.27"));
 
-        // Below the minimum, through Api<K>.
-        crdit::Gizmo too_small = gizmo;
-        too_small.metadata.name = "too-small";
-        too_small.spec.replicas = 0;
-        std::optional<kopp::api_error> below;
-        try {
-            co_await gizmos.create(too_small);
-        } catch (const kopp::api_error& e) {
-            below = e;
-        }
-        REQUIRE(below);
-        CHECK(kopp::is_invalid(*below));
-        CHECK(below->http_status() == 422);
-        CHECK(has_cause(*below, "spec.replicas", "FieldValueInvalid"));
-        CHECK_THAT(below->what(), Catch::Contains("spec.replicas"));
-        CHECK_THAT(below->what(), Catch::Contains("greater than or equal to 1"));
+    // Below the minimum, through Api<K>.
+    crdit::Gizmo too_small = gizmo;
+    too_small.metadata.name = "too-small";
+    too_small.spec.replicas = 0;
+    std::optional<kopp::api_error> below;
+    try {
+      co_await gizmos.create(too_small);
+    } catch (const kopp::api_error& e) {
+      below = e;
+    }
+    REQUIRE(below);
+    CHECK(kopp::is_invalid(*below));
+    CHECK(below->http_status() == 422);
+    CHECK(has_cause(*below, "spec.replicas", "FieldValueInvalid"));
+    CHECK_THAT(below->what(), Catch::Contains("spec.replicas"));
+    CHECK_THAT(below->what(), Catch::Contains("greater than or equal to 1"));
 
-        // A required string left empty: kopp omits it, the server requires it.
-        crdit::Gizmo no_owner = gizmo;
-        no_owner.metadata.name = "no-owner";
-        no_owner.spec.owner.clear();
-        std::optional<kopp::api_error> missing;
-        try {
-            co_await gizmos.create(no_owner);
-        } catch (const kopp::api_error& e) {
-            missing = e;
-        }
-        REQUIRE(missing);
-        CHECK(kopp::is_invalid(*missing));
-        CHECK(has_cause(*missing, "spec.owner", "FieldValueRequired"));
-        CHECK_THAT(missing->what(), Catch::Contains("spec.owner: Required value"));
+    // A required string left empty: kopp omits it, the server requires it.
+    crdit::Gizmo no_owner = gizmo;
+    no_owner.metadata.name = "no-owner";
+    no_owner.spec.owner.clear();
+    std::optional<kopp::api_error> missing;
+    try {
+      co_await gizmos.create(no_owner);
+    } catch (const kopp::api_error& e) {
+      missing = e;
+    }
+    REQUIRE(missing);
+    CHECK(kopp::is_invalid(*missing));
+    CHECK(has_cause(*missing, "spec.owner", "FieldValueRequired"));
+    CHECK_THAT(missing->what(), Catch::Contains("spec.owner: Required value"));
 
-        // The wrong JSON type, which a typed client cannot send.
-        kopp::DynamicApi dynamic(client, kopp::ApiResource::of<crdit::Gizmo>(), ns.name());
-        std::optional<kopp::api_error> wrong_type;
-        try {
-            co_await dynamic.create(json::parse(R"({"apiVersion":"crdtest.kopp.example/v1","kind":"Gizmo",
-                "metadata":{"name":"wrong-type"},"spec":{"replicas":"three","owner":"x"}})").as_object());
-        } catch (const kopp::api_error& e) {
-            wrong_type = e;
-        }
-        REQUIRE(wrong_type);
-        CHECK(kopp::is_invalid(*wrong_type));
-        CHECK(has_cause(*wrong_type, "spec.replicas", ""));
-        CHECK_THAT(wrong_type->what(), Catch::Contains("must be of type integer"));
+    // The wrong JSON type, which a typed client cannot send.
+    kopp::DynamicApi dynamic(client, kopp::ApiResource::of<crdit::Gizmo>(), ns.name());
+    std::optional<kopp::api_error> wrong_type;
+    try {
+      co_await dynamic.create(json::parse(R"({"apiVersion":"crdtest.kopp.example/v1","kind":"Gizmo",
+                "metadata":{"name":"wrong-type"},"spec":{"replicas":"three","owner":"x"}})")
+                                  .as_object());
+    } catch (const kopp::api_error& e) {
+      wrong_type = e;
+    }
+    REQUIRE(wrong_type);
+    CHECK(kopp::is_invalid(*wrong_type));
+    CHECK(has_cause(*wrong_type, "spec.replicas", ""));
+    CHECK_THAT(wrong_type->what(), Catch::Contains("must be of type integer"));
 
-        // Printer columns, as kubectl shows them.
-        const char* cp = std::getenv("KOPP_CONTROLPLANE");
-        const char* kubeconfig = std::getenv("KUBECONFIG");
-        REQUIRE(cp != nullptr);
-        REQUIRE(kubeconfig != nullptr);
-        const kopp::detail::SubprocessResult kubectl = kopp::detail::run_subprocess(
-            {cp, "kubectl", "--kubeconfig", kubeconfig, "get", "gizmos", "-n", ns.name()},
-            kopp::detail::current_environment(), 60s);
-        INFO("kubectl stdout: " << kubectl.out << "\nstderr: " << kubectl.err);
-        REQUIRE(kubectl.exit_code == 0);
-        const std::string header = kubectl.out.substr(0, kubectl.out.find('\n'));
-        const std::string row = kubectl.out.substr(header.size() + 1);
-        CHECK_THAT(header, Catch::Matches("NAME +REPLICAS +MODE +AGE"));
-        CHECK_THAT(row, Catch::Matches("first +3 +Safe +[0-9]+[smh]\n"));
+    // Printer columns, as kubectl shows them.
+    const char* cp = std::getenv("KOPP_CONTROLPLANE");
+    const char* kubeconfig = std::getenv("KUBECONFIG");
+    REQUIRE(cp != nullptr);
+    REQUIRE(kubeconfig != nullptr);
+    const kopp::detail::SubprocessResult kubectl =
+        kopp::detail::run_subprocess({cp, "kubectl", "--kubeconfig", kubeconfig, "get", "gizmos", "-n", ns.name()},
+                                     kopp::detail::current_environment(), 60s);
+    INFO("kubectl stdout: " << kubectl.out << "\nstderr: " << kubectl.err);
+    REQUIRE(kubectl.exit_code == 0);
+    const std::string header = kubectl.out.substr(0, kubectl.out.find('\n'));
+    const std::string row = kubectl.out.substr(header.size() + 1);
+    CHECK_THAT(header, Catch::Matches("NAME +REPLICAS +MODE +AGE"));
+    CHECK_THAT(row, Catch::Matches("first +3 +Safe +[0-9]+[smh]\n"));
 
-        // The scale subresource reads .spec.replicas.
-        json::object scale = co_await dynamic.get_subresource("scale", "first");
-        CHECK(scale.at("kind") == "Scale");
-        CHECK(scale.at("spec").at("replicas") == 3);
+    // The scale subresource reads .spec.replicas.
+    json::object scale = co_await dynamic.get_subresource("scale", "first");
+    CHECK(scale.at("kind") == "Scale");
+    CHECK(scale.at("spec").at("replicas") == 3);
 
-        // A field the C++ type lacks survives get -> modify -> replace through Api<K>.
-        co_await dynamic.patch("first", kopp::Patch::merge(json::parse(R"({"spec":{"extra":{"note":"keep me"}}})")));
-        crdit::Gizmo fetched = co_await gizmos.get("first");
-        CHECK(fetched.spec.unknown_fields.contains("extra"));
-        fetched.spec.replicas = 5;
-        crdit::Gizmo replaced = co_await gizmos.replace(fetched);
-        CHECK(replaced.spec.replicas == 5);
-        json::object raw = co_await dynamic.get("first");
-        CHECK(raw.at("spec").at("replicas") == 5);
-        CHECK(raw.at("spec").at("extra") == json::parse(R"({"note":"keep me"})"));
+    // A field the C++ type lacks survives get -> modify -> replace through Api<K>.
+    co_await dynamic.patch("first", kopp::Patch::merge(json::parse(R"({"spec":{"extra":{"note":"keep me"}}})")));
+    crdit::Gizmo fetched = co_await gizmos.get("first");
+    CHECK(fetched.spec.unknown_fields.contains("extra"));
+    fetched.spec.replicas = 5;
+    crdit::Gizmo replaced = co_await gizmos.replace(fetched);
+    CHECK(replaced.spec.replicas == 5);
+    json::object raw = co_await dynamic.get("first");
+    CHECK(raw.at("spec").at("replicas") == 5);
+    CHECK(raw.at("spec").at("extra") == json::parse(R"({"note":"keep me"})"));
 
-        co_await delete_crd(client, crd_name);
-    });
+    co_await delete_crd(client, crd_name);
+  });
 }
 
 TEST_CASE("crd: multi-version CRD with one storage version", "[integration]") {
-    const std::string crd_name = "crdthings.crdtest.kopp.example";
-    run<void>([&]() -> awaitable<void> {
-        kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
-        json::object definition = kopp::crd::custom_resource_definition<crdit::ThingV1, crdit::ThingV2>()
-                                      .storage<crdit::ThingV2>()
-                                      .deprecated<crdit::ThingV1>("crdtest.kopp.example/v1 CrdThing is deprecated")
-                                      .build();
-        json::object installed = co_await install_crd(client, std::move(definition));
-        const json::array& versions = installed.at("spec").at("versions").as_array();
-        REQUIRE(versions.size() == 2);
-        CHECK(versions[0].at("name") == "v1");
-        CHECK(versions[0].at("storage") == false);
-        CHECK(versions[0].at("deprecated") == true);
-        CHECK(versions[1].at("name") == "v2");
-        CHECK(versions[1].at("storage") == true);
-        CHECK(installed.at("status").at("storedVersions") == json::parse(R"(["v2"])"));
-        CHECK(installed.at("spec").at("scope") == "Cluster");
+  const std::string crd_name = "crdthings.crdtest.kopp.example";
+  run<void>([&]() -> awaitable<void> {
+    kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
+    json::object definition = kopp::crd::custom_resource_definition<crdit::ThingV1, crdit::ThingV2>()
+                                  .storage<crdit::ThingV2>()
+                                  .deprecated<crdit::ThingV1>("crdtest.kopp.example/v1 CrdThing is deprecated")
+                                  .build();
+    json::object installed = co_await install_crd(client, std::move(definition));
+    const json::array& versions = installed.at("spec").at("versions").as_array();
+    REQUIRE(versions.size() == 2);
+    CHECK(versions[0].at("name") == "v1");
+    CHECK(versions[0].at("storage") == false);
+    CHECK(versions[0].at("deprecated") == true);
+    CHECK(versions[1].at("name") == "v2");
+    CHECK(versions[1].at("storage") == true);
+    CHECK(installed.at("status").at("storedVersions") == json::parse(R"(["v2"])"));
+    CHECK(installed.at("spec").at("scope") == "Cluster");
 
-        auto v1 = kopp::Api<crdit::ThingV1>::all(client);
-        auto v2 = kopp::Api<crdit::ThingV2>::all(client);
-        crdit::ThingV1 thing;
-        thing.metadata.name = unique_name("thing");
-        thing.spec.color = "blue";
-        crdit::ThingV1 created = co_await create_when_served(v1, thing);
-        CHECK(created.apiVersion == "crdtest.kopp.example/v1");
-        // Stored as v2: v2's default was applied, and v2 reads the object.
-        crdit::ThingV2 as_v2 = co_await v2.get(thing.metadata.name);
-        CHECK(as_v2.apiVersion == "crdtest.kopp.example/v2");
-        CHECK(as_v2.spec.color == "blue");
-        CHECK(as_v2.spec.size == std::optional<std::int32_t>(3));
+    auto v1 = kopp::Api<crdit::ThingV1>::all(client);
+    auto v2 = kopp::Api<crdit::ThingV2>::all(client);
+    crdit::ThingV1 thing;
+    thing.metadata.name = unique_name("thing");
+    thing.spec.color = "blue";
+    crdit::ThingV1 created = co_await create_when_served(v1, thing);
+    CHECK(created.apiVersion == "crdtest.kopp.example/v1");
+    // Stored as v2: v2's default was applied, and v2 reads the object.
+    crdit::ThingV2 as_v2 = co_await v2.get(thing.metadata.name);
+    CHECK(as_v2.apiVersion == "crdtest.kopp.example/v2");
+    CHECK(as_v2.spec.color == "blue");
+    CHECK(as_v2.spec.size == std::optional<std::int32_t>(3));
 
-        co_await delete_crd(client, crd_name);
-    });
+    co_await delete_crd(client, crd_name);
+  });
 }

@@ -53,7 +53,8 @@ TEST_CASE("ConfigMap: create, get, list, replace, patch, delete", "[integration]
 
     auto deleted = co_await configmaps.delete_("settings");
     CHECK(deleted.index() <= 1);
-    auto awaited_3 = co_await configmaps.get_opt("settings");  // co_await outside Catch macros: GCC 12 evaluates it twice there
+    auto awaited_3 =
+        co_await configmaps.get_opt("settings");  // co_await outside Catch macros: GCC 12 evaluates it twice there
     CHECK_FALSE(awaited_3.has_value());
     try {
       co_await configmaps.get("settings");
@@ -138,7 +139,8 @@ TEST_CASE("replace with a stale resourceVersion is a conflict", "[integration]")
     } catch (const kopp::api_error& e) {
       CHECK(kopp::is_already_exists(e));
     }
-    auto awaited_4 = co_await configmaps.get("contended");  // co_await outside Catch macros: GCC 12 evaluates it twice there
+    auto awaited_4 =
+        co_await configmaps.get("contended");  // co_await outside Catch macros: GCC 12 evaluates it twice there
     CHECK(awaited_4.data.at("writer") == "one");
   });
 }

@@ -17,7 +17,8 @@ namespace {
 
 json::object crd_for(const std::string& group, const std::string& kind, const std::string& plural) {
   return json::parse(R"({"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition",)"
-                     R"("metadata":{"name":")" + plural + "." + group + R"("},"spec":{"group":")" + group +
+                     R"("metadata":{"name":")" +
+                     plural + "." + group + R"("},"spec":{"group":")" + group +
                      R"(","scope":"Namespaced","names":{"kind":")" + kind + R"(","plural":")" + plural +
                      R"(","singular":")" + plural.substr(0, plural.size() - 1) + R"(","listKind":")" + kind +
                      R"(List"},"versions":[{"name":"v1","served":true,"storage":true,"schema":{)"
@@ -54,11 +55,13 @@ TEST_CASE("discovery: group/versions, resources and built-in kinds of the real A
     CHECK(std::find(versions.begin(), versions.end(), "coordination.k8s.io/v1") != versions.end());
 
     const auto apps = co_await discovery.resources("apps/v1");
-    const auto deployments = std::find_if(apps.begin(), apps.end(), [](const auto& r) { return r.kind == "Deployment"; });
+    const auto deployments =
+        std::find_if(apps.begin(), apps.end(), [](const auto& r) { return r.kind == "Deployment"; });
     REQUIRE(deployments != apps.end());
     CHECK(deployments->plural == "deployments");
     CHECK(deployments->namespaced);
-    CHECK(std::none_of(apps.begin(), apps.end(), [](const auto& r) { return r.plural.find('/') != std::string::npos; }));
+    CHECK(
+        std::none_of(apps.begin(), apps.end(), [](const auto& r) { return r.plural.find('/') != std::string::npos; }));
 
     kopp::GroupVersionKind namespace_kind;
     namespace_kind.version = "v1";

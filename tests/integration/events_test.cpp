@@ -87,8 +87,8 @@ TEST_CASE("events: an event appears on its ConfigMap", "[events]") {
 
   // What an operator's user sees.
   if (const char* cp = std::getenv("KOPP_CONTROLPLANE")) {
-    const std::string out = run_command(std::string(cp) + " kubectl events -n " + ns.name() +
-                                        " --for configmap/settings 2>&1");
+    const std::string out =
+        run_command(std::string(cp) + " kubectl events -n " + ns.name() + " --for configmap/settings 2>&1");
     INFO(out);
     CHECK(out.find("Configured") != std::string::npos);
     CHECK(out.find("settings were applied") != std::string::npos);

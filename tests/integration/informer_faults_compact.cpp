@@ -68,7 +68,8 @@ TEST_CASE("after etcd compaction the informer relists and sees deletions made wh
   kopp::InformerOptions<ConfigMap> options;
   // Short watches, so that the gate soon holds the next one.
   options.watcher.watch_timeout(std::chrono::seconds(2), std::chrono::seconds(2));
-  options.watcher.backoff = kopp::BackoffPolicy{std::chrono::milliseconds(100), std::chrono::milliseconds(1000), 2.0, 0.5};
+  options.watcher.backoff =
+      kopp::BackoffPolicy{std::chrono::milliseconds(100), std::chrono::milliseconds(1000), 2.0, 0.5};
   std::vector<std::string> errors;
   std::mutex errors_mutex;
   options.on_error = [&](std::string_view m) {
@@ -96,8 +97,8 @@ TEST_CASE("after etcd compaction the informer relists and sees deletions made wh
     cm.metadata.name = "created";
     co_await configmaps.create(cm);
     for (int i = 0; i < 3; ++i)
-      co_await configmaps.patch("updated", kopp::Patch::merge(boost::json::parse(
-                                               R"({"data":{"v":")" + std::to_string(i) + R"("}})")));
+      co_await configmaps.patch(
+          "updated", kopp::Patch::merge(boost::json::parse(R"({"data":{"v":")" + std::to_string(i) + R"("}})")));
     co_await configmaps.delete_("deleted");
   });
   controlplane("compact");
@@ -106,8 +107,8 @@ TEST_CASE("after etcd compaction the informer relists and sees deletions made wh
   CHECK(informer->store().get(ns.name(), "deleted") != nullptr);  // still lagging
 
   gate->closed = false;
-  const bool converged = eventually([&] { return cache_state(*informer) == listed_configmaps(ns.name()); },
-                                    std::chrono::seconds(60));
+  const bool converged =
+      eventually([&] { return cache_state(*informer) == listed_configmaps(ns.name()); }, std::chrono::seconds(60));
   INFO("cache: " << Catch::Detail::stringify(cache_state(*informer)));
   INFO("list:  " << Catch::Detail::stringify(listed_configmaps(ns.name())));
   REQUIRE(converged);

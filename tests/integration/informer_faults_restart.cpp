@@ -23,7 +23,8 @@ TEST_CASE("after an API server restart the cache converges to a fresh LIST", "[i
   std::atomic<int> errors{0};
   kopp::InformerOptions<ConfigMap> options;
   options.on_error = [&](std::string_view) { ++errors; };
-  auto informer = kopp::Informer<ConfigMap>::create(kopp::ListWatchSource::of<ConfigMap>(io.client(), ns.name()), options);
+  auto informer =
+      kopp::Informer<ConfigMap>::create(kopp::ListWatchSource::of<ConfigMap>(io.client(), ns.name()), options);
   StopOnExit<ConfigMap> stop{informer};
   informer->add_handler(log.handlers());
   informer->start(io.executor());
@@ -49,8 +50,8 @@ TEST_CASE("after an API server restart the cache converges to a fresh LIST", "[i
     if (co_await configmaps.get_opt("deleted")) co_await configmaps.delete_("deleted");
   });
 
-  const bool converged = eventually([&] { return cache_state(*informer) == listed_configmaps(ns.name()); },
-                                    std::chrono::seconds(120));
+  const bool converged =
+      eventually([&] { return cache_state(*informer) == listed_configmaps(ns.name()); }, std::chrono::seconds(120));
   INFO("cache: " << Catch::Detail::stringify(cache_state(*informer)));
   INFO("list:  " << Catch::Detail::stringify(listed_configmaps(ns.name())));
   REQUIRE(converged);

@@ -24,7 +24,8 @@ TEST_CASE("a metadata-only informer of ConfigMaps sees names and labels but no d
   HandlerLog<kopp::PartialObjectMetadata> log;
   metadata->add_handler(log.handlers());
   factory.start();
-  const bool synced = run<bool>([&]() -> awaitable<bool> { co_return co_await factory.wait_for_sync(std::chrono::seconds(30)); });
+  const bool synced =
+      run<bool>([&]() -> awaitable<bool> { co_return co_await factory.wait_for_sync(std::chrono::seconds(30)); });
   REQUIRE(synced);
 
   auto cached = metadata->store().get(ns.name(), "settings");

@@ -25,7 +25,8 @@ TEST_CASE("an informer sees creates, updates and deletes; its cache equals a fre
   HandlerLog<ConfigMap> log;
   kopp::InformerOptions<ConfigMap> options;
   options.watcher.page_size = 2;  // three pages
-  auto informer = kopp::Informer<ConfigMap>::create(kopp::ListWatchSource::of<ConfigMap>(io.client(), ns.name()), options);
+  auto informer =
+      kopp::Informer<ConfigMap>::create(kopp::ListWatchSource::of<ConfigMap>(io.client(), ns.name()), options);
   StopOnExit<ConfigMap> stop{informer};
   informer->add_handler(log.handlers());
   informer->start(io.executor());
@@ -77,7 +78,8 @@ TEST_CASE("a streaming-list informer syncs and follows changes", "[integration][
     std::lock_guard lock(errors_mutex);
     errors.emplace_back(m);
   };
-  auto informer = kopp::Informer<ConfigMap>::create(kopp::ListWatchSource::of<ConfigMap>(io.client(), ns.name()), options);
+  auto informer =
+      kopp::Informer<ConfigMap>::create(kopp::ListWatchSource::of<ConfigMap>(io.client(), ns.name()), options);
   StopOnExit<ConfigMap> stop{informer};
   informer->start(io.executor());
   REQUIRE(eventually([&] { return informer->has_synced(); }, std::chrono::seconds(30)));
@@ -118,7 +120,8 @@ TEST_CASE("InformerFactory shares one informer per kind, namespace and selector"
     co_await kopp::Api<ConfigMap>(client, ns.name()).create(db);
   });
   factory.start();
-  const bool synced = run<bool>([&]() -> awaitable<bool> { co_return co_await factory.wait_for_sync(std::chrono::seconds(30)); });
+  const bool synced =
+      run<bool>([&]() -> awaitable<bool> { co_return co_await factory.wait_for_sync(std::chrono::seconds(30)); });
   REQUIRE(synced);
   REQUIRE(eventually([&] { return a->size() == 2 + 1; }));  // + kube-root-ca.crt
   CHECK(selected->size() == 1);

@@ -61,8 +61,7 @@ class FrozenProcess {
 
 }  // namespace
 
-TEST_CASE("leader election: a leader whose API server hangs steps down within the renew deadline",
-          "[integration]") {
+TEST_CASE("leader election: a leader whose API server hangs steps down within the renew deadline", "[integration]") {
   kopp_test::TestNamespace ns("le-hang");
   kopp_test::run<void>([&]() -> asio::awaitable<void> {
     auto ex = co_await asio::this_coro::executor;

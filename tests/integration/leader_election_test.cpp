@@ -57,8 +57,7 @@ struct Candidate {
   std::exception_ptr error;
 };
 
-asio::awaitable<std::optional<Lease>> read_lease(kopp::Client& client, const std::string& ns,
-                                                 const std::string& name) {
+asio::awaitable<std::optional<Lease>> read_lease(kopp::Client& client, const std::string& ns, const std::string& name) {
   kopp::Api<Lease> leases(client, ns);
   co_return co_await leases.get_opt(name);
 }
@@ -80,7 +79,8 @@ TEST_CASE("leader election: two electors, one leader; a graceful stop hands over
     a.start(ex);
     b.start(ex);
 
-    const bool someone = co_await async_eventually([&] { return a.elector->is_leader() || b.elector->is_leader(); }, 10s);
+    const bool someone =
+        co_await async_eventually([&] { return a.elector->is_leader() || b.elector->is_leader(); }, 10s);
     REQUIRE(someone);
     // For several renew periods exactly one leads, and the other keeps waiting.
     for (int i = 0; i < 50; ++i) {
@@ -193,9 +193,9 @@ asio::awaitable<std::string> holder_of(kopp::Client& client, const std::string& 
 
 TEST_CASE("leader election: a killed leader (SIGKILL) is replaced within the lease duration", "[leader_election]") {
   kopp_test::TestNamespace ns("le-kill");
-  kopp_test::ChildProcess child("leader election child process",
-                                {"KOPP_LE_CHILD_NAMESPACE=" + ns.name(), "KOPP_LE_CHILD_LEASE=lock",
-                                 "KOPP_LE_CHILD_IDENTITY=child"});
+  kopp_test::ChildProcess child(
+      "leader election child process",
+      {"KOPP_LE_CHILD_NAMESPACE=" + ns.name(), "KOPP_LE_CHILD_LEASE=lock", "KOPP_LE_CHILD_IDENTITY=child"});
   kopp_test::run<void>([&]() -> asio::awaitable<void> {
     auto ex = co_await asio::this_coro::executor;
     kopp::Client client(ex, kopp_test::admin_config());
@@ -242,9 +242,9 @@ TEST_CASE("leader election: a killed leader (SIGKILL) is replaced within the lea
 
 TEST_CASE("leader election: a leader process stopped with SIGTERM hands over in seconds", "[leader_election]") {
   kopp_test::TestNamespace ns("le-term");
-  kopp_test::ChildProcess child("leader election child process",
-                                {"KOPP_LE_CHILD_NAMESPACE=" + ns.name(), "KOPP_LE_CHILD_LEASE=lock",
-                                 "KOPP_LE_CHILD_IDENTITY=child"});
+  kopp_test::ChildProcess child(
+      "leader election child process",
+      {"KOPP_LE_CHILD_NAMESPACE=" + ns.name(), "KOPP_LE_CHILD_LEASE=lock", "KOPP_LE_CHILD_IDENTITY=child"});
   kopp_test::run<void>([&]() -> asio::awaitable<void> {
     auto ex = co_await asio::this_coro::executor;
     kopp::Client client(ex, kopp_test::admin_config());

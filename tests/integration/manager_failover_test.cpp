@@ -137,8 +137,7 @@ TEST_CASE("manager failover: one of two processes reconciles; SIGKILL hands over
   CHECK(WEXITSTATUS(*status) == 0);
 }
 
-TEST_CASE("manager failover: a SIGTERM'd leader exits 0 and the follower takes over within seconds",
-          "[integration]") {
+TEST_CASE("manager failover: a SIGTERM'd leader exits 0 and the follower takes over within seconds", "[integration]") {
   TestNamespace ns("kopp-failover-term");
   ChildProcess a(child_test_name, child_env(ns.name(), "a"));
   ChildProcess b(child_test_name, child_env(ns.name(), "b"));

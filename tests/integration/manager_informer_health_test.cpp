@@ -123,17 +123,19 @@ TEST_CASE("manager: an informer that keeps failing is logged, unhealthy, and fai
   manager.add(manager.controller<health::Beacon>("health").build(Idle{}));
   int exit_code = -1;
   std::thread runner([&] { exit_code = manager.run(); });
-  REQUIRE(eventually([&] { return manager.health_port() != 0 && http_get(manager.health_port(), "/readyz").first == 200; },
-                     60s));
+  REQUIRE(eventually(
+      [&] { return manager.health_port() != 0 && http_get(manager.health_port(), "/readyz").first == 200; }, 60s));
   const std::string healthy_metric = "kopp_informer_healthy{informer=\"beacons in " + ns.name() + "\"} ";
   CHECK(http_get(manager.metrics_port(), "/metrics").second.find(healthy_metric + "1") != std::string::npos);
 
   const auto deleted_at = std::chrono::steady_clock::now();
   delete_crd();
   // Unhealthy at once; not ready only after the grace period.
-  CHECK(eventually([&] {
-    return http_get(manager.metrics_port(), "/metrics").second.find(healthy_metric + "0") != std::string::npos;
-  }, 60s));
+  CHECK(eventually(
+      [&] {
+        return http_get(manager.metrics_port(), "/metrics").second.find(healthy_metric + "0") != std::string::npos;
+      },
+      60s));
   std::pair<unsigned, std::string> readyz;
   CHECK(eventually([&] { return (readyz = http_get(manager.health_port(), "/readyz")).first == 503; }, 60s));
   CHECK(std::chrono::steady_clock::now() - deleted_at > 2s);

@@ -139,8 +139,7 @@ kopp::ManagerOptions fast_election(const std::string& ns, const std::string& lea
 
 }  // namespace
 
-TEST_CASE("manager: a leader whose lease renewals hang starts no reconcile after its renew deadline",
-          "[integration]") {
+TEST_CASE("manager: a leader whose lease renewals hang starts no reconcile after its renew deadline", "[integration]") {
   TestNamespace ns("kopp-mgr-hang");
   create_configmaps(ns.name(), {"a", "b", "c", "long"});
   const kopp::Config admin = admin_config();
@@ -302,11 +301,15 @@ TEST_CASE("manager: a leader paused past its lease starts no reconcile when it r
   ChildProcess a(child_test_name, env("a"));
   ChildProcess b(child_test_name, env("b"));
   std::string leader;
-  REQUIRE(eventually([&] {
-    if (!read_starts(dir + "/a.starts").empty()) leader = "a";
-    else if (!read_starts(dir + "/b.starts").empty()) leader = "b";
-    return !leader.empty();
-  }, 60s));
+  REQUIRE(eventually(
+      [&] {
+        if (!read_starts(dir + "/a.starts").empty())
+          leader = "a";
+        else if (!read_starts(dir + "/b.starts").empty())
+          leader = "b";
+        return !leader.empty();
+      },
+      60s));
   const std::string follower = leader == "a" ? "b" : "a";
   ChildProcess& leader_process = leader == "a" ? a : b;
   ChildProcess& follower_process = leader == "a" ? b : a;
@@ -325,8 +328,8 @@ TEST_CASE("manager: a leader paused past its lease starts no reconcile when it r
   CHECK(WIFEXITED(*status));
   CHECK(WEXITSTATUS(*status) == 1);
   const auto starts = read_starts(dir + "/" + leader + ".starts");
-  const auto after = std::count_if(starts.begin(), starts.end(),
-                                   [&](std::int64_t s) { return s >= steady_ns(resumed_at); });
+  const auto after =
+      std::count_if(starts.begin(), starts.end(), [&](std::int64_t s) { return s >= steady_ns(resumed_at); });
   CHECK(after == 0);
   // The follower still leads and reconciles.
   const std::size_t follower_before = read_starts(dir + "/" + follower + ".starts").size();
@@ -343,9 +346,8 @@ TEST_CASE("manager: a second SIGTERM exits at once while a reconcile ignores the
   TestNamespace ns("kopp-mgr-sigterm");
   create_configmaps(ns.name(), {"stuck"});
   const std::string dir = temp_dir();
-  ChildProcess child(child_test_name,
-                     {"KOPP_LEAD_CHILD_NAMESPACE=" + ns.name(), "KOPP_LEAD_CHILD_DIR=" + dir,
-                      "KOPP_LEAD_CHILD_IDENTITY=blocking", "KOPP_LEAD_CHILD_BLOCK=1"});
+  ChildProcess child(child_test_name, {"KOPP_LEAD_CHILD_NAMESPACE=" + ns.name(), "KOPP_LEAD_CHILD_DIR=" + dir,
+                                       "KOPP_LEAD_CHILD_IDENTITY=blocking", "KOPP_LEAD_CHILD_BLOCK=1"});
   REQUIRE(eventually([&] { return std::filesystem::exists(dir + "/blocking.started"); }, 60s));
   child.signal(SIGTERM);
   CHECK_FALSE(child.wait_for(1s).has_value());  // the graceful stop waits for the blocked reconcile

@@ -135,9 +135,10 @@ void change_directly(const std::string& ns, int round, steady::duration gap) {
 
 }  // namespace
 
-TEST_CASE("proxy: an informer whose connections are cut, stalled and throttled converges to a fresh LIST "
-          "after every round; descriptors and memory stay flat",
-          "[integration][informer][proxy]") {
+TEST_CASE(
+    "proxy: an informer whose connections are cut, stalled and throttled converges to a fresh LIST "
+    "after every round; descriptors and memory stay flat",
+    "[integration][informer][proxy]") {
   TestNamespace ns("kopp-proxy-informer");
   change_directly(ns.name(), 0, 0ms);  // something to list and to update in the first round
   const kopp::Config admin = admin_config();
@@ -152,8 +153,8 @@ TEST_CASE("proxy: an informer whose connections are cut, stalled and throttled c
 
   kopp::InformerOptions<ConfigMap> options;
   constexpr auto idle_timeout = 2500ms;
-  options.watcher.page_size = 3;                  // several pages per LIST, so cuts can land between them
-  options.watcher.idle_timeout(idle_timeout);     // a stall below outlasts it: the watch is presumed dead
+  options.watcher.page_size = 3;               // several pages per LIST, so cuts can land between them
+  options.watcher.idle_timeout(idle_timeout);  // a stall below outlasts it: the watch is presumed dead
   options.watcher.backoff = kopp::BackoffPolicy{100ms, 2000ms, 2.0, 0.5};
   std::atomic<int> errors{0};
   std::atomic<int> idle_timeouts{0};
@@ -161,7 +162,8 @@ TEST_CASE("proxy: an informer whose connections are cut, stalled and throttled c
     ++errors;
     if (message.find("presumed dead") != std::string_view::npos) ++idle_timeouts;  // the idle watchdog fired
   };
-  auto informer = kopp::Informer<ConfigMap>::create(kopp::ListWatchSource::of<ConfigMap>(io.client(), ns.name()), options);
+  auto informer =
+      kopp::Informer<ConfigMap>::create(kopp::ListWatchSource::of<ConfigMap>(io.client(), ns.name()), options);
   StopOnExit<ConfigMap> stop{informer};
   informer->start(io.executor());
   REQUIRE(eventually([&] { return informer->has_synced(); }, 30s));
@@ -228,8 +230,8 @@ TEST_CASE("proxy: an informer whose connections are cut, stalled and throttled c
   std::cout << "\nproxy informer: LIST restarts after each round:";
   for (auto r : restarts_after_round) std::cout << ' ' << r;
   std::cout << "\nproxy informer: " << informer->size() << " objects, " << proxy.accepted()
-            << " connections through the proxy, " << errors.load() << " errors reported ("
-            << idle_timeouts.load() << " idle watch timeouts), " << informer->restarts() << " LIST restarts\n"
+            << " connections through the proxy, " << errors.load() << " errors reported (" << idle_timeouts.load()
+            << " idle watch timeouts), " << informer->restarts() << " LIST restarts\n"
             << "proxy informer: fds " << fds_baseline << " -> " << fds_end << ", RSS " << rss_baseline / 1024
             << " KiB -> " << rss_end / 1024 << " KiB\n";
   // Every connection the faults broke is closed again: a socket leaked per reconnection
@@ -366,9 +368,10 @@ kopp::ManagerOptions short_lease(const std::string& ns, const std::string& lease
 
 }  // namespace
 
-TEST_CASE("proxy: two managers on one lease, one behind stalls, slow reads and cuts, never reconcile at the "
-          "same time",
-          "[integration][leader_election][proxy]") {
+TEST_CASE(
+    "proxy: two managers on one lease, one behind stalls, slow reads and cuts, never reconcile at the "
+    "same time",
+    "[integration][leader_election][proxy]") {
   TestNamespace ns("kopp-proxy-lease");
   run<void>([&]() -> awaitable<void> {
     kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
@@ -400,7 +403,9 @@ TEST_CASE("proxy: two managers on one lease, one behind stalls, slow reads and c
     return std::make_unique<RunningManager>(admin, short_lease(ns.name(), "proxy-lease"), log, id, "direct");
   };
   // Whether `m` started a reconcile at or after `since`.
-  auto reconciles = [&](const RunningManager& m, steady::time_point since) { return log->count(m.candidate(), since) > 0; };
+  auto reconciles = [&](const RunningManager& m, steady::time_point since) {
+    return log->count(m.candidate(), since) > 0;
+  };
 
   const auto test_start = steady::now();
   auto a = proxied();

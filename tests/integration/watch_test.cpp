@@ -91,7 +91,8 @@ TEST_CASE("watch resumes from a bookmark's resourceVersion without losing events
     co_await configmaps.create(during);
     co_await configmaps.delete_("before");
 
-    auto resumed = co_await configmaps.watch(kopp::ListParams().labels("test=resume").at_version(resume_from).timeout(60));
+    auto resumed =
+        co_await configmaps.watch(kopp::ListParams().labels("test=resume").at_version(resume_from).timeout(60));
     auto first = co_await next_change(resumed);
     CHECK(first.type == kopp::WatchEventType::added);
     CHECK(first.name == "while-disconnected");

@@ -32,9 +32,9 @@
 namespace kopp_test {
 
 struct ScriptedResponse {
-  std::string bytes;            ///< written verbatim
-  bool close_after = false;     ///< close the connection after writing
-  bool raw_tcp = false;         ///< with TLS: write the bytes to the socket, not through TLS
+  std::string bytes;         ///< written verbatim
+  bool close_after = false;  ///< close the connection after writing
+  bool raw_tcp = false;      ///< with TLS: write the bytes to the socket, not through TLS
 };
 
 struct SeenRequest {
@@ -46,8 +46,9 @@ struct SeenRequest {
 };
 
 inline std::string http_response(unsigned status, std::string_view body, std::string_view extra_headers = "") {
-  return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/json\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\n" + std::string(extra_headers) + "\r\n" + std::string(body);
+  return "HTTP/1.1 " + std::to_string(status) +
+         " X\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
+         std::string(extra_headers) + "\r\n" + std::string(body);
 }
 
 /// A chunked response whose body is `chunks`; `finished` adds the terminating chunk.
@@ -112,7 +113,8 @@ class FakeServer {
     boost::beast::flat_buffer buffer;
     for (;;) {
       http::request<http::string_body> request;
-      auto [ec, n] = co_await http::async_read(stream, buffer, request, boost::asio::as_tuple(boost::asio::use_awaitable));
+      auto [ec, n] =
+          co_await http::async_read(stream, buffer, request, boost::asio::as_tuple(boost::asio::use_awaitable));
       (void)n;
       if (ec) co_return;
       requests_.push_back({std::string(request.method_string()), std::string(request.target()),
@@ -128,8 +130,8 @@ class FakeServer {
         (void)written;
         wec = raw_ec;
       } else {
-        auto [stream_ec, written] = co_await boost::asio::async_write(stream, boost::asio::buffer(response.bytes),
-                                                                      boost::asio::as_tuple(boost::asio::use_awaitable));
+        auto [stream_ec, written] = co_await boost::asio::async_write(
+            stream, boost::asio::buffer(response.bytes), boost::asio::as_tuple(boost::asio::use_awaitable));
         (void)written;
         wec = stream_ec;
       }

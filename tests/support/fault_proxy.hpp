@@ -158,20 +158,19 @@ class FaultProxy {
   }
 
   /// Copies `from` to `to` until either side ends; the first end closes both.
-  boost::asio::awaitable<void> pump(std::shared_ptr<Connection> c, tcp::socket& from, tcp::socket& to,
-                                    bool to_client) {
+  boost::asio::awaitable<void> pump(std::shared_ptr<Connection> c, tcp::socket& from, tcp::socket& to, bool to_client) {
     std::array<char, 16 * 1024> buffer;
     for (;;) {
       co_await wait_while_stalled();
       std::size_t chunk = buffer.size();
       const std::size_t limit = bytes_per_second_.load();
       if (to_client && limit > 0) chunk = std::max<std::size_t>(1, std::min(chunk, limit / 10));
-      auto [rec, n] =
-          co_await from.async_read_some(boost::asio::buffer(buffer.data(), chunk), boost::asio::as_tuple(boost::asio::use_awaitable));
+      auto [rec, n] = co_await from.async_read_some(boost::asio::buffer(buffer.data(), chunk),
+                                                    boost::asio::as_tuple(boost::asio::use_awaitable));
       if (rec) break;
       co_await wait_while_stalled();  // bytes read just before a stall are held back too
       auto [wec, written] = co_await boost::asio::async_write(to, boost::asio::buffer(buffer.data(), n),
-                                                             boost::asio::as_tuple(boost::asio::use_awaitable));
+                                                              boost::asio::as_tuple(boost::asio::use_awaitable));
       (void)written;
       if (wec) break;
       if (to_client && limit > 0) {

@@ -55,7 +55,8 @@ JobInfo job_info(const CronTab& crontab, const Job& job) {
   if (annotation != job.metadata.annotations.end()) {
     if (const auto t = kopp::Time::try_parse(annotation->second)) info.scheduled_time = floor<seconds>(t->time_point());
   }
-  if (!info.scheduled_time) info.scheduled_time = scheduled_time_from_job_name(crontab.metadata.name, job.metadata.name);
+  if (!info.scheduled_time)
+    info.scheduled_time = scheduled_time_from_job_name(crontab.metadata.name, job.metadata.name);
   (void)is_finished(job, &info.state, &info.finished_time);  // leaves `active` when not finished
   return info;
 }

@@ -79,7 +79,8 @@ std::optional<std::string> validate(const CronTab& crontab) {
   std::string error;
   if (!CronSchedule::try_parse(spec.cronSpec, &error)) return "spec.cronSpec: " + error;
   if (spec.image.empty()) return std::string("spec.image is required");
-  if (spec.replicas && *spec.replicas < 1) return "spec.replicas must be at least 1, not " + std::to_string(*spec.replicas);
+  if (spec.replicas && *spec.replicas < 1)
+    return "spec.replicas must be at least 1, not " + std::to_string(*spec.replicas);
   if (spec.startingDeadlineSeconds && *spec.startingDeadlineSeconds < 0)
     return std::string("spec.startingDeadlineSeconds must not be negative");
   if (spec.successfulJobsHistoryLimit && *spec.successfulJobsHistoryLimit < 0)
@@ -109,12 +110,16 @@ Plan plan_reconcile(const CronTab& crontab, const std::vector<JobInfo>& jobs, sy
     if (job.scheduled_time && *job.scheduled_time <= now) later_of(plan.status.lastScheduleTime, *job.scheduled_time);
     if (job.being_deleted) continue;
     switch (job.state) {
-      case JobInfo::State::active: active.push_back(&job); break;
+      case JobInfo::State::active:
+        active.push_back(&job);
+        break;
       case JobInfo::State::succeeded:
         succeeded.push_back(&job);
         if (job.finished_time) later_of(plan.status.lastSuccessfulTime, *job.finished_time);
         break;
-      case JobInfo::State::failed: failed.push_back(&job); break;
+      case JobInfo::State::failed:
+        failed.push_back(&job);
+        break;
     }
   }
   std::sort(active.begin(), active.end(), earlier);
@@ -152,10 +157,10 @@ Plan plan_reconcile(const CronTab& crontab, const std::vector<JobInfo>& jobs, sy
   plan.due_runs = due.count;
   if (!due.latest && counting_since > since) {
     if (const auto missed = schedule.most_recent(since, counting_since, 0).latest) {
-      plan.events.push_back(PlannedEvent{
-          true, "MissedSchedule",
-          "missed the run of " + kopp::Time(*missed).to_string() + ": not started within startingDeadlineSeconds (" +
-              std::to_string(*spec.startingDeadlineSeconds) + ")"});
+      plan.events.push_back(PlannedEvent{true, "MissedSchedule",
+                                         "missed the run of " + kopp::Time(*missed).to_string() +
+                                             ": not started within startingDeadlineSeconds (" +
+                                             std::to_string(*spec.startingDeadlineSeconds) + ")"});
     }
   }
   if (due.too_many) {
@@ -168,8 +173,7 @@ Plan plan_reconcile(const CronTab& crontab, const std::vector<JobInfo>& jobs, sy
 
   if (due.latest) {
     const std::string name = job_name(crontab.metadata.name, *due.latest);
-    const bool exists =
-        std::any_of(jobs.begin(), jobs.end(), [&](const JobInfo& job) { return job.name == name; });
+    const bool exists = std::any_of(jobs.begin(), jobs.end(), [&](const JobInfo& job) { return job.name == name; });
     if (!exists) {
       if (spec.concurrency_policy() == ConcurrencyPolicy::Forbid && !active.empty()) {
         plan.events.push_back(PlannedEvent{false, "JobAlreadyActive",

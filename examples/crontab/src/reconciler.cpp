@@ -120,7 +120,8 @@ awaitable<kopp::Action> CronTabReconciler::reconcile(std::shared_ptr<const CronT
   if (!plan.next_run) co_return kopp::Action::done();
   // Requeue for the exact time of the next run: the steady clock the controller waits on
   // and the wall clock the schedule is in run at the same rate.
-  const auto wait = std::max(duration_cast<steady_clock::duration>(*plan.next_run - now), steady_clock::duration::zero());
+  const auto wait =
+      std::max(duration_cast<steady_clock::duration>(*plan.next_run - now), steady_clock::duration::zero());
   co_return kopp::Action::requeue_after(wait);
 }
 

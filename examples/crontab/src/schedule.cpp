@@ -44,8 +44,8 @@ std::string upper(std::string_view text) {
 }
 
 [[noreturn]] void fail(std::string_view spec, const FieldSpec& field, std::string_view problem) {
-  throw cron_error("invalid cron schedule \"" + std::string(spec) + "\": " + std::string(field.name) + " field: " +
-                   std::string(problem));
+  throw cron_error("invalid cron schedule \"" + std::string(spec) + "\": " + std::string(field.name) +
+                   " field: " + std::string(problem));
 }
 
 int parse_value(std::string_view spec, const FieldSpec& field, std::string_view text) {
@@ -165,7 +165,8 @@ CronSchedule CronSchedule::parse(std::string_view spec) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
   if (text.empty()) throw cron_error("invalid cron schedule: it is empty");
   if (text.starts_with("TZ=") || text.starts_with("CRON_TZ="))
-    throw cron_error("invalid cron schedule \"" + std::string(spec) + "\": time zones are not supported (times are UTC)");
+    throw cron_error("invalid cron schedule \"" + std::string(spec) +
+                     "\": time zones are not supported (times are UTC)");
   if (text.front() == '@') text = expand_macro(text);
 
   const std::vector<std::string_view> fields = split_fields(text);

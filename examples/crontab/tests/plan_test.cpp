@@ -113,7 +113,8 @@ TEST_CASE("plan: the first run starts at the first scheduled time after creation
 TEST_CASE("plan: a run whose Job exists is not started again, and the status learns it", "[plan]") {
   // The status write after the create was lost (or the cache is stale): the Job is there.
   const CronTab ct = make_crontab("* * * * *");
-  const Plan plan = plan_reconcile(ct, {job("2026-11-27T10:01:00Z")}, kopp::Time::parse("2026-11-27T10:01:40Z").time_point());
+  const Plan plan =
+      plan_reconcile(ct, {job("2026-11-27T10:01:00Z")}, kopp::Time::parse("2026-11-27T10:01:40Z").time_point());
   CHECK_FALSE(plan.start);
   REQUIRE(plan.status.lastScheduleTime);
   CHECK(plan.status.lastScheduleTime->to_string() == "2026-11-27T10:01:00Z");

@@ -8,15 +8,13 @@
 #include <functional>
 #include <vector>
 
-using crontab::CronSchedule;
 using crontab::cron_error;
+using crontab::CronSchedule;
 using namespace std::chrono;
 
 namespace {
 
-sys_seconds utc(std::string_view rfc3339) {
-  return floor<seconds>(kopp::Time::parse(rfc3339).time_point());
-}
+sys_seconds utc(std::string_view rfc3339) { return floor<seconds>(kopp::Time::parse(rfc3339).time_point()); }
 
 std::string text(sys_seconds t) { return kopp::Time(t).to_string(); }
 
@@ -112,10 +110,9 @@ TEST_CASE("cron: February 29th and month ends", "[schedule]") {
   CHECK(text(CronSchedule::parse("0 0 30 * *").last_at_or_before(utc("2026-03-29T00:00:00Z"))) ==
         "2026-01-30T00:00:00Z");
   CHECK(text(CronSchedule::parse("59 23 31 12 *").next_after(utc("2026-12-31T23:59:00Z"))) == "2027-12-31T23:59:00Z");
-  check_against_brute_force("0 6 28-31 * *", "2027-12-20T00:00:00Z", 60 * 24 * 100,
-                            [](year_month_day d, weekday, int h, int m) {
-                              return h == 6 && m == 0 && static_cast<unsigned>(d.day()) >= 28;
-                            });
+  check_against_brute_force(
+      "0 6 28-31 * *", "2027-12-20T00:00:00Z", 60 * 24 * 100,
+      [](year_month_day d, weekday, int h, int m) { return h == 6 && m == 0 && static_cast<unsigned>(d.day()) >= 28; });
 }
 
 TEST_CASE("cron: ranges, steps, lists, names and macros", "[schedule]") {

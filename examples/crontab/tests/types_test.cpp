@@ -30,8 +30,8 @@ TEST_CASE("types: a CronTab round-trips through JSON, keeping unknown fields", "
   const auto json = kopp::to_json(ct).as_object();
   const auto& spec = json.at("spec").as_object();
   CHECK(spec.at("concurrencyPolicy") == "Forbid");
-  CHECK(spec.at("suspend") == false);        // set to false is not "absent"
-  CHECK_FALSE(spec.contains("replicas"));    // absent stays absent
+  CHECK(spec.at("suspend") == false);          // set to false is not "absent"
+  CHECK_FALSE(spec.contains("replicas"));      // absent stays absent
   CHECK(spec.at("futureField").at("x") == 1);  // a newer CRD's field survives
   CHECK_FALSE(json.at("status").as_object().contains("lastSuccessfulTime"));
 }

@@ -12,9 +12,9 @@ boost::json::object crd_definition() {
       .short_names({"mc"})
       .printer_column(PrinterColumn("Size", column_type::integer, ".spec.size").description("Requested pods"))
       .printer_column(PrinterColumn("Ready", column_type::integer, ".status.readyReplicas").description("Ready pods"))
-      .printer_column(PrinterColumn("Available", column_type::string,
-                                    ".status.conditions[?(@.type==\"Available\")].status")
-                          .description("Whether every requested pod is available"))
+      .printer_column(
+          PrinterColumn("Available", column_type::string, ".status.conditions[?(@.type==\"Available\")].status")
+              .description("Whether every requested pod is available"))
       .printer_column(PrinterColumn("Age", column_type::date, ".metadata.creationTimestamp"))
       .build();
 }

@@ -27,8 +27,9 @@ std::string own_namespace() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  kopp::OperatorFlags flags("memcached-operator",
-                            "Runs memcached Deployments and Services for Memcached objects (cache.example.com/v1alpha1).");
+  kopp::OperatorFlags flags(
+      "memcached-operator",
+      "Runs memcached Deployments and Services for Memcached objects (cache.example.com/v1alpha1).");
   std::string operator_namespace = own_namespace();
   flags.add_string("operator-namespace", operator_namespace,
                    "Namespace of the inventory ConfigMap: the operator's own namespace (in a cluster, the pod's).");

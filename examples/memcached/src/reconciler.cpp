@@ -11,8 +11,7 @@ namespace memcached {
 
 using boost::asio::awaitable;
 
-awaitable<kopp::Action> MemcachedReconciler::reconcile(std::shared_ptr<const Memcached> memcached,
-                                                       kopp::Context& ctx) {
+awaitable<kopp::Action> MemcachedReconciler::reconcile(std::shared_ptr<const Memcached> memcached, kopp::Context& ctx) {
   kopp::Api<Memcached> memcacheds(ctx.client(), memcached->metadata.namespace_);
   // Closures are named before they enter a co_await expression (a GCC 12 coroutine bug).
   auto apply_step = [this, &ctx](std::shared_ptr<const Memcached> m) { return apply(std::move(m), ctx); };
@@ -70,9 +69,9 @@ awaitable<kopp::Action> MemcachedReconciler::apply(std::shared_ptr<const Memcach
                         "created Deployment and Service " + m.metadata.name + " with " + size + " replicas");
   } else if (const std::int32_t had = before->spec.replicas.value_or(1); had != m.spec.size) {
     ctx.log().info("scaled the Deployment", {{"from", had}, {"to", m.spec.size}});
-    ctx.recorder().post(m, kopp::EventType::normal, "Scaled", "Scale",
-                        "scaled Deployment " + m.metadata.name + " from " + std::to_string(had) + " to " + size +
-                            " replicas");
+    ctx.recorder().post(
+        m, kopp::EventType::normal, "Scaled", "Scale",
+        "scaled Deployment " + m.metadata.name + " from " + std::to_string(had) + " to " + size + " replicas");
   }
 
   const MemcachedStatus status = desired_status(m, observed, kopp::Time::now());
@@ -107,8 +106,10 @@ std::string tenant_visible_error(ApplyStep step, const std::exception& error) {
     // The server's Status message of a validation failure names the tenant's own fields;
     // for everything else the kind of error is enough (the full text names the server).
     const auto& status = api->status();
-    if (kopp::is_invalid(*api) && status && !status->message.empty()) why = status->message;
-    else why = api->code().message();
+    if (kopp::is_invalid(*api) && status && !status->message.empty())
+      why = status->message;
+    else
+      why = api->code().message();
   }
   return std::string("could not apply ") + object + ": " + why + "; the operator retries";
 }
@@ -176,9 +177,8 @@ std::shared_ptr<kopp::Controller<Memcached>> make_controller(kopp::Manager& mana
       .with_predicate(memcached_changed())
       .owns<Deployment>()
       .owns<Service>()
-      .watches_metadata<Pod>([](const std::shared_ptr<const kopp::PartialObjectMetadata>& pod) {
-        return memcached_of_pod(*pod);
-      })
+      .watches_metadata<Pod>(
+          [](const std::shared_ptr<const kopp::PartialObjectMetadata>& pod) { return memcached_of_pod(*pod); })
       .max_concurrent_reconciles(2)
       .build(std::make_shared<MemcachedReconciler>(std::move(options)));
 }

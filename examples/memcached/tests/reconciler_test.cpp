@@ -36,10 +36,12 @@ TEST_CASE("tenant-visible errors never carry the operator's namespace, inventory
   kopp::Status forbidden;
   forbidden.code = 403;
   forbidden.reason = "Forbidden";
-  forbidden.message = "configmaps \"memcached-inventory\" is forbidden: User cannot patch in namespace \"memcached-system\"";
+  forbidden.message =
+      "configmaps \"memcached-inventory\" is forbidden: User cannot patch in namespace \"memcached-system\"";
   const kopp::api_error inventory(kopp::make_error_code(kopp::errc::forbidden),
                                   "PATCH https://10.0.0.1:6443/api/v1/namespaces/memcached-system/configmaps/"
-                                  "memcached-inventory: " + forbidden.message,
+                                  "memcached-inventory: " +
+                                      forbidden.message,
                                   forbidden, 403);
   const std::string shown = tenant_visible_error(ApplyStep::inventory, inventory);
   CHECK(shown.find("memcached-system") == std::string::npos);

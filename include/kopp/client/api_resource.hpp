@@ -31,8 +31,7 @@ struct ApiResource {
   /// Errors: std::invalid_argument naming the value when a non-empty `name` fails
   /// check_object_name or a non-empty `ns` fails check_namespace_name, so a request never
   /// addresses something other than what was asked ("." or ".." as a segment).
-  boost::urls::url url(std::string_view ns, std::string_view name = {},
-                       std::string_view subresource = {}) const;
+  boost::urls::url url(std::string_view ns, std::string_view name = {}, std::string_view subresource = {}) const;
 };
 
 /// Throws std::invalid_argument naming `name` (and `verb`, for the message) when it cannot

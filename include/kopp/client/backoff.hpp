@@ -48,12 +48,11 @@ class ExponentialBackoff {
   /// The delay before attempt number `attempt()` + 1; advances the attempt counter.
   std::chrono::milliseconds next() {
     double base = static_cast<double>(policy_.initial.count());
-    for (unsigned i = 0; i < attempt_ && base < static_cast<double>(policy_.max.count()); ++i)
-      base *= policy_.factor;
+    for (unsigned i = 0; i < attempt_ && base < static_cast<double>(policy_.max.count()); ++i) base *= policy_.factor;
     base = std::min(base, static_cast<double>(policy_.max.count()));
     ++attempt_;
     const double unit = static_cast<double>(detail::splitmix64(state_) >> 11) * 0x1.0p-53;  // [0, 1)
-    const double spread = 1.0 - policy_.jitter * unit;                                     // (1 - jitter, 1]
+    const double spread = 1.0 - policy_.jitter * unit;                                      // (1 - jitter, 1]
     return std::chrono::milliseconds(static_cast<std::int64_t>(base * spread));
   }
 

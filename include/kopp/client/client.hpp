@@ -30,10 +30,10 @@ namespace kopp {
 /// What a request did, reported to ClientOptions::on_request (metrics, tests, benchmarks).
 struct RequestRecord {
   boost::beast::http::verb method;
-  std::string_view path;     ///< without the query
-  unsigned status;           ///< 0 when no response arrived
+  std::string_view path;  ///< without the query
+  unsigned status;        ///< 0 when no response arrived
   std::chrono::steady_clock::duration latency;
-  unsigned attempt;          ///< 0 for the first try
+  unsigned attempt;  ///< 0 for the first try
 };
 
 struct ClientOptions {
@@ -68,9 +68,9 @@ class Client {
   /// dropped (a list page an informer decodes) several times faster to parse, and frees it
   /// in one piece instead of thousands of small blocks. `body_bytes`, when given, receives
   /// the size of the response body (DynamicApi::list bounds the sum of its pages with it).
-  boost::asio::awaitable<boost::json::value> request_json(
-      HttpRequest request, boost::json::storage_ptr storage = boost::json::storage_ptr(),
-      std::size_t* body_bytes = nullptr);
+  boost::asio::awaitable<boost::json::value> request_json(HttpRequest request,
+                                                          boost::json::storage_ptr storage = boost::json::storage_ptr(),
+                                                          std::size_t* body_bytes = nullptr);
 
   /// Opens a streaming response (watch). A non-2xx answer is read and thrown as api_error.
   boost::asio::awaitable<std::unique_ptr<ResponseStream>> stream(HttpRequest request);

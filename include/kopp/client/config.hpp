@@ -20,9 +20,9 @@ struct Config {
   // "https://127.0.0.1:6443"; from kubeconfig cluster.server (an address without a scheme
   // gets "https://", as kubectl does).
   std::string server;
-  std::string ca_pem;           // PEM bundle; empty = system trust store
-  std::string tls_server_name;  // overrides SNI + hostname verification when set
-  bool insecure_skip_tls_verify = false;  // only when explicitly set true
+  std::string ca_pem;                           // PEM bundle; empty = system trust store
+  std::string tls_server_name;                  // overrides SNI + hostname verification when set
+  bool insecure_skip_tls_verify = false;        // only when explicitly set true
   std::string client_cert_pem, client_key_pem;  // static client certificate (file or -data)
   // token / tokenFile / exec; may be null (anonymous, or client certificate only). A
   // Credential's own client certificate, when it has one, replaces the static one.

@@ -26,7 +26,7 @@ struct Credential {
 
 // Thread-safe source of the current Credential.
 class CredentialProvider {
-public:
+ public:
   virtual ~CredentialProvider() = default;
   // May block (reads a file, runs an exec plugin); cached. Throws config_error when no
   // credential can be obtained.
@@ -51,9 +51,8 @@ std::shared_ptr<CredentialProvider> static_token(std::string token);
 // service-account tokens rotate. Errors name the path. The file must be readable when
 // current() is first called; afterwards a failed re-read keeps the last good token until
 // `max_age` has passed since it was read.
-std::shared_ptr<CredentialProvider> token_file(
-    std::filesystem::path path,
-    std::chrono::milliseconds max_age = std::chrono::seconds(60));
+std::shared_ptr<CredentialProvider> token_file(std::filesystem::path path,
+                                               std::chrono::milliseconds max_age = std::chrono::seconds(60));
 
 }  // namespace kopp
 

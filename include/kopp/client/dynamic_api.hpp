@@ -45,8 +45,8 @@ class DynamicApi {
   boost::asio::awaitable<std::optional<boost::json::object>> get_opt(std::string_view name);
   /// One page: the server's List object (apiVersion, kind, metadata, items), parsed into
   /// `storage` (see Client::request_json).
-  boost::asio::awaitable<boost::json::object> list_page(
-      const ListParams& params = {}, boost::json::storage_ptr storage = boost::json::storage_ptr());
+  boost::asio::awaitable<boost::json::object> list_page(const ListParams& params = {},
+                                                        boost::json::storage_ptr storage = boost::json::storage_ptr());
   /// Every page, following metadata.continue; items merged into one List object whose
   /// metadata is the last page's. The page size is params.page_size (server default if 0).
   /// Errors: errc::response_too_large when the pages' bodies together exceed

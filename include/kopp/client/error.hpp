@@ -18,28 +18,28 @@ namespace kopp {
 /// reason-like values (not_found, conflict, ...); the rest are local.
 enum class errc {
   // The API server answered with an error status.
-  bad_request = 1,       ///< 400
-  unauthorized,          ///< 401: missing, wrong or expired credentials
-  forbidden,             ///< 403: RBAC denied the request
-  not_found,             ///< 404
-  method_not_allowed,    ///< 405
-  already_exists,        ///< 409 with reason AlreadyExists
-  conflict,              ///< 409: stale resourceVersion or apply conflict
-  gone,                  ///< 410: resourceVersion too old (expired); relist
-  invalid,               ///< 422: the object failed validation
-  too_many_requests,     ///< 429: server-side throttling (Retry-After honoured)
-  server_error,          ///< 5xx
-  unexpected_status,     ///< any other non-2xx status
+  bad_request = 1,     ///< 400
+  unauthorized,        ///< 401: missing, wrong or expired credentials
+  forbidden,           ///< 403: RBAC denied the request
+  not_found,           ///< 404
+  method_not_allowed,  ///< 405
+  already_exists,      ///< 409 with reason AlreadyExists
+  conflict,            ///< 409: stale resourceVersion or apply conflict
+  gone,                ///< 410: resourceVersion too old (expired); relist
+  invalid,             ///< 422: the object failed validation
+  too_many_requests,   ///< 429: server-side throttling (Retry-After honoured)
+  server_error,        ///< 5xx
+  unexpected_status,   ///< any other non-2xx status
   // Local failures.
-  malformed_response,    ///< a 2xx body that is not the JSON the request expects
-  watch_frame_malformed, ///< a watch event that is not valid JSON or lacks type/object
-  watch_stream_truncated,///< the watch stream ended in the middle of an event
-  frame_too_large,       ///< a watch event larger than the decoder's limit
-  timeout,               ///< connect or request timeout
-  tls_setup_failed,      ///< a CA, client certificate or key that OpenSSL refused
-  unsupported,           ///< a configuration kopp does not support (e.g. proxy-url)
-  retries_exhausted,     ///< retryable failures until the retry budget ran out
-  response_too_large,    ///< a response body or header/framing beyond TransportOptions' limits
+  malformed_response,      ///< a 2xx body that is not the JSON the request expects
+  watch_frame_malformed,   ///< a watch event that is not valid JSON or lacks type/object
+  watch_stream_truncated,  ///< the watch stream ended in the middle of an event
+  frame_too_large,         ///< a watch event larger than the decoder's limit
+  timeout,                 ///< connect or request timeout
+  tls_setup_failed,        ///< a CA, client certificate or key that OpenSSL refused
+  unsupported,             ///< a configuration kopp does not support (e.g. proxy-url)
+  retries_exhausted,       ///< retryable failures until the retry budget ran out
+  response_too_large,      ///< a response body or header/framing beyond TransportOptions' limits
 };
 
 class error_category_impl : public boost::system::error_category {
@@ -50,9 +50,7 @@ class error_category_impl : public boost::system::error_category {
 
 const boost::system::error_category& error_category() noexcept;
 
-inline boost::system::error_code make_error_code(errc e) noexcept {
-  return {static_cast<int>(e), error_category()};
-}
+inline boost::system::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), error_category()}; }
 
 /// The errc for an HTTP status and the Status reason the server sent with it.
 errc errc_from_http(unsigned http_status, std::string_view reason) noexcept;

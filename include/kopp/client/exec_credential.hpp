@@ -58,7 +58,7 @@ struct ExecClusterInfo {
 };
 
 struct ExecPluginOptions {
-  ExecPluginOptions() = default;  // not an aggregate: see "Params objects" in docs/architecture.md
+  ExecPluginOptions() = default;     // not an aggregate: see "Params objects" in docs/architecture.md
   std::filesystem::path kubeconfig;  // file that defined the user: relative command, messages
   std::string user;                  // kubeconfig user name, for messages
   std::optional<ExecClusterInfo> cluster;

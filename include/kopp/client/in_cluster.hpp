@@ -33,7 +33,7 @@ bool running_in_cluster(const InClusterOptions& options = {});
 Config load_in_cluster(const InClusterOptions& options = {});
 
 struct EnvironmentOptions {
-  EnvironmentOptions() = default;  // not an aggregate: see "Params objects" in docs/architecture.md
+  EnvironmentOptions() = default;                   // not an aggregate: see "Params objects" in docs/architecture.md
   std::optional<std::filesystem::path> kubeconfig;  // like --kubeconfig
   std::optional<std::string> context;
   std::function<std::optional<std::string>(const char*)> getenv;  // default getenv
@@ -44,8 +44,7 @@ struct EnvironmentOptions {
 // else in-cluster when running in a pod (and no context was asked for); else
 // ~/.kube/config. When nothing applies, the error lists what was tried.
 Config from_environment(const EnvironmentOptions& options);
-Config from_environment(std::optional<std::filesystem::path> kubeconfig = {},
-                        std::optional<std::string> context = {});
+Config from_environment(std::optional<std::filesystem::path> kubeconfig = {}, std::optional<std::string> context = {});
 
 }  // namespace kopp
 

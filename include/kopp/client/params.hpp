@@ -25,25 +25,52 @@ namespace kopp {
 struct ListParams {
   ListParams() = default;
 
-  std::string label_selector;   ///< e.g. "app=memcached,tier!=cache"
-  std::string field_selector;   ///< e.g. "metadata.name=foo"
-  std::uint32_t page_size = 0;  ///< `limit` of a list page; 0 = server default (no paging)
-  std::string continue_token;   ///< continue from a previous page
-  std::string resource_version; ///< "" = most recent (quorum read); "0" = any cached
-  std::string resource_version_match;  ///< "NotOlderThan" or "Exact" (list only)
+  std::string label_selector;                    ///< e.g. "app=memcached,tier!=cache"
+  std::string field_selector;                    ///< e.g. "metadata.name=foo"
+  std::uint32_t page_size = 0;                   ///< `limit` of a list page; 0 = server default (no paging)
+  std::string continue_token;                    ///< continue from a previous page
+  std::string resource_version;                  ///< "" = most recent (quorum read); "0" = any cached
+  std::string resource_version_match;            ///< "NotOlderThan" or "Exact" (list only)
   std::optional<std::uint32_t> timeout_seconds;  ///< watch: server closes after this
   bool allow_watch_bookmarks = true;             ///< watch: ask for BOOKMARK events
   bool send_initial_events = false;              ///< watch: streaming list
 
-  ListParams& labels(std::string selector) { label_selector = std::move(selector); return *this; }
-  ListParams& fields(std::string selector) { field_selector = std::move(selector); return *this; }
-  ListParams& limit(std::uint32_t n) { page_size = n; return *this; }
-  ListParams& continue_from(std::string token) { continue_token = std::move(token); return *this; }
-  ListParams& at_version(std::string rv) { resource_version = std::move(rv); return *this; }
-  ListParams& version_match(std::string match) { resource_version_match = std::move(match); return *this; }
-  ListParams& timeout(std::uint32_t seconds) { timeout_seconds = seconds; return *this; }
-  ListParams& bookmarks(bool on) { allow_watch_bookmarks = on; return *this; }
-  ListParams& initial_events(bool on = true) { send_initial_events = on; return *this; }
+  ListParams& labels(std::string selector) {
+    label_selector = std::move(selector);
+    return *this;
+  }
+  ListParams& fields(std::string selector) {
+    field_selector = std::move(selector);
+    return *this;
+  }
+  ListParams& limit(std::uint32_t n) {
+    page_size = n;
+    return *this;
+  }
+  ListParams& continue_from(std::string token) {
+    continue_token = std::move(token);
+    return *this;
+  }
+  ListParams& at_version(std::string rv) {
+    resource_version = std::move(rv);
+    return *this;
+  }
+  ListParams& version_match(std::string match) {
+    resource_version_match = std::move(match);
+    return *this;
+  }
+  ListParams& timeout(std::uint32_t seconds) {
+    timeout_seconds = seconds;
+    return *this;
+  }
+  ListParams& bookmarks(bool on) {
+    allow_watch_bookmarks = on;
+    return *this;
+  }
+  ListParams& initial_events(bool on = true) {
+    send_initial_events = on;
+    return *this;
+  }
 
   void append_list_query(boost::urls::url& url) const;
   void append_watch_query(boost::urls::url& url) const;
@@ -70,8 +97,14 @@ struct PatchParams {
   bool dry_run = false;
   void append_query(boost::urls::url& url) const;
   static PatchParams apply(std::string manager) { return PatchParams(std::move(manager)); }
-  PatchParams& forced() & { force = true; return *this; }
-  PatchParams&& forced() && { force = true; return std::move(*this); }
+  PatchParams& forced() & {
+    force = true;
+    return *this;
+  }
+  PatchParams&& forced() && {
+    force = true;
+    return std::move(*this);
+  }
 };
 
 enum class PropagationPolicy { orphan, background, foreground };
@@ -86,10 +119,22 @@ struct DeleteParams {
   std::optional<std::string> precondition_resource_version;
   bool dry_run = false;
 
-  DeleteParams& propagation(PropagationPolicy p) { propagation_policy = p; return *this; }
-  DeleteParams& grace_period(std::int64_t seconds) { grace_period_seconds = seconds; return *this; }
-  DeleteParams& only_if_uid(std::string uid) { precondition_uid = std::move(uid); return *this; }
-  DeleteParams& only_if_version(std::string rv) { precondition_resource_version = std::move(rv); return *this; }
+  DeleteParams& propagation(PropagationPolicy p) {
+    propagation_policy = p;
+    return *this;
+  }
+  DeleteParams& grace_period(std::int64_t seconds) {
+    grace_period_seconds = seconds;
+    return *this;
+  }
+  DeleteParams& only_if_uid(std::string uid) {
+    precondition_uid = std::move(uid);
+    return *this;
+  }
+  DeleteParams& only_if_version(std::string rv) {
+    precondition_resource_version = std::move(rv);
+    return *this;
+  }
 
   boost::json::value to_body() const;
 };

@@ -25,8 +25,7 @@ class TokenBucket {
     refill(now);
     tokens_ -= 1.0;
     if (tokens_ >= 0) return clock::duration::zero();
-    return std::chrono::duration_cast<clock::duration>(
-        std::chrono::duration<double>(-tokens_ / qps_));
+    return std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(-tokens_ / qps_));
   }
 
   double qps() const noexcept { return qps_; }

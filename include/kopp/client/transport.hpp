@@ -102,9 +102,8 @@ class Connection;
 /// A response whose body is read incrementally (a watch). Owns its connection.
 class ResponseStream {
  public:
-  ResponseStream(std::unique_ptr<detail::Connection> connection, unsigned status,
-                 std::string content_type, std::string description,
-                 std::chrono::milliseconds idle_timeout);
+  ResponseStream(std::unique_ptr<detail::Connection> connection, unsigned status, std::string content_type,
+                 std::string description, std::chrono::milliseconds idle_timeout);
   ~ResponseStream();
   ResponseStream(const ResponseStream&) = delete;
   ResponseStream& operator=(const ResponseStream&) = delete;
@@ -166,7 +165,7 @@ class Transport {
   /// Throws when the credential would go over plain HTTP to a host that is not loopback.
   void check_credential_allowed(const HttpRequest& request, const Credential& credential) const;
   boost::beast::http::request<boost::beast::http::string_body> make_message(const HttpRequest& request,
-                                                                          const Credential& credential) const;
+                                                                            const Credential& credential) const;
 
   boost::asio::any_io_executor executor_;
   TransportOptions options_;

@@ -39,8 +39,7 @@ class WatchFrameDecoder {
  public:
   /// Lines longer than max_frame_bytes are refused (errc::frame_too_large): a server or
   /// proxy that never sends a newline must not grow memory without bound.
-  explicit WatchFrameDecoder(std::size_t max_frame_bytes = 64u << 20)
-      : max_frame_bytes_(max_frame_bytes) {}
+  explicit WatchFrameDecoder(std::size_t max_frame_bytes = 64u << 20) : max_frame_bytes_(max_frame_bytes) {}
 
   /// Decodes every complete line in `bytes` (plus what was buffered) into `out`.
   boost::system::error_code feed(std::string_view bytes, std::vector<RawWatchEvent>& out);

@@ -21,17 +21,16 @@ inline constexpr std::string_view condition_false = "False";
 inline constexpr std::string_view condition_unknown = "Unknown";
 
 struct Condition {
-    std::string type;    // CamelCase, e.g. "Available"
-    std::string status;  // "True", "False" or "Unknown"
-    std::int64_t observedGeneration = 0;
-    Time lastTransitionTime;  // when status last changed
-    std::string reason;       // CamelCase, e.g. "MinimumReplicasAvailable"
-    std::string message;
+  std::string type;    // CamelCase, e.g. "Available"
+  std::string status;  // "True", "False" or "Unknown"
+  std::int64_t observedGeneration = 0;
+  Time lastTransitionTime;  // when status last changed
+  std::string reason;       // CamelCase, e.g. "MinimumReplicasAvailable"
+  std::string message;
 
-    friend bool operator==(const Condition&, const Condition&) = default;
+  friend bool operator==(const Condition&, const Condition&) = default;
 };
-BOOST_DESCRIBE_STRUCT(Condition, (),
-                      (type, status, observedGeneration, lastTransitionTime, reason, message))
+BOOST_DESCRIBE_STRUCT(Condition, (), (type, status, observedGeneration, lastTransitionTime, reason, message))
 KOPP_JSON_OMIT_ZERO(Condition, observedGeneration)
 // Go writes these without omitempty and CRD schemas of conditions require them: an empty
 // message must still be sent.
@@ -40,70 +39,69 @@ KOPP_JSON_KEEP_EMPTY(Condition, type, status, reason, message)
 /// The condition of type `type`, or nullptr.
 [[nodiscard]] inline Condition* find_status_condition(std::vector<Condition>& conditions,
                                                       std::string_view type) noexcept {
-    for (Condition& c : conditions)
-        if (c.type == type) return &c;
-    return nullptr;
+  for (Condition& c : conditions)
+    if (c.type == type) return &c;
+  return nullptr;
 }
 [[nodiscard]] inline const Condition* find_status_condition(const std::vector<Condition>& conditions,
                                                             std::string_view type) noexcept {
-    for (const Condition& c : conditions)
-        if (c.type == type) return &c;
-    return nullptr;
+  for (const Condition& c : conditions)
+    if (c.type == type) return &c;
+  return nullptr;
 }
 
 /// Adds `condition`, or updates the one of the same type. lastTransitionTime changes only
 /// when the status changes (or the condition is new): to condition.lastTransitionTime if
 /// set, else to `now`. reason, message and observedGeneration are always brought up to
 /// date. Returns whether anything changed.
-inline bool set_status_condition(std::vector<Condition>& conditions, Condition condition,
-                                 Time now) {
-    Condition* existing = find_status_condition(conditions, condition.type);
-    if (existing == nullptr) {
-        if (condition.lastTransitionTime.is_zero()) condition.lastTransitionTime = now;
-        conditions.push_back(std::move(condition));
-        return true;
-    }
-    bool changed = false;
-    if (existing->status != condition.status) {
-        existing->status = condition.status;
-        existing->lastTransitionTime =
-            condition.lastTransitionTime.is_zero() ? now : condition.lastTransitionTime;
-        changed = true;
-    }
-    if (existing->reason != condition.reason) {
-        existing->reason = std::move(condition.reason);
-        changed = true;
-    }
-    if (existing->message != condition.message) {
-        existing->message = std::move(condition.message);
-        changed = true;
-    }
-    if (existing->observedGeneration != condition.observedGeneration) {
-        existing->observedGeneration = condition.observedGeneration;
-        changed = true;
-    }
-    return changed;
+inline bool set_status_condition(std::vector<Condition>& conditions, Condition condition, Time now) {
+  Condition* existing = find_status_condition(conditions, condition.type);
+  if (existing == nullptr) {
+    if (condition.lastTransitionTime.is_zero()) condition.lastTransitionTime = now;
+    conditions.push_back(std::move(condition));
+    return true;
+  }
+  bool changed = false;
+  if (existing->status != condition.status) {
+    existing->status = condition.status;
+    existing->lastTransitionTime = condition.lastTransitionTime.is_zero() ? now : condition.lastTransitionTime;
+    changed = true;
+  }
+  if (existing->reason != condition.reason) {
+    existing->reason = std::move(condition.reason);
+    changed = true;
+  }
+  if (existing->message != condition.message) {
+    existing->message = std::move(condition.message);
+    changed = true;
+  }
+  if (existing->observedGeneration != condition.observedGeneration) {
+    existing->observedGeneration = condition.observedGeneration;
+    changed = true;
+  }
+  return changed;
 }
 
 /// Removes the condition of type `type`. Returns whether one was removed.
 inline bool remove_status_condition(std::vector<Condition>& conditions, std::string_view type) {
-    return std::erase_if(conditions, [&](const Condition& c) { return c.type == type; }) != 0;
+  return std::erase_if(conditions, [&](const Condition& c) { return c.type == type; }) != 0;
 }
 
-[[nodiscard]] inline bool is_status_condition_present_and_equal(
-    const std::vector<Condition>& conditions, std::string_view type, std::string_view status) noexcept {
-    const Condition* c = find_status_condition(conditions, type);
-    return c != nullptr && c->status == status;
+[[nodiscard]] inline bool is_status_condition_present_and_equal(const std::vector<Condition>& conditions,
+                                                                std::string_view type,
+                                                                std::string_view status) noexcept {
+  const Condition* c = find_status_condition(conditions, type);
+  return c != nullptr && c->status == status;
 }
 
 [[nodiscard]] inline bool is_status_condition_true(const std::vector<Condition>& conditions,
                                                    std::string_view type) noexcept {
-    return is_status_condition_present_and_equal(conditions, type, condition_true);
+  return is_status_condition_present_and_equal(conditions, type, condition_true);
 }
 
 [[nodiscard]] inline bool is_status_condition_false(const std::vector<Condition>& conditions,
                                                     std::string_view type) noexcept {
-    return is_status_condition_present_and_equal(conditions, type, condition_false);
+  return is_status_condition_present_and_equal(conditions, type, condition_false);
 }
 
 }  // namespace kopp

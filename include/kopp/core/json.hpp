@@ -100,8 +100,7 @@ template <class T>
 
 /// Parses JSON text into a value (nesting as json_parse_options()). Throws json_error naming
 /// the offset on failure.
-[[nodiscard]] boost::json::value parse_json_value(std::string_view text,
-                                                  const boost::json::storage_ptr& sp = {});
+[[nodiscard]] boost::json::value parse_json_value(std::string_view text, const boost::json::storage_ptr& sp = {});
 
 }  // namespace kopp
 

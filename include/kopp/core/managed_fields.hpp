@@ -24,51 +24,50 @@
 namespace kopp {
 
 class FieldsV1 {
-public:
-    FieldsV1() = default;
-    /// The trie as a JSON object, e.g. {"f:data": {"f:key": {}}}.
-    explicit FieldsV1(const boost::json::value& trie) : text_(boost::json::serialize(trie)) {}
+ public:
+  FieldsV1() = default;
+  /// The trie as a JSON object, e.g. {"f:data": {"f:key": {}}}.
+  explicit FieldsV1(const boost::json::value& trie) : text_(boost::json::serialize(trie)) {}
 
-    /// Compact JSON text of the trie; empty when the entry has none.
-    [[nodiscard]] const std::string& text() const noexcept { return text_; }
-    [[nodiscard]] bool empty() const noexcept { return text_.empty(); }
-    /// The trie parsed (null when empty).
-    [[nodiscard]] boost::json::value value() const {
-        return text_.empty() ? boost::json::value() : boost::json::parse(text_, {}, json_parse_options());
-    }
+  /// Compact JSON text of the trie; empty when the entry has none.
+  [[nodiscard]] const std::string& text() const noexcept { return text_; }
+  [[nodiscard]] bool empty() const noexcept { return text_.empty(); }
+  /// The trie parsed (null when empty).
+  [[nodiscard]] boost::json::value value() const {
+    return text_.empty() ? boost::json::value() : boost::json::parse(text_, {}, json_parse_options());
+  }
 
-    friend bool operator==(const FieldsV1&, const FieldsV1&) = default;
+  friend bool operator==(const FieldsV1&, const FieldsV1&) = default;
 
-    friend boost::json::value kopp_to_json(const FieldsV1& f) { return f.value(); }
-    friend void kopp_from_json(const boost::json::value& v, FieldsV1& out, json_path& path) {
-        if (!v.is_object()) path.fail("expected an object (a FieldsV1 trie)");
-        out.text_ = boost::json::serialize(v);
-    }
+  friend boost::json::value kopp_to_json(const FieldsV1& f) { return f.value(); }
+  friend void kopp_from_json(const boost::json::value& v, FieldsV1& out, json_path& path) {
+    if (!v.is_object()) path.fail("expected an object (a FieldsV1 trie)");
+    out.text_ = boost::json::serialize(v);
+  }
 
-private:
-    std::string text_;
+ private:
+  std::string text_;
 };
 
 struct ManagedFieldsEntry {
-    /// The version of the resource the field set applies to.
-    std::string apiVersion;
-    /// The format of fieldsV1: "FieldsV1".
-    std::string fieldsType;
-    FieldsV1 fieldsV1;
-    /// Who manages these fields: the field manager of the request that wrote them.
-    std::string manager;
-    /// "Apply" or "Update".
-    std::string operation;
-    /// The subresource written through ("status"), or empty for the main resource.
-    std::string subresource;
-    /// When the entry was last changed.
-    std::optional<Time> time;
-    UnknownFields unknown_fields;
+  /// The version of the resource the field set applies to.
+  std::string apiVersion;
+  /// The format of fieldsV1: "FieldsV1".
+  std::string fieldsType;
+  FieldsV1 fieldsV1;
+  /// Who manages these fields: the field manager of the request that wrote them.
+  std::string manager;
+  /// "Apply" or "Update".
+  std::string operation;
+  /// The subresource written through ("status"), or empty for the main resource.
+  std::string subresource;
+  /// When the entry was last changed.
+  std::optional<Time> time;
+  UnknownFields unknown_fields;
 
-    friend bool operator==(const ManagedFieldsEntry&, const ManagedFieldsEntry&) = default;
+  friend bool operator==(const ManagedFieldsEntry&, const ManagedFieldsEntry&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ManagedFieldsEntry, (),
-                      (apiVersion, fieldsType, fieldsV1, manager, operation, subresource, time,
-                       unknown_fields))
+                      (apiVersion, fieldsType, fieldsV1, manager, operation, subresource, time, unknown_fields))
 
 }  // namespace kopp

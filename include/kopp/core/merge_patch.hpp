@@ -10,17 +10,21 @@
 namespace kopp {
 
 /// RFC 7386: the merge patch that turns `before` into `after`.
-[[nodiscard]] inline boost::json::value json_merge_diff(const boost::json::value& before, const boost::json::value& after) {
+[[nodiscard]] inline boost::json::value json_merge_diff(const boost::json::value& before,
+                                                        const boost::json::value& after) {
   if (!before.is_object() || !after.is_object()) return after;
   boost::json::object patch;
   const auto& old_fields = before.get_object();
   const auto& new_fields = after.get_object();
   for (const auto& kv : new_fields) {
     const auto* old = old_fields.if_contains(kv.key());
-    if (!old) patch.emplace(kv.key(), kv.value());
+    if (!old)
+      patch.emplace(kv.key(), kv.value());
     else if (*old != kv.value()) {
-      if (old->is_object() && kv.value().is_object()) patch.emplace(kv.key(), json_merge_diff(*old, kv.value()));
-      else patch.emplace(kv.key(), kv.value());
+      if (old->is_object() && kv.value().is_object())
+        patch.emplace(kv.key(), json_merge_diff(*old, kv.value()));
+      else
+        patch.emplace(kv.key(), kv.value());
     }
   }
   for (const auto& kv : old_fields)

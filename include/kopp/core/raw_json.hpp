@@ -21,29 +21,29 @@
 namespace kopp {
 
 class RawJson {
-public:
-    RawJson() noexcept = default;
-    RawJson(boost::json::value value) : value_(std::move(value), boost::json::storage_ptr()) {}
+ public:
+  RawJson() noexcept = default;
+  RawJson(boost::json::value value) : value_(std::move(value), boost::json::storage_ptr()) {}
 
-    /// The value; null when nothing was set.
-    [[nodiscard]] const boost::json::value& value() const noexcept { return value_; }
-    [[nodiscard]] boost::json::value& value() noexcept { return value_; }
-    [[nodiscard]] bool is_null() const noexcept { return value_.is_null(); }
+  /// The value; null when nothing was set.
+  [[nodiscard]] const boost::json::value& value() const noexcept { return value_; }
+  [[nodiscard]] boost::json::value& value() noexcept { return value_; }
+  [[nodiscard]] bool is_null() const noexcept { return value_.is_null(); }
 
-    /// Compact JSON text of the value.
-    [[nodiscard]] std::string to_string() const { return boost::json::serialize(value_); }
+  /// Compact JSON text of the value.
+  [[nodiscard]] std::string to_string() const { return boost::json::serialize(value_); }
 
-    friend bool operator==(const RawJson& a, const RawJson& b) { return a.value_ == b.value_; }
+  friend bool operator==(const RawJson& a, const RawJson& b) { return a.value_ == b.value_; }
 
-    friend std::ostream& operator<<(std::ostream& os, const RawJson& v) { return os << v.value_; }
+  friend std::ostream& operator<<(std::ostream& os, const RawJson& v) { return os << v.value_; }
 
-    friend boost::json::value kopp_to_json(const RawJson& v) { return v.value_; }
-    friend void kopp_from_json(const boost::json::value& v, RawJson& out, json_path&) {
-        out.value_ = boost::json::value(v, boost::json::storage_ptr());
-    }
+  friend boost::json::value kopp_to_json(const RawJson& v) { return v.value_; }
+  friend void kopp_from_json(const boost::json::value& v, RawJson& out, json_path&) {
+    out.value_ = boost::json::value(v, boost::json::storage_ptr());
+  }
 
-private:
-    boost::json::value value_;
+ private:
+  boost::json::value value_;
 };
 
 }  // namespace kopp

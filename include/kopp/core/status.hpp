@@ -19,46 +19,44 @@ namespace kopp {
 
 /// One reason for a failure; `field` is a JSON path such as `spec.replicas`.
 struct StatusCause {
-    std::string reason;  // "FieldValueInvalid", ... (Go calls this member Type)
-    std::string message;
-    std::string field;
+  std::string reason;  // "FieldValueInvalid", ... (Go calls this member Type)
+  std::string message;
+  std::string field;
 
-    friend bool operator==(const StatusCause&, const StatusCause&) = default;
+  friend bool operator==(const StatusCause&, const StatusCause&) = default;
 };
 BOOST_DESCRIBE_STRUCT(StatusCause, (), (reason, message, field))
 
 struct StatusDetails {
-    std::string name;
-    std::string group;
-    std::string kind;
-    std::string uid;
-    std::vector<StatusCause> causes;
-    std::int32_t retryAfterSeconds = 0;
+  std::string name;
+  std::string group;
+  std::string kind;
+  std::string uid;
+  std::vector<StatusCause> causes;
+  std::int32_t retryAfterSeconds = 0;
 
-    friend bool operator==(const StatusDetails&, const StatusDetails&) = default;
+  friend bool operator==(const StatusDetails&, const StatusDetails&) = default;
 };
 BOOST_DESCRIBE_STRUCT(StatusDetails, (), (name, group, kind, uid, causes, retryAfterSeconds))
 KOPP_JSON_OMIT_ZERO(StatusDetails, retryAfterSeconds)
 
 struct Status {
-    std::string apiVersion;
-    std::string kind;
-    ListMeta metadata;
-    std::string status;  // "Success" or "Failure"
-    std::string message;
-    std::string reason;  // see kopp::status_reason
-    std::optional<StatusDetails> details;
-    std::int32_t code = 0;  // the HTTP status code
-    UnknownFields unknown_fields;
+  std::string apiVersion;
+  std::string kind;
+  ListMeta metadata;
+  std::string status;  // "Success" or "Failure"
+  std::string message;
+  std::string reason;  // see kopp::status_reason
+  std::optional<StatusDetails> details;
+  std::int32_t code = 0;  // the HTTP status code
+  UnknownFields unknown_fields;
 
-    [[nodiscard]] bool is_success() const noexcept { return status == "Success"; }
-    [[nodiscard]] bool is_failure() const noexcept { return status == "Failure"; }
+  [[nodiscard]] bool is_success() const noexcept { return status == "Success"; }
+  [[nodiscard]] bool is_failure() const noexcept { return status == "Failure"; }
 
-    friend bool operator==(const Status&, const Status&) = default;
+  friend bool operator==(const Status&, const Status&) = default;
 };
-BOOST_DESCRIBE_STRUCT(Status, (),
-                      (apiVersion, kind, metadata, status, message, reason, details, code,
-                       unknown_fields))
+BOOST_DESCRIBE_STRUCT(Status, (), (apiVersion, kind, metadata, status, message, reason, details, code, unknown_fields))
 KOPP_JSON_OMIT_ZERO(Status, code)
 
 /// Values of Status::reason (apimachinery's metav1.StatusReason).

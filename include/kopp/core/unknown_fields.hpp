@@ -11,19 +11,15 @@
 namespace kopp {
 
 struct UnknownFields {
-    boost::json::object fields;
+  boost::json::object fields;
 
-    [[nodiscard]] bool empty() const noexcept { return fields.empty(); }
-    [[nodiscard]] std::size_t size() const noexcept { return fields.size(); }
-    [[nodiscard]] bool contains(boost::json::string_view key) const { return fields.contains(key); }
-    /// The unknown value stored under `key`, or nullptr.
-    [[nodiscard]] const boost::json::value* find(boost::json::string_view key) const {
-        return fields.if_contains(key);
-    }
+  [[nodiscard]] bool empty() const noexcept { return fields.empty(); }
+  [[nodiscard]] std::size_t size() const noexcept { return fields.size(); }
+  [[nodiscard]] bool contains(boost::json::string_view key) const { return fields.contains(key); }
+  /// The unknown value stored under `key`, or nullptr.
+  [[nodiscard]] const boost::json::value* find(boost::json::string_view key) const { return fields.if_contains(key); }
 
-    friend bool operator==(const UnknownFields& a, const UnknownFields& b) {
-        return a.fields == b.fields;
-    }
+  friend bool operator==(const UnknownFields& a, const UnknownFields& b) { return a.fields == b.fields; }
 };
 
 }  // namespace kopp

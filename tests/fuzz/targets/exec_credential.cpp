@@ -20,8 +20,7 @@ constexpr std::string_view secret_marker = "kopp-fuzz-secret";
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
-  const std::string_view api_version =
-      data[0] & 1 ? kopp::exec_detail::api_v1 : kopp::exec_detail::api_v1beta1;
+  const std::string_view api_version = data[0] & 1 ? kopp::exec_detail::api_v1 : kopp::exec_detail::api_v1beta1;
   const std::string_view output = kopp_fuzz::as_text(data + 1, size - 1);
   try {
     const kopp::Credential credential = kopp::exec_detail::parse_exec_credential(output, api_version);
@@ -29,8 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const kopp::config_error& e) {
     const std::string_view message = e.what();
     KOPP_FUZZ_CHECK(message.size() <= 1024);
-    KOPP_FUZZ_CHECK(std::none_of(message.begin(), message.end(),
-                                 [](char c) { return static_cast<unsigned char>(c) < 0x20; }));
+    KOPP_FUZZ_CHECK(
+        std::none_of(message.begin(), message.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }));
     KOPP_FUZZ_CHECK(message.find(secret_marker) == std::string_view::npos);
   }
   return 0;

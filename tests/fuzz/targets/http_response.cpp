@@ -118,8 +118,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     harness.acceptor.cancel();
   };
-  if (streaming) asio::co_spawn(harness.io, read_streaming(*harness.transport), finished);
-  else asio::co_spawn(harness.io, read_whole(*harness.transport), finished);
+  if (streaming)
+    asio::co_spawn(harness.io, read_streaming(*harness.transport), finished);
+  else
+    asio::co_spawn(harness.io, read_whole(*harness.transport), finished);
   harness.io.run();
   harness.io.restart();
   return 0;

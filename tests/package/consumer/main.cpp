@@ -27,7 +27,6 @@ int main() {
   config.server = "https://127.0.0.1:1";
   kopp::Client client(io.get_executor(), config);
   kopp::Api<Note> notes(client, "default");
-  std::cout << "kopp " << kopp::version_string << " "
-            << boost::json::serialize(kopp::Api<Note>::encode(note)) << "\n";
+  std::cout << "kopp " << kopp::version_string << " " << boost::json::serialize(kopp::Api<Note>::encode(note)) << "\n";
   return 0;
 }

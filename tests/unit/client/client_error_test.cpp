@@ -5,10 +5,9 @@
 TEST_CASE("error responses carry the server's Status and a message naming the request", "[client][error]") {
   kopp::HttpRequest request;
   request.target = "/api/v1/namespaces/default/configmaps/missing?x=1";
-  const std::string body =
-      R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",)"
-      R"("message":"configmaps \"missing\" not found","reason":"NotFound",)"
-      R"("details":{"name":"missing","kind":"configmaps"},"code":404})";
+  const std::string body = R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",)"
+                           R"("message":"configmaps \"missing\" not found","reason":"NotFound",)"
+                           R"("details":{"name":"missing","kind":"configmaps"},"code":404})";
   auto e = kopp::Client::error_from_response(request, 404, body);
   CHECK(kopp::is_not_found(e));
   CHECK(e.http_status() == 404);
@@ -37,7 +36,8 @@ TEST_CASE("a 429 keeps Retry-After; a non-Status body is quoted", "[client][erro
 TEST_CASE("server text in error messages is one escaped, bounded line", "[client][error]") {
   kopp::HttpRequest request;
   request.target = "/api/v1/pods";
-  const std::string body = "<html>\r\nbad gateway\n2024-01-01 level=error forged log line\x1b[31m\n" + std::string(5000, 'x');
+  const std::string body =
+      "<html>\r\nbad gateway\n2024-01-01 level=error forged log line\x1b[31m\n" + std::string(5000, 'x');
   const std::string message = kopp::Client::error_from_response(request, 502, body).what();
   CHECK(message.find('\n') == std::string::npos);
   CHECK(message.find('\r') == std::string::npos);

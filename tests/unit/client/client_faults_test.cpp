@@ -14,7 +14,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::string cm_json = R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","namespace":"ns","resourceVersion":"5"},"data":{"k":"v"}})";
+const std::string cm_json =
+    R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","namespace":"ns","resourceVersion":"5"},"data":{"k":"v"}})";
 
 kopp::ClientOptions fast_retries() {
   kopp::ClientOptions options;
@@ -28,7 +29,8 @@ kopp::ClientOptions fast_retries() {
 
 TEST_CASE("429 is retried after Retry-After, also for POST", "[client][faults]") {
   with_server([](FakeServer& server) -> awaitable<void> {
-    server.script({http_response(429, R"({"kind":"Status","reason":"TooManyRequests","code":429})", "Retry-After: 1\r\n")});
+    server.script(
+        {http_response(429, R"({"kind":"Status","reason":"TooManyRequests","code":429})", "Retry-After: 1\r\n")});
     server.script({http_response(201, cm_json)});
     kopp::Client client(co_await boost::asio::this_coro::executor, config_for(server), fast_retries());
     ConfigMap cm;
@@ -132,7 +134,7 @@ TEST_CASE("a watch stream cut mid-event is an error after the complete events", 
       CHECK(e.code() == kopp::make_error_code(kopp::errc::watch_stream_truncated));
     }
     auto awaited_6 = co_await watch.next();  // co_await outside Catch macros: GCC 12 evaluates it twice there
-    CHECK_FALSE(awaited_6.has_value());  // over, cleanly
+    CHECK_FALSE(awaited_6.has_value());      // over, cleanly
     CHECK(server.requests()[0].target.find("watch=1") != std::string::npos);
   });
 }

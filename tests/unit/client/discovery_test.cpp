@@ -50,10 +50,10 @@ TEST_CASE("discovery: a document that is not an object fails naming the path", "
 TEST_CASE("discovery: entries of the wrong shape are skipped, the rest is used", "[client][discovery]") {
   with_server([](FakeServer& server) -> awaitable<void> {
     server.script({http_response(200, R"({"versions":["v1", 7]})")});
-    server.script({http_response(
-        200, R"({"groups":[3, "x", {"name":"apps","versions":[1, {"groupVersion":"apps/v1"}],)"
-             R"("preferredVersion":"not-an-object"}, {"preferredVersion":{"groupVersion":"batch/v1"},)"
-             R"("versions":[{"groupVersion":"batch/v1"},{"groupVersion":"batch/v2"}]}]})")});
+    server.script(
+        {http_response(200, R"({"groups":[3, "x", {"name":"apps","versions":[1, {"groupVersion":"apps/v1"}],)"
+                            R"("preferredVersion":"not-an-object"}, {"preferredVersion":{"groupVersion":"batch/v1"},)"
+                            R"("versions":[{"groupVersion":"batch/v1"},{"groupVersion":"batch/v2"}]}]})")});
     server.script({http_response(200, R"({"resources":[1, "x", {"name":"deployments","kind":"Deployment",)"
                                       R"("namespaced":true}, {"name":"deployments/scale","kind":"Scale"},)"
                                       R"({"name":5,"kind":"Broken"}]})")});

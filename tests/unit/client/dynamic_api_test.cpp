@@ -47,9 +47,12 @@ TEST_CASE("DynamicApi::metadata_only asks for PartialObjectMetadata on reads and
 TEST_CASE("DynamicApi::metadata_only watches in metadata form", "[client][dynamic]") {
   with_server([](FakeServer& server) -> awaitable<void> {
     server.script({"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
-                       std::to_string(std::string_view(R"({"type":"ADDED","object":{"metadata":{"name":"a"}}})"
-                                                       "\n").size()) +
-                       "\r\n\r\n" R"({"type":"ADDED","object":{"metadata":{"name":"a"}}})" "\n"});
+                   std::to_string(std::string_view(R"({"type":"ADDED","object":{"metadata":{"name":"a"}}})"
+                                                   "\n")
+                                      .size()) +
+                   "\r\n\r\n"
+                   R"({"type":"ADDED","object":{"metadata":{"name":"a"}}})"
+                   "\n"});
     kopp::Client client(co_await boost::asio::this_coro::executor, config_for(server));
     auto api = kopp::DynamicApi(client, configmaps, "ns").metadata_only();
     auto stream = co_await api.watch();

@@ -37,7 +37,7 @@ bool contains(const std::exception& e, std::string_view text) {
 TEST_CASE("a POST whose pooled connection breaks after the write is not sent again", "[client][transport]") {
   with_server([](FakeServer& server) -> awaitable<void> {
     server.script({http_response(201, cm_json(5))});
-    server.script({"", true});  // reads the second POST, then closes without an answer
+    server.script({"", true});                        // reads the second POST, then closes without an answer
     server.script({http_response(201, cm_json(6))});  // what a re-sent POST would get
     kopp::Client client(co_await boost::asio::this_coro::executor, config_for(server), fast_retries());
     kopp::Api<ConfigMap> api(client, "ns");
@@ -136,8 +136,8 @@ TEST_CASE("Retry-After is clamped when parsed and capped when waited", "[client]
   CHECK_FALSE(kopp::detail::parse_retry_after("-1").has_value());
   CHECK_FALSE(kopp::detail::parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT").has_value());
   with_server([](FakeServer& server) -> awaitable<void> {
-    server.script({http_response(429, R"({"kind":"Status","reason":"TooManyRequests","code":429})",
-                                 "Retry-After: 3600\r\n")});
+    server.script(
+        {http_response(429, R"({"kind":"Status","reason":"TooManyRequests","code":429})", "Retry-After: 3600\r\n")});
     server.script({http_response(429, R"({"kind":"Status","reason":"TooManyRequests","code":429})",
                                  "Retry-After: 9223372036854775807\r\n")});
     server.script({http_response(200, cm_json(5))});
@@ -155,8 +155,8 @@ TEST_CASE("Retry-After is clamped when parsed and capped when waited", "[client]
 
 TEST_CASE("a Retry-After longer than the request timeout waits the request timeout", "[client][transport]") {
   with_server([](FakeServer& server) -> awaitable<void> {
-    server.script({http_response(429, R"({"kind":"Status","reason":"TooManyRequests","code":429})",
-                                 "Retry-After: 120\r\n")});
+    server.script(
+        {http_response(429, R"({"kind":"Status","reason":"TooManyRequests","code":429})", "Retry-After: 120\r\n")});
     server.script({http_response(200, cm_json(5))});
     auto options = fast_retries();
     options.transport.request_timeout = 300ms;
@@ -360,7 +360,8 @@ TEST_CASE("names that do not address one object are refused before any request",
       }
       CHECK(refused == 6);
     }
-    for (std::string ns : {std::string(".."), std::string("a/b"), std::string("UPPER"), std::string("-x"), std::string(64, 'a'), std::string("a%2F")}) {
+    for (std::string ns : {std::string(".."), std::string("a/b"), std::string("UPPER"), std::string("-x"),
+                           std::string(64, 'a'), std::string("a%2F")}) {
       INFO("namespace: \"" << ns << "\"");
       try {
         kopp::Api<ConfigMap> bad(client, ns);

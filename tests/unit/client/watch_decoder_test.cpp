@@ -11,14 +11,14 @@ using kopp::WatchEventType;
 using kopp::WatchFrameDecoder;
 
 namespace {
-const std::string added = R"({"type":"ADDED","object":{"kind":"ConfigMap","metadata":{"name":"a","resourceVersion":"1"}}})";
-const std::string modified = R"({"type":"MODIFIED","object":{"kind":"ConfigMap","metadata":{"name":"a","resourceVersion":"2"}}})";
+const std::string added =
+    R"({"type":"ADDED","object":{"kind":"ConfigMap","metadata":{"name":"a","resourceVersion":"1"}}})";
+const std::string modified =
+    R"({"type":"MODIFIED","object":{"kind":"ConfigMap","metadata":{"name":"a","resourceVersion":"2"}}})";
 const std::string bookmark = R"({"type":"BOOKMARK","object":{"kind":"ConfigMap","metadata":{"resourceVersion":"7"}}})";
 const std::string gone = R"({"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired"}})";
 
-std::string name_of(const RawWatchEvent& e) {
-  return std::string(e.object.at("metadata").at("name").as_string());
-}
+std::string name_of(const RawWatchEvent& e) { return std::string(e.object.at("metadata").at("name").as_string()); }
 }  // namespace
 
 TEST_CASE("watch decoder: whole lines become events in order", "[client][watch]") {
@@ -118,8 +118,7 @@ TEST_CASE("watch decoder: an object nested as deep as the API server allows deco
 }
 
 TEST_CASE("watch decoder: deeper than json_max_depth is a malformed frame, not a crash", "[client][watch][depth]") {
-  const std::string line =
-      R"({"type":"ADDED","object":)" + kopp_test::deep_object(kopp::json_max_depth + 50) + "}\n";
+  const std::string line = R"({"type":"ADDED","object":)" + kopp_test::deep_object(kopp::json_max_depth + 50) + "}\n";
   WatchFrameDecoder decoder;
   std::vector<RawWatchEvent> events;
   CHECK(decoder.feed(line, events) == kopp::make_error_code(kopp::errc::watch_frame_malformed));

@@ -19,10 +19,10 @@
 namespace json_depth_test {
 
 struct Holder {
-    std::string name;
-    kopp::RawJson raw;
-    boost::json::value value;
-    kopp::UnknownFields unknown_fields;
+  std::string name;
+  kopp::RawJson raw;
+  boost::json::value value;
+  kopp::UnknownFields unknown_fields;
 };
 BOOST_DESCRIBE_STRUCT(Holder, (), (name, raw, value, unknown_fields))
 
@@ -33,62 +33,61 @@ namespace {
 using json_depth_test::Holder;
 
 std::size_t depth_of(const boost::json::value& root) {
-    std::size_t levels = 0;
-    const boost::json::value* v = &root;
-    while (v->is_object() && !v->get_object().empty()) {
-        ++levels;
-        v = &v->get_object().begin()->value();
-    }
-    return levels;
+  std::size_t levels = 0;
+  const boost::json::value* v = &root;
+  while (v->is_object() && !v->get_object().empty()) {
+    ++levels;
+    v = &v->get_object().begin()->value();
+  }
+  return levels;
 }
 
 /// A document of depth `depth` whose three deep members each hold `depth - 1` levels.
 std::string holder_text(std::size_t depth) {
-    const std::string deep = kopp_test::nested_objects(depth - 1);
-    return R"({"name":"n","raw":)" + deep + R"(,"value":)" + deep + R"(,"extra":)" + deep + "}";
+  const std::string deep = kopp_test::nested_objects(depth - 1);
+  return R"({"name":"n","raw":)" + deep + R"(,"value":)" + deep + R"(,"extra":)" + deep + "}";
 }
 
 template <class F>
 void in_coroutine(F body) {
-    boost::asio::io_context io;
-    std::exception_ptr failure;
-    boost::asio::co_spawn(io, body(), [&](std::exception_ptr e) { failure = e; });
-    io.run();
-    if (failure) std::rethrow_exception(failure);
+  boost::asio::io_context io;
+  std::exception_ptr failure;
+  boost::asio::co_spawn(io, body(), [&](std::exception_ptr e) { failure = e; });
+  io.run();
+  if (failure) std::rethrow_exception(failure);
 }
 
 }  // namespace
 
 TEST_CASE("json: objects nested json_max_depth levels parse and decode into RawJson, value and UnknownFields",
           "[json][depth]") {
-    in_coroutine([]() -> boost::asio::awaitable<void> {
-        const std::string text = holder_text(kopp::json_max_depth);
-        Holder h = kopp::parse_json<Holder>(text);
-        CHECK(h.name == "n");
-        CHECK(depth_of(h.raw.value()) == kopp::json_max_depth - 1);
-        CHECK(depth_of(h.value) == kopp::json_max_depth - 1);
-        REQUIRE(h.unknown_fields.find("extra"));
-        CHECK(depth_of(*h.unknown_fields.find("extra")) == kopp::json_max_depth - 1);
+  in_coroutine([]() -> boost::asio::awaitable<void> {
+    const std::string text = holder_text(kopp::json_max_depth);
+    Holder h = kopp::parse_json<Holder>(text);
+    CHECK(h.name == "n");
+    CHECK(depth_of(h.raw.value()) == kopp::json_max_depth - 1);
+    CHECK(depth_of(h.value) == kopp::json_max_depth - 1);
+    REQUIRE(h.unknown_fields.find("extra"));
+    CHECK(depth_of(*h.unknown_fields.find("extra")) == kopp::json_max_depth - 1);
 
-        // Copies, comparisons, encoding and destruction of the deep values.
-        Holder copy = h;
-        CHECK(copy.raw == h.raw);
-        CHECK(copy.unknown_fields == h.unknown_fields);
-        const std::string encoded = kopp::to_json_string(copy);
-        CHECK(encoded.size() == text.size());
-        const Holder again = kopp::from_json<Holder>(kopp::to_json(copy));
-        CHECK(again.value == h.value);
-        co_return;
-    });
+    // Copies, comparisons, encoding and destruction of the deep values.
+    Holder copy = h;
+    CHECK(copy.raw == h.raw);
+    CHECK(copy.unknown_fields == h.unknown_fields);
+    const std::string encoded = kopp::to_json_string(copy);
+    CHECK(encoded.size() == text.size());
+    const Holder again = kopp::from_json<Holder>(kopp::to_json(copy));
+    CHECK(again.value == h.value);
+    co_return;
+  });
 }
 
-TEST_CASE("json: deeper than json_max_depth (plus the list envelope) is a parse error, not a crash",
-          "[json][depth]") {
-    const std::string too_deep = kopp_test::nested_objects(kopp::json_max_depth + 3);
-    CHECK_THROWS_AS(kopp::parse_json_value(too_deep), kopp::json_error);
-    // The envelope of a List (the List and its items array) around a maximal object fits.
-    const std::string list = R"({"items":[)" + kopp_test::nested_objects(kopp::json_max_depth) + "]}";
-    CHECK(kopp::parse_json_value(list).is_object());
+TEST_CASE("json: deeper than json_max_depth (plus the list envelope) is a parse error, not a crash", "[json][depth]") {
+  const std::string too_deep = kopp_test::nested_objects(kopp::json_max_depth + 3);
+  CHECK_THROWS_AS(kopp::parse_json_value(too_deep), kopp::json_error);
+  // The envelope of a List (the List and its items array) around a maximal object fits.
+  const std::string list = R"({"items":[)" + kopp_test::nested_objects(kopp::json_max_depth) + "]}";
+  CHECK(kopp::parse_json_value(list).is_object());
 }
 
 TEST_CASE("json: a managedFields trie of a deeply nested object reads back", "[json][depth]") {

@@ -30,8 +30,7 @@ EventAggregator::Decision record(EventAggregator& agg, const std::string& key, F
 
 }  // namespace
 
-TEST_CASE("event aggregator: the first occurrence creates, repeats are counted until created",
-          "[events_aggregator]") {
+TEST_CASE("event aggregator: the first occurrence creates, repeats are counted until created", "[events_aggregator]") {
   FakeClock clock;
   EventAggregator agg;
   const auto first = record(agg, "a", clock);

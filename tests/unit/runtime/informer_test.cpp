@@ -49,7 +49,8 @@ struct Recorder {
   std::vector<std::string> calls;
   kopp::EventHandlers<ConfigMap> handlers() {
     return kopp::EventHandlers<ConfigMap>()
-        .on_add([this](const auto& o) { calls.push_back("add:" + o->metadata.name + "@" + o->metadata.resourceVersion); })
+        .on_add(
+            [this](const auto& o) { calls.push_back("add:" + o->metadata.name + "@" + o->metadata.resourceVersion); })
         .on_update([this](const auto& old, const auto& now) {
           calls.push_back("update:" + now->metadata.name + "@" + old->metadata.resourceVersion + "->" +
                           now->metadata.resourceVersion);
@@ -197,7 +198,8 @@ TEST_CASE("managedFields are dropped before decoding and before the size estimat
   const auto json = boost::json::parse(R"({"apiVersion":"v1","kind":"ConfigMap",
     "metadata":{"name":"a","namespace":"ns","resourceVersion":"5",
       "managedFields":[{"manager":"kubectl","operation":"Update","fieldsV1":{"f:data":{"f:k":{}}}}]},
-    "data":{"k":"v"}})").as_object();
+    "data":{"k":"v"}})")
+                        .as_object();
   auto dropping = kopp::Informer<ConfigMap>::create(offline());
   auto keeping = kopp::Informer<ConfigMap>::create(offline(), kopp::InformerOptions<ConfigMap>().keep_managed_fields());
   auto dropped = dropping->decode(json);
@@ -217,7 +219,8 @@ TEST_CASE("objects from a user transform are marked and updates become patches",
   auto informer = kopp::Informer<ConfigMap>::create(
       offline(), kopp::InformerOptions<ConfigMap>().with_transform([](ConfigMap& c) { c.data.erase("big"); }));
   const auto json = boost::json::parse(R"({"metadata":{"name":"a","namespace":"ns","resourceVersion":"5",
-    "labels":{"x":"1","y":"2"}},"data":{"big":"....","small":"s"}})").as_object();
+    "labels":{"x":"1","y":"2"}},"data":{"big":"....","small":"s"}})")
+                        .as_object();
   auto cached = informer->decode(json).object;
   CHECK(cached->data.count("big") == 0);
   CHECK(kopp::is_transformed(cached->metadata));
@@ -274,7 +277,8 @@ TEST_CASE("a started informer whose requests fail retries with backoff and stops
 
 namespace {
 
-boost::asio::awaitable<boost::json::object> serve(std::shared_ptr<boost::json::object> page, std::shared_ptr<int> lists) {
+boost::asio::awaitable<boost::json::object> serve(std::shared_ptr<boost::json::object> page,
+                                                  std::shared_ptr<int> lists) {
   ++*lists;
   co_return *page;
 }
@@ -340,7 +344,7 @@ TEST_CASE("failing_since starts with a failed request, not with 410, and ends wi
   CHECK(informer->last_error().find("403") != std::string::npos);
   run_for(100ms);
   CHECK(informer->failing_since() == since);  // the streak keeps its start
-  *mode = 2;  // lists succeed (watches answer 410: relist)
+  *mode = 2;                                  // lists succeed (watches answer 410: relist)
   run_for(100ms);
   CHECK(informer->has_synced());
   CHECK_FALSE(informer->failing_since());

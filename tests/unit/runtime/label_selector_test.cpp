@@ -87,9 +87,9 @@ TEST_CASE("the empty value is a value of a set, as on the server (found by tests
 }
 
 TEST_CASE("malformed selectors are refused with the position", "[selector]") {
-  for (const char* text : {"a=b,", ",a", "a in (b", "a in b", "a b", "-a=b", "a=b c", "a>x", "a!b",
-                           "a=-b", "Bad_Prefix/a=b", "a=0123456789012345678901234567890123456789012345678901234567890123",
-                           "!", "a==b==c"}) {
+  for (const char* text :
+       {"a=b,", ",a", "a in (b", "a in b", "a b", "-a=b", "a=b c", "a>x", "a!b", "a=-b", "Bad_Prefix/a=b",
+        "a=0123456789012345678901234567890123456789012345678901234567890123", "!", "a==b==c"}) {
     INFO(text);
     CHECK_THROWS_AS(LabelSelector::parse(text), std::invalid_argument);
   }

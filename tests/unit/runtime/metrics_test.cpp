@@ -11,12 +11,13 @@ using namespace kopp::metrics;
 
 TEST_CASE("metrics: counters and gauges render sorted, with escaped labels and help", "[metrics]") {
   Registry registry;
-  auto& reconciles = registry.counter("controller_runtime_reconcile_total", "Total number of reconciliations per controller",
-                                      {"controller", "result"});
+  auto& reconciles = registry.counter("controller_runtime_reconcile_total",
+                                      "Total number of reconciliations per controller", {"controller", "result"});
   reconciles.with({{"controller", "memcached"}, {"result", "success"}}).inc();
   reconciles.with({{"result", "error"}, {"controller", "memcached"}}).inc(2);  // label order does not matter
   reconciles.with({{"controller", "memcached"}, {"result", "success"}}).inc();
-  auto& workers = registry.gauge("controller_runtime_active_workers", "Active workers\nper \\controller", {"controller"});
+  auto& workers =
+      registry.gauge("controller_runtime_active_workers", "Active workers\nper \\controller", {"controller"});
   workers.with({{"controller", "a\"b\\c\nd"}}).set(3);
   workers.with({{"controller", "a\"b\\c\nd"}}).dec();
 
@@ -107,7 +108,8 @@ TEST_CASE("metrics: controller-runtime's buckets", "[metrics]") {
   const auto text = registry.render();
   for (const char* le : {"1e-08", "1e-07", "1e-06", "1e-05", "0.0001", "0.001", "0.01", "0.1", "1", "10", "+Inf"}) {
     INFO(le);
-    CHECK(text.find(std::string("workqueue_queue_duration_seconds_bucket{le=\"") + le + "\"} 0\n") != std::string::npos);
+    CHECK(text.find(std::string("workqueue_queue_duration_seconds_bucket{le=\"") + le + "\"} 0\n") !=
+          std::string::npos);
   }
 }
 

@@ -51,9 +51,9 @@ TEST_CASE("operator flags: defaults match kubebuilder's scaffolded main") {
 
 TEST_CASE("operator flags: both value syntaxes, bare booleans, one or two dashes") {
   kopp::OperatorFlags flags("test-operator", "Tests.");
-  REQUIRE(parse(flags, {"--kubeconfig=/tmp/kc", "--namespace", "team-a", "--leader-elect",
-                        "-log-format=json", "--log-level", "debug", "--metrics-bind-address=0",
-                        "--health-probe-bind-address", "127.0.0.1:9000", "--leader-election-id=my-lock"}));
+  REQUIRE(parse(flags, {"--kubeconfig=/tmp/kc", "--namespace", "team-a", "--leader-elect", "-log-format=json",
+                        "--log-level", "debug", "--metrics-bind-address=0", "--health-probe-bind-address",
+                        "127.0.0.1:9000", "--leader-election-id=my-lock"}));
   CHECK(flags.kubeconfig == "/tmp/kc");
   CHECK(flags.namespace_ == "team-a");
   CHECK(flags.leader_elect);
@@ -93,8 +93,7 @@ TEST_CASE("operator flags: --help stops parsing and the usage lists every flag")
 TEST_CASE("operator flags: errors name the flag and the value") {
   CHECK(error_of({"--bogus"}) == "unknown flag --bogus");
   CHECK(error_of({"--namespace"}) == "flag --namespace needs a value");
-  CHECK(error_of({"--log-level=loud"}) ==
-        "--log-level: invalid value \"loud\" (expected debug, info, warn or error)");
+  CHECK(error_of({"--log-level=loud"}) == "--log-level: invalid value \"loud\" (expected debug, info, warn or error)");
   CHECK(error_of({"--log-format", "xml"}) == "--log-format: invalid value \"xml\" (expected text or json)");
   CHECK(error_of({"--leader-elect=maybe"}) == "--leader-elect: invalid value \"maybe\" (expected true or false)");
   CHECK(error_of({"--metrics-bind-address=8080"}).starts_with("--metrics-bind-address: bind address '8080'"));

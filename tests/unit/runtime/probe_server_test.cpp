@@ -33,8 +33,8 @@ namespace {
 boost::asio::awaitable<std::pair<unsigned, std::string>> http_get(unsigned short port, std::string target) {
   namespace http = boost::beast::http;
   boost::beast::tcp_stream stream(co_await boost::asio::this_coro::executor);
-  co_await stream.async_connect(
-      boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port), boost::asio::use_awaitable);
+  co_await stream.async_connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port),
+                                boost::asio::use_awaitable);
   http::request<http::empty_body> request(http::verb::get, target, 11);
   co_await http::async_write(stream, request, boost::asio::use_awaitable);
   boost::beast::flat_buffer buffer;
@@ -49,7 +49,8 @@ TEST_CASE("probe server answers registered paths, 404 otherwise, 500 when a hand
   kopp::ProbeServer server(io.get_executor(), *kopp::parse_bind_address("127.0.0.1:0"));
   bool ready = false;
   server.handle("/healthz", [] { return kopp::ProbeResponse(200, "ok\n"); });
-  server.handle("/readyz", [&] { return ready ? kopp::ProbeResponse(200, "ok\n") : kopp::ProbeResponse(503, "not synced\n"); });
+  server.handle("/readyz",
+                [&] { return ready ? kopp::ProbeResponse(200, "ok\n") : kopp::ProbeResponse(503, "not synced\n"); });
   server.handle("/boom", []() -> kopp::ProbeResponse { throw std::runtime_error("kaput"); });
   boost::asio::co_spawn(io, server.run(), boost::asio::detached);
   std::vector<std::pair<unsigned, std::string>> answers;
@@ -83,7 +84,7 @@ using tcp = boost::asio::ip::tcp;
 /// Reads one response from `socket`, or gives up (closing it) after `timeout`: {0, ""}
 /// when the connection ended without an answer.
 boost::asio::awaitable<std::pair<unsigned, std::string>> read_answer(tcp::socket& socket,
-                                                                      std::chrono::milliseconds timeout) {
+                                                                     std::chrono::milliseconds timeout) {
   boost::asio::steady_timer guard(socket.get_executor(), timeout);
   guard.async_wait([&socket](const boost::system::error_code& ec) {
     boost::system::error_code ignored;
@@ -157,8 +158,7 @@ TEST_CASE("probe server: an accept error (EMFILE) pauses accepting but never end
   CHECK(answer == std::pair<unsigned, std::string>{200, "ok\n"});
 }
 
-TEST_CASE("probe server: connections over max_connections are closed; a freed slot serves again",
-          "[runtime][probe]") {
+TEST_CASE("probe server: connections over max_connections are closed; a freed slot serves again", "[runtime][probe]") {
   boost::asio::io_context io;
   kopp::ProbeServerOptions options;
   options.max_connections = 2;

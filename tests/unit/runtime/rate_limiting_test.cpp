@@ -48,8 +48,7 @@ TEST_CASE("rate limiting: forget resets an item's backoff and requeue count", "[
   CHECK(limiter.when("ns/a") == 5ms);
 }
 
-TEST_CASE("rate limiting: the default limiter's token bucket kicks in after 100 rate-limited adds",
-          "[ratelimit]") {
+TEST_CASE("rate limiting: the default limiter's token bucket kicks in after 100 rate-limited adds", "[ratelimit]") {
   auto clock = std::make_shared<kopp::ManualClock>();
   auto limiter = kopp::default_controller_rate_limiter<std::string>(clock);
   // Distinct items: the per-item part says 5ms each, the burst of 100 absorbs the first 100.

@@ -27,7 +27,8 @@ std::string cm(const std::string& name, const std::string& rv, const std::string
 }
 
 std::string list_of(const std::vector<std::string>& items, const std::string& rv) {
-  std::string out = R"({"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":")" + rv + R"("},"items":[)";
+  std::string out =
+      R"({"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":")" + rv + R"("},"items":[)";
   for (std::size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + items[i];
   return out + "]}";
 }
@@ -104,31 +105,36 @@ TEST_CASE("objects that do not decode are skipped and counted; the informer sync
   kopp::metrics::Registry registry;
   Errors errors;
   std::shared_ptr<kopp::Informer<ConfigMap>> informer;
-  with_server([&](FakeServer& server, kopp::Client& client) -> awaitable<void> {
-    // "b" has a number where ConfigMap has strings; "deep" is nested 10,000 levels (its
-    // spec lands in unknown_fields).
-    server.script({http_response(200, list_of({cm("a", "5"), cm("b", "6", R"({"k":5})"),
-                                               deep_object(kopp::json_max_depth, "deep", "7"), cm("f", "8")},
-                                              "10"))});
-    server.script({chunked_response({event("ADDED", cm("d", "11", R"({"k":[1]})")),
-                                     event("ADDED", deep_object(kopp::json_max_depth, "deep2", "12")),
-                                     event("DELETED", cm("f", "13", R"({"k":true})")),
-                                     event("MODIFIED", cm("a", "14", R"({"k":"w"})"))},
-                                    false)});
-    kopp::InformerOptions<ConfigMap> options;
-    options.errors(errors.sink());
-    options.metrics = &registry;
-    informer = kopp::Informer<ConfigMap>::create(kopp::ListWatchSource::of<ConfigMap>(client, "ns"), options);
-    informer->start(co_await boost::asio::this_coro::executor);
-    const bool synced = co_await informer->wait_for_sync(10s);
-    CHECK(synced);
-    const bool modified = co_await eventually([&] {
-      auto a = informer->store().get("ns/a");
-      return a && a->metadata.resourceVersion == "14";
-    });
-    CHECK(modified);
-    informer->stop();
-  }, [&] { check_poison(informer, errors, registry); informer.reset(); });
+  with_server(
+      [&](FakeServer& server, kopp::Client& client) -> awaitable<void> {
+        // "b" has a number where ConfigMap has strings; "deep" is nested 10,000 levels (its
+        // spec lands in unknown_fields).
+        server.script({http_response(200, list_of({cm("a", "5"), cm("b", "6", R"({"k":5})"),
+                                                   deep_object(kopp::json_max_depth, "deep", "7"), cm("f", "8")},
+                                                  "10"))});
+        server.script({chunked_response(
+            {event("ADDED", cm("d", "11", R"({"k":[1]})")),
+             event("ADDED", deep_object(kopp::json_max_depth, "deep2", "12")),
+             event("DELETED", cm("f", "13", R"({"k":true})")), event("MODIFIED", cm("a", "14", R"({"k":"w"})"))},
+            false)});
+        kopp::InformerOptions<ConfigMap> options;
+        options.errors(errors.sink());
+        options.metrics = &registry;
+        informer = kopp::Informer<ConfigMap>::create(kopp::ListWatchSource::of<ConfigMap>(client, "ns"), options);
+        informer->start(co_await boost::asio::this_coro::executor);
+        const bool synced = co_await informer->wait_for_sync(10s);
+        CHECK(synced);
+        const bool modified = co_await eventually([&] {
+          auto a = informer->store().get("ns/a");
+          return a && a->metadata.resourceVersion == "14";
+        });
+        CHECK(modified);
+        informer->stop();
+      },
+      [&] {
+        check_poison(informer, errors, registry);
+        informer.reset();
+      });
 }
 
 void check_poison(const std::shared_ptr<kopp::Informer<ConfigMap>>& informer, Errors& errors,
@@ -158,35 +164,38 @@ TEST_CASE("a watch that goes silent is presumed dead after the idle timeout and 
   std::shared_ptr<kopp::Informer<ConfigMap>> informer;
   std::vector<SeenRequest> requests;
   std::chrono::steady_clock::duration detected{};
-  with_server([&](FakeServer& server, kopp::Client& client) -> awaitable<void> {
-    server.script({http_response(200, list_of({cm("a", "5")}, "10"))});
-    // Headers and one event, then nothing at all, and the connection stays open: what a
-    // half-open connection looks like from the client.
-    server.script({chunked_response({event("MODIFIED", cm("a", "11"))}, false)});
-    server.script({chunked_response({event("MODIFIED", cm("a", "12"))}, false)});
-    kopp::InformerOptions<ConfigMap> options;
-    options.errors(errors.sink());
-    options.config(kopp::WatcherConfig().idle_timeout(400ms).backoff_policy(kopp::BackoffPolicy{1ms, 5ms, 2.0, 0.0}));
-    informer = kopp::Informer<ConfigMap>::create(kopp::ListWatchSource::of<ConfigMap>(client, "ns"), options);
-    informer->start(co_await boost::asio::this_coro::executor);
-    const bool first = co_await eventually([&] {
-      auto a = informer->store().get("ns/a");
-      return a && a->metadata.resourceVersion == "11";
-    });
-    CHECK(first);
-    const auto silent_since = std::chrono::steady_clock::now();
-    const bool resumed = co_await eventually([&] {
-      auto a = informer->store().get("ns/a");
-      return a && a->metadata.resourceVersion == "12";
-    });
-    detected = std::chrono::steady_clock::now() - silent_since;
-    CHECK(resumed);
-    requests = server.requests();
-    informer->stop();
-  }, [&] {
-    CHECK(informer->restarts() == 1);
-    informer.reset();
-  });
+  with_server(
+      [&](FakeServer& server, kopp::Client& client) -> awaitable<void> {
+        server.script({http_response(200, list_of({cm("a", "5")}, "10"))});
+        // Headers and one event, then nothing at all, and the connection stays open: what a
+        // half-open connection looks like from the client.
+        server.script({chunked_response({event("MODIFIED", cm("a", "11"))}, false)});
+        server.script({chunked_response({event("MODIFIED", cm("a", "12"))}, false)});
+        kopp::InformerOptions<ConfigMap> options;
+        options.errors(errors.sink());
+        options.config(
+            kopp::WatcherConfig().idle_timeout(400ms).backoff_policy(kopp::BackoffPolicy{1ms, 5ms, 2.0, 0.0}));
+        informer = kopp::Informer<ConfigMap>::create(kopp::ListWatchSource::of<ConfigMap>(client, "ns"), options);
+        informer->start(co_await boost::asio::this_coro::executor);
+        const bool first = co_await eventually([&] {
+          auto a = informer->store().get("ns/a");
+          return a && a->metadata.resourceVersion == "11";
+        });
+        CHECK(first);
+        const auto silent_since = std::chrono::steady_clock::now();
+        const bool resumed = co_await eventually([&] {
+          auto a = informer->store().get("ns/a");
+          return a && a->metadata.resourceVersion == "12";
+        });
+        detected = std::chrono::steady_clock::now() - silent_since;
+        CHECK(resumed);
+        requests = server.requests();
+        informer->stop();
+      },
+      [&] {
+        CHECK(informer->restarts() == 1);
+        informer.reset();
+      });
   CHECK(detected >= 350ms);
   CHECK(detected < 5s);  // not the transport's 10 minutes
   REQUIRE(requests.size() == 3);

@@ -249,7 +249,8 @@ TEST_CASE("after a streak of 401/403/404 watch failures, the 410 that follows re
   list_and_watch(fsm, clock, {}, "90");
   drain(fsm);
   const kopp::errc streak[] = {kopp::errc::unauthorized, kopp::errc::forbidden, kopp::errc::not_found,
-                               kopp::errc::forbidden, kopp::errc::forbidden, kopp::errc::forbidden, kopp::errc::forbidden};
+                               kopp::errc::forbidden,    kopp::errc::forbidden, kopp::errc::forbidden,
+                               kopp::errc::forbidden};
   for (auto e : streak) {
     fsm.failed(kopp::make_error_code(e), "refused");
     REQUIRE(fsm.action().kind == Action::sleep);
@@ -344,8 +345,8 @@ TEST_CASE("backoff grows with consecutive failures and resets once a watch is he
     delays.push_back(fsm.action().delay);
     fsm.slept();
   }
-  CHECK(delays == std::vector<std::chrono::milliseconds>{200ms, 400ms, 800ms, 1600ms, 3200ms, 6400ms, 12800ms,
-                                                         25600ms, 30000ms});
+  CHECK(delays ==
+        std::vector<std::chrono::milliseconds>{200ms, 400ms, 800ms, 1600ms, 3200ms, 6400ms, 12800ms, 25600ms, 30000ms});
 
   // A successful list alone is not health: a server that then refuses every watch must
   // still see longer and longer pauses.
@@ -382,8 +383,8 @@ TEST_CASE("no busy loop: every failure and every instant empty watch pauses", "[
 
   // Random failures of every kind: each one is followed by a sleep of at least 100 ms,
   // except a first 410, which is followed by one list request at once.
-  const kopp::errc kinds[] = {kopp::errc::gone, kopp::errc::server_error, kopp::errc::gone, kopp::errc::forbidden,
-                              kopp::errc::watch_stream_truncated, kopp::errc::timeout};
+  const kopp::errc kinds[] = {kopp::errc::gone,      kopp::errc::server_error,           kopp::errc::gone,
+                              kopp::errc::forbidden, kopp::errc::watch_stream_truncated, kopp::errc::timeout};
   int requests_without_sleep = 0;
   for (int i = 0; i < 60; ++i) {
     fsm.failed(kopp::make_error_code(kinds[i % 6]), "x");

@@ -114,7 +114,8 @@ TEST_CASE("workqueue: a waiting coroutine is not starved by a burst of 10k new a
   asio::io_context io;
   Queue queue(io.get_executor());
   std::optional<std::string> first;
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> { first = co_await queue.get(); }, asio::detached);
+  asio::co_spawn(
+      io, [&]() -> asio::awaitable<void> { first = co_await queue.get(); }, asio::detached);
   io.poll();  // the worker is now suspended in get()
   REQUIRE_FALSE(first.has_value());
   queue.add("ns/waiting");
@@ -179,10 +180,13 @@ TEST_CASE("workqueue: shutdown wakes waiting workers with nullopt", "[workqueue]
   Queue queue(io.get_executor());
   int woken = 0;
   for (int i = 0; i < 3; ++i) {
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-      auto item = co_await queue.get();
-      if (!item) ++woken;
-    }, asio::detached);
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          auto item = co_await queue.get();
+          if (!item) ++woken;
+        },
+        asio::detached);
   }
   io.poll();
   CHECK(woken == 0);
@@ -195,7 +199,8 @@ TEST_CASE("workqueue: get suspends until an item is added from another thread", 
   asio::io_context io;
   Queue queue(io.get_executor());
   std::optional<std::string> got;
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> { got = co_await queue.get(); }, asio::detached);
+  asio::co_spawn(
+      io, [&]() -> asio::awaitable<void> { got = co_await queue.get(); }, asio::detached);
   std::thread producer([&] {
     std::this_thread::sleep_for(20ms);
     queue.add("ns/late");
@@ -287,7 +292,10 @@ TEST_CASE("workqueue: add_rate_limited backs off per item and forget resets it",
 
 TEST_CASE("workqueue: a custom rate limiter is used", "[workqueue]") {
   struct Fixed final : kopp::RateLimiter<std::string> {
-    kopp::Clock::duration when(const std::string&) override { ++calls; return 1s; }
+    kopp::Clock::duration when(const std::string&) override {
+      ++calls;
+      return 1s;
+    }
     void forget(const std::string&) override { forgotten = true; }
     int num_requeues(const std::string&) const override { return calls; }
     int calls = 0;
@@ -325,27 +333,30 @@ TEST_CASE("workqueue: several workers on a multi-threaded io_context never proce
   std::atomic<int> readds_while_processing{0};
 
   for (int w = 0; w < workers; ++w) {
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-      for (;;) {
-        auto item = co_await queue.get();
-        if (!item) co_return;
-        {
-          std::lock_guard lock(mutex);
-          if (!in_flight.insert(*item).second) overlap = true;
-          last_seen[*item] = version[*item];
-        }
-        // Hold the item across a suspension so other workers and the producer interleave.
-        // (Two statements: GCC 12 mishandles temporaries inside nested co_await expressions.)
-        auto executor = co_await asio::this_coro::executor;
-        co_await asio::post(executor, asio::use_awaitable);
-        {
-          std::lock_guard lock(mutex);
-          in_flight.erase(*item);
-        }
-        ++processed;
-        queue.done(*item);
-      }
-    }, asio::detached);
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          for (;;) {
+            auto item = co_await queue.get();
+            if (!item) co_return;
+            {
+              std::lock_guard lock(mutex);
+              if (!in_flight.insert(*item).second) overlap = true;
+              last_seen[*item] = version[*item];
+            }
+            // Hold the item across a suspension so other workers and the producer interleave.
+            // (Two statements: GCC 12 mishandles temporaries inside nested co_await expressions.)
+            auto executor = co_await asio::this_coro::executor;
+            co_await asio::post(executor, asio::use_awaitable);
+            {
+              std::lock_guard lock(mutex);
+              in_flight.erase(*item);
+            }
+            ++processed;
+            queue.done(*item);
+          }
+        },
+        asio::detached);
   }
 
   std::vector<std::thread> pool;
@@ -381,13 +392,16 @@ TEST_CASE("workqueue: repeated suspended gets leave the queue intact (GCC 12 co_
   asio::io_context io;
   Queue queue(io.get_executor());
   std::vector<std::string> got;
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    for (int i = 0; i < 5; ++i) {
-      auto item = co_await queue.get();
-      got.push_back(item.value_or("<none>"));
-      queue.done(item.value_or(""));
-    }
-  }, asio::detached);
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 5; ++i) {
+          auto item = co_await queue.get();
+          got.push_back(item.value_or("<none>"));
+          queue.done(item.value_or(""));
+        }
+      },
+      asio::detached);
   for (int i = 0; i < 5; ++i) {
     io.poll();  // the worker suspends in get()
     queue.add("ns/" + std::to_string(i));

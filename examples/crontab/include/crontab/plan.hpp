@@ -77,7 +77,7 @@ struct Plan {
 [[nodiscard]] std::string job_name(std::string_view crontab_name, std::chrono::sys_seconds scheduled);
 /// The scheduled time encoded in a Job name made by job_name(), if it is one.
 [[nodiscard]] std::optional<std::chrono::sys_seconds> scheduled_time_from_job_name(std::string_view crontab_name,
-                                                                                  std::string_view job);
+                                                                                   std::string_view job);
 
 /// The status.active entry of a Job of `crontab`.
 [[nodiscard]] kopp::api::core::v1::ObjectReference job_reference(const CronTab& crontab, std::string name,

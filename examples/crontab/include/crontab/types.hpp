@@ -71,14 +71,16 @@ BOOST_DESCRIBE_STRUCT(CronTabSpec, (),
                        successfulJobsHistoryLimit, failedJobsHistoryLimit, unknown_fields))
 // The server checks the shape; the operator parses the schedule itself and reports what the
 // pattern cannot catch (a 61st minute, February 30th) as an InvalidSpec condition and event.
-KOPP_CRD_FIELDS(CronTabSpec,
+KOPP_CRD_FIELDS(
+    CronTabSpec,
     kopp::crd::field("cronSpec")
         .description("Schedule in cron format, in UTC: five fields (minute hour day-of-month month "
                      "day-of-week) with ranges, steps, lists and JAN..DEC / SUN..SAT names, or one of "
                      "@yearly, @monthly, @weekly, @daily, @hourly.")
         .required()
         .max_length(256)
-        .pattern(R"(^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|([0-9A-Za-z*?,/-]+[ \t]+){4}[0-9A-Za-z*?,/-]+)$)"),
+        .pattern(
+            R"(^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|([0-9A-Za-z*?,/-]+[ \t]+){4}[0-9A-Za-z*?,/-]+)$)"),
     kopp::crd::field("image").description("Container image each run's Job starts.").required().min_length(1),
     kopp::crd::field("replicas")
         .description("Pods each Job runs in parallel (its parallelism and completions).")
@@ -120,8 +122,8 @@ struct CronTabStatus {
 };
 BOOST_DESCRIBE_STRUCT(CronTabStatus, (),
                       (active, lastScheduleTime, lastSuccessfulTime, conditions, observedGeneration, unknown_fields))
-KOPP_CRD_FIELDS(CronTabStatus,
-    kopp::crd::field("active").description("The Jobs of this CronTab that are running."),
+KOPP_CRD_FIELDS(
+    CronTabStatus, kopp::crd::field("active").description("The Jobs of this CronTab that are running."),
     kopp::crd::field("lastScheduleTime").description("The scheduled time of the last run a Job was started for."),
     kopp::crd::field("lastSuccessfulTime").description("When the last successful Job completed."),
     kopp::crd::field("conditions")
@@ -140,10 +142,11 @@ struct CronTab {
 };
 BOOST_DESCRIBE_STRUCT(CronTab, (), (apiVersion, kind, metadata, spec, status, unknown_fields))
 KOPP_RESOURCE(CronTab, "example.com", "v1", "CronTab", "crontabs", namespaced)
-KOPP_CRD_TYPE(CronTab, kopp::crd::type_rule()
-    .description("CronTab runs a container image as a Job on a cron schedule.")
-    // Job names are `<name>-<minutes>` and also label values (63 characters at most).
-    .validation("self.metadata.name.size() <= 52", "metadata.name must be at most 52 characters"))
+KOPP_CRD_TYPE(CronTab,
+              kopp::crd::type_rule()
+                  .description("CronTab runs a container image as a Job on a cron schedule.")
+                  // Job names are `<name>-<minutes>` and also label values (63 characters at most).
+                  .validation("self.metadata.name.size() <= 52", "metadata.name must be at most 52 characters"))
 
 /// The condition type the operator maintains.
 inline constexpr std::string_view condition_ready = "Ready";

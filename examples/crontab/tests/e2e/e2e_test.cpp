@@ -175,7 +175,8 @@ std::vector<std::string> names_of(const std::vector<Job>& jobs, bool include_del
 }
 
 CronTab get_crontab(const std::string& ns, const std::string& name) {
-  return api<CronTab>([&](kopp::Client& c) -> awaitable<CronTab> { co_return co_await kopp::Api<CronTab>(c, ns).get(name); });
+  return api<CronTab>(
+      [&](kopp::Client& c) -> awaitable<CronTab> { co_return co_await kopp::Api<CronTab>(c, ns).get(name); });
 }
 
 bool has_event(const std::string& ns, const std::string& regarding, const std::string& reason) {
@@ -290,8 +291,9 @@ struct Environment {
     }
     // Deleting the namespace removes the CronTabs, Jobs, Pods and Events; the RBAC objects
     // are removed by name. The shared CRD stays: other runs may use it.
-    for (const auto& args : {kubectl({"delete", "-k", rbac_kustomization.string(), "--ignore-not-found", "--wait=false"}),
-                             kubectl({"delete", "namespace", ns, "--ignore-not-found", "--wait=false"})}) {
+    for (const auto& args :
+         {kubectl({"delete", "-k", rbac_kustomization.string(), "--ignore-not-found", "--wait=false"}),
+          kubectl({"delete", "namespace", ns, "--ignore-not-found", "--wait=false"})}) {
       const pid_t pid = spawn(args, scratch / "cleanup.log");
       if (pid > 0) wait_exit(pid, 60s);
     }
@@ -310,7 +312,8 @@ CronTab make_crontab(const std::string& name, const std::string& schedule) {
 
 std::chrono::sys_seconds first_run(const CronTab& created) {
   const auto schedule = crontab::CronSchedule::parse(created.spec.cronSpec);
-  return schedule.next_after(std::chrono::floor<std::chrono::seconds>(created.metadata.creationTimestamp->time_point()));
+  return schedule.next_after(
+      std::chrono::floor<std::chrono::seconds>(created.metadata.creationTimestamp->time_point()));
 }
 
 }  // namespace
@@ -349,10 +352,10 @@ TEST_CASE("crontab-operator end to end: schedules, policies, history, suspend, r
     // Cluster-wide (no --namespace), as the Deployment runs it, with leader election in
     // the test's namespace: every permission of config/rbac is exercised.
     e.operator_pid = spawn_or_fail({operator_binary, "--kubeconfig", operator_kubeconfig, "--leader-elect",
-                            "--leader-election-id", "crontab-operator", "--leader-election-namespace", e.ns,
-                            "--health-probe-bind-address", "127.0.0.1:" + std::to_string(health_port),
-                            "--metrics-bind-address", "127.0.0.1:" + std::to_string(metrics_port)},
-                           e.scratch / "operator.log");
+                                    "--leader-election-id", "crontab-operator", "--leader-election-namespace", e.ns,
+                                    "--health-probe-bind-address", "127.0.0.1:" + std::to_string(health_port),
+                                    "--metrics-bind-address", "127.0.0.1:" + std::to_string(metrics_port)},
+                                   e.scratch / "operator.log");
     wait_until("the operator's /readyz to answer 200", std::chrono::system_clock::now() + 60s, [&] {
       const auto [status, body] = http_get(health_port, "/readyz");
       return status == 200 ? std::string() : "HTTP " + std::to_string(status) + " " + body;
@@ -379,9 +382,8 @@ TEST_CASE("crontab-operator end to end: schedules, policies, history, suspend, r
   CronTab invalid = make_crontab("invalid", "0 0 30 2 *");  // the CRD's pattern lets it through
   std::map<std::string, CronTab> created;
   for (CronTab* ct : {&allow, &forbid, &replace, &suspended, &invalid}) {
-    const CronTab result = api<CronTab>([&](kopp::Client& c) -> awaitable<CronTab> {
-      co_return co_await kopp::Api<CronTab>(c, e.ns).create(*ct);
-    });
+    const CronTab result = api<CronTab>(
+        [&](kopp::Client& c) -> awaitable<CronTab> { co_return co_await kopp::Api<CronTab>(c, e.ns).create(*ct); });
     created[result.metadata.name] = result;
   }
   // The server applied the CRD's defaults.
@@ -415,7 +417,8 @@ TEST_CASE("crontab-operator end to end: schedules, policies, history, suspend, r
       std::vector<std::string> active;
       for (const auto& ref : ct.status.active) active.push_back(ref.name);
       const std::string last = ct.status.lastScheduleTime ? ct.status.lastScheduleTime->to_string() : "none";
-      if (active == std::vector<std::string>{first_job[name]} && last == kopp::Time(run_time).to_string()) return std::string();
+      if (active == std::vector<std::string>{first_job[name]} && last == kopp::Time(run_time).to_string())
+        return std::string();
       return "active " + join(active) + ", lastScheduleTime " + last;
     });
   }
@@ -444,20 +447,20 @@ TEST_CASE("crontab-operator end to end: schedules, policies, history, suspend, r
 
   // Play kubelet for allow's first run; the job controller completes the Job, the
   // operator records lastSuccessfulTime.
-  wait_until("the pod of " + first_job["allow"], std::chrono::system_clock::now() + 30s, [&] {
-    return pod_count(e.ns, first_job["allow"]) > 0 ? std::string() : std::string("no pod yet");
-  });
+  wait_until("the pod of " + first_job["allow"], std::chrono::system_clock::now() + 30s,
+             [&] { return pod_count(e.ns, first_job["allow"]) > 0 ? std::string() : std::string("no pod yet"); });
   complete_job_pods(e.ns, first_job["allow"]);
-  wait_until("allow's lastSuccessfulTime, and its first Job no longer active", std::chrono::system_clock::now() + 40s, [&] {
-    const CronTab ct = get_crontab(e.ns, "allow");
-    std::vector<std::string> active;
-    for (const auto& ref : ct.status.active) active.push_back(ref.name);
-    const bool first_active = std::find(active.begin(), active.end(), first_job["allow"]) != active.end();
-    if (ct.status.lastSuccessfulTime && !first_active) return std::string();
-    return "lastSuccessfulTime " +
-           (ct.status.lastSuccessfulTime ? ct.status.lastSuccessfulTime->to_string() : std::string("none")) +
-           ", active " + join(active);
-  });
+  wait_until("allow's lastSuccessfulTime, and its first Job no longer active", std::chrono::system_clock::now() + 40s,
+             [&] {
+               const CronTab ct = get_crontab(e.ns, "allow");
+               std::vector<std::string> active;
+               for (const auto& ref : ct.status.active) active.push_back(ref.name);
+               const bool first_active = std::find(active.begin(), active.end(), first_job["allow"]) != active.end();
+               if (ct.status.lastSuccessfulTime && !first_active) return std::string();
+               return "lastSuccessfulTime " +
+                      (ct.status.lastSuccessfulTime ? ct.status.lastSuccessfulTime->to_string() : std::string("none")) +
+                      ", active " + join(active);
+             });
 
   // Second minute boundary.
   const auto second = [&](const std::string& name) { return first_run(created[name]) + std::chrono::minutes(1); };
@@ -485,9 +488,8 @@ TEST_CASE("crontab-operator end to end: schedules, policies, history, suspend, r
   CHECK(jobs_of(e.ns, "suspended").empty());
 
   // History: allow keeps one successful Job; completing the second deletes the first.
-  wait_until("the pod of " + allow_second, std::chrono::system_clock::now() + 30s, [&] {
-    return pod_count(e.ns, allow_second) > 0 ? std::string() : std::string("no pod yet");
-  });
+  wait_until("the pod of " + allow_second, std::chrono::system_clock::now() + 30s,
+             [&] { return pod_count(e.ns, allow_second) > 0 ? std::string() : std::string("no pod yet"); });
   complete_job_pods(e.ns, allow_second);
   wait_until("allow's history to keep only " + allow_second, std::chrono::system_clock::now() + 40s, [&] {
     const auto jobs = names_of(jobs_of(e.ns, "allow"), true);

@@ -41,10 +41,14 @@ struct MemcachedSpec {
 BOOST_DESCRIBE_STRUCT(MemcachedSpec, (), (size, image, port))
 // The API server enforces these (and fills in the defaults) before the operator sees an
 // object, so the reconciler never handles a size of 0 or 50.
-KOPP_CRD_FIELDS(MemcachedSpec,
+KOPP_CRD_FIELDS(
+    MemcachedSpec,
     kopp::crd::field("size").description("Number of memcached pods.").minimum(min_size).maximum(max_size).required(),
     kopp::crd::field("image").description("Container image of memcached.").min_length(1).default_value(default_image),
-    kopp::crd::field("port").description("TCP port memcached listens on.").minimum(1).maximum(65535)
+    kopp::crd::field("port")
+        .description("TCP port memcached listens on.")
+        .minimum(1)
+        .maximum(65535)
         .default_value(default_port))
 KOPP_CRD_DOC(MemcachedSpec, "The desired state of a Memcached.")
 
@@ -60,10 +64,12 @@ struct MemcachedStatus {
 };
 BOOST_DESCRIBE_STRUCT(MemcachedStatus, (), (conditions, nodes, readyReplicas))
 KOPP_CRD_FIELDS(MemcachedStatus,
-    kopp::crd::field("conditions").description("Available, Progressing and Degraded.").list_type("map")
-        .list_map_keys({"type"}),
-    kopp::crd::field("nodes").description("Names of the pods that run this instance."),
-    kopp::crd::field("readyReplicas").description("Pods of the Deployment that are ready.").minimum(0))
+                kopp::crd::field("conditions")
+                    .description("Available, Progressing and Degraded.")
+                    .list_type("map")
+                    .list_map_keys({"type"}),
+                kopp::crd::field("nodes").description("Names of the pods that run this instance."),
+                kopp::crd::field("readyReplicas").description("Pods of the Deployment that are ready.").minimum(0))
 KOPP_CRD_DOC(MemcachedStatus, "The observed state of a Memcached.")
 
 struct Memcached {

@@ -22,284 +22,283 @@ namespace kopp::api::apiextensions::v1 {
 
 /// CustomResourceColumnDefinition specifies a column for server side printing.
 struct CustomResourceColumnDefinition {
-    /// description is a human readable description of this column.
-    std::string description;
-    /// format is an optional OpenAPI type definition for this column.
-    std::string format;
-    /// jsonPath is a simple JSON path (i.e. with array notation) which is evaluated against each custom resource to produce the value for this column.
-    std::string jsonPath;
-    /// name is a human readable name for the column.
-    std::string name;
-    /// priority is an integer defining the relative importance of this column compared to others.
-    std::optional<std::int32_t> priority;
-    /// type is an OpenAPI type definition for this column.
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// description is a human readable description of this column.
+  std::string description;
+  /// format is an optional OpenAPI type definition for this column.
+  std::string format;
+  /// jsonPath is a simple JSON path (i.e. with array notation) which is evaluated against each custom resource to produce the value for this column.
+  std::string jsonPath;
+  /// name is a human readable name for the column.
+  std::string name;
+  /// priority is an integer defining the relative importance of this column compared to others.
+  std::optional<std::int32_t> priority;
+  /// type is an OpenAPI type definition for this column.
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const CustomResourceColumnDefinition&, const CustomResourceColumnDefinition&) = default;
+  friend bool operator==(const CustomResourceColumnDefinition&, const CustomResourceColumnDefinition&) = default;
 };
-BOOST_DESCRIBE_STRUCT(CustomResourceColumnDefinition, (), (description, format, jsonPath, name,
-    priority, type, unknown_fields))
+BOOST_DESCRIBE_STRUCT(CustomResourceColumnDefinition, (),
+                      (description, format, jsonPath, name, priority, type, unknown_fields))
 
 /// ServiceReference holds a reference to Service.legacy.k8s.io
 struct ServiceReference {
-    /// name is the name of the service.
-    std::string name;
-    /// namespace is the namespace of the service.
-    std::string namespace_;
-    /// path is an optional URL path at which the webhook will be contacted.
-    std::optional<std::string> path;
-    /// port is an optional service port at which the webhook will be contacted.
-    std::optional<std::int32_t> port;
-    kopp::UnknownFields unknown_fields;
+  /// name is the name of the service.
+  std::string name;
+  /// namespace is the namespace of the service.
+  std::string namespace_;
+  /// path is an optional URL path at which the webhook will be contacted.
+  std::optional<std::string> path;
+  /// port is an optional service port at which the webhook will be contacted.
+  std::optional<std::int32_t> port;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ServiceReference&, const ServiceReference&) = default;
+  friend bool operator==(const ServiceReference&, const ServiceReference&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ServiceReference, (), (name, namespace_, path, port, unknown_fields))
 
 /// WebhookClientConfig contains the information to make a TLS connection with the webhook.
 struct WebhookClientConfig {
-    /// caBundle is a PEM encoded CA bundle which will be used to validate the webhook's server certificate.
-    std::string caBundle;
-    /// service is a reference to the service for this webhook.
-    std::optional<ServiceReference> service;
-    /// url gives the location of the webhook, in standard URL form (`scheme://host:port/path`).
-    std::optional<std::string> url;
-    kopp::UnknownFields unknown_fields;
+  /// caBundle is a PEM encoded CA bundle which will be used to validate the webhook's server certificate.
+  std::string caBundle;
+  /// service is a reference to the service for this webhook.
+  std::optional<ServiceReference> service;
+  /// url gives the location of the webhook, in standard URL form (`scheme://host:port/path`).
+  std::optional<std::string> url;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const WebhookClientConfig&, const WebhookClientConfig&) = default;
+  friend bool operator==(const WebhookClientConfig&, const WebhookClientConfig&) = default;
 };
 BOOST_DESCRIBE_STRUCT(WebhookClientConfig, (), (caBundle, service, url, unknown_fields))
 
 /// WebhookConversion describes how to call a conversion webhook
 struct WebhookConversion {
-    /// clientConfig is the instructions for how to call the webhook if strategy is `Webhook`.
-    std::optional<WebhookClientConfig> clientConfig;
-    /// conversionReviewVersions is an ordered list of preferred `ConversionReview` versions the Webhook expects.
-    std::vector<std::string> conversionReviewVersions;
-    kopp::UnknownFields unknown_fields;
+  /// clientConfig is the instructions for how to call the webhook if strategy is `Webhook`.
+  std::optional<WebhookClientConfig> clientConfig;
+  /// conversionReviewVersions is an ordered list of preferred `ConversionReview` versions the Webhook expects.
+  std::vector<std::string> conversionReviewVersions;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const WebhookConversion&, const WebhookConversion&) = default;
+  friend bool operator==(const WebhookConversion&, const WebhookConversion&) = default;
 };
-BOOST_DESCRIBE_STRUCT(WebhookConversion, (), (clientConfig, conversionReviewVersions,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(WebhookConversion, (), (clientConfig, conversionReviewVersions, unknown_fields))
 
 /// CustomResourceConversion describes how to convert different versions of a CR.
 struct CustomResourceConversion {
-    /// strategy specifies how custom resources are converted between versions.
-    std::string strategy;
-    /// webhook describes how to call the conversion webhook.
-    std::optional<WebhookConversion> webhook;
-    kopp::UnknownFields unknown_fields;
+  /// strategy specifies how custom resources are converted between versions.
+  std::string strategy;
+  /// webhook describes how to call the conversion webhook.
+  std::optional<WebhookConversion> webhook;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const CustomResourceConversion&, const CustomResourceConversion&) = default;
+  friend bool operator==(const CustomResourceConversion&, const CustomResourceConversion&) = default;
 };
 BOOST_DESCRIBE_STRUCT(CustomResourceConversion, (), (strategy, webhook, unknown_fields))
 
 /// CustomResourceDefinitionNames indicates the names to serve this CustomResourceDefinition
 struct CustomResourceDefinitionNames {
-    /// categories is a list of grouped resources this custom resource belongs to (e.g. 'all').
-    std::vector<std::string> categories;
-    /// kind is the serialized kind of the resource.
-    std::string kind;
-    /// listKind is the serialized kind of the list for this resource.
-    std::string listKind;
-    /// plural is the plural name of the resource to serve.
-    std::string plural;
-    /// shortNames are short names for the resource, exposed in API discovery documents, and used by clients to support invocations like `kubectl get <shortname>`.
-    std::vector<std::string> shortNames;
-    /// singular is the singular name of the resource.
-    std::string singular;
-    kopp::UnknownFields unknown_fields;
+  /// categories is a list of grouped resources this custom resource belongs to (e.g. 'all').
+  std::vector<std::string> categories;
+  /// kind is the serialized kind of the resource.
+  std::string kind;
+  /// listKind is the serialized kind of the list for this resource.
+  std::string listKind;
+  /// plural is the plural name of the resource to serve.
+  std::string plural;
+  /// shortNames are short names for the resource, exposed in API discovery documents, and used by clients to support invocations like `kubectl get <shortname>`.
+  std::vector<std::string> shortNames;
+  /// singular is the singular name of the resource.
+  std::string singular;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const CustomResourceDefinitionNames&, const CustomResourceDefinitionNames&) = default;
+  friend bool operator==(const CustomResourceDefinitionNames&, const CustomResourceDefinitionNames&) = default;
 };
-BOOST_DESCRIBE_STRUCT(CustomResourceDefinitionNames, (), (categories, kind, listKind, plural,
-    shortNames, singular, unknown_fields))
+BOOST_DESCRIBE_STRUCT(CustomResourceDefinitionNames, (),
+                      (categories, kind, listKind, plural, shortNames, singular, unknown_fields))
 
 /// CustomResourceSubresourceScale defines how to serve the scale subresource for CustomResources.
 struct CustomResourceSubresourceScale {
-    /// labelSelectorPath defines the JSON path inside of a custom resource that corresponds to Scale `status.selector`.
-    std::optional<std::string> labelSelectorPath;
-    /// specReplicasPath defines the JSON path inside of a custom resource that corresponds to Scale `spec.replicas`.
-    std::string specReplicasPath;
-    /// statusReplicasPath defines the JSON path inside of a custom resource that corresponds to Scale `status.replicas`.
-    std::string statusReplicasPath;
-    kopp::UnknownFields unknown_fields;
+  /// labelSelectorPath defines the JSON path inside of a custom resource that corresponds to Scale `status.selector`.
+  std::optional<std::string> labelSelectorPath;
+  /// specReplicasPath defines the JSON path inside of a custom resource that corresponds to Scale `spec.replicas`.
+  std::string specReplicasPath;
+  /// statusReplicasPath defines the JSON path inside of a custom resource that corresponds to Scale `status.replicas`.
+  std::string statusReplicasPath;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const CustomResourceSubresourceScale&, const CustomResourceSubresourceScale&) = default;
+  friend bool operator==(const CustomResourceSubresourceScale&, const CustomResourceSubresourceScale&) = default;
 };
-BOOST_DESCRIBE_STRUCT(CustomResourceSubresourceScale, (), (labelSelectorPath, specReplicasPath,
-    statusReplicasPath, unknown_fields))
+BOOST_DESCRIBE_STRUCT(CustomResourceSubresourceScale, (),
+                      (labelSelectorPath, specReplicasPath, statusReplicasPath, unknown_fields))
 
 /// CustomResourceSubresources defines the status and scale subresources for CustomResources.
 struct CustomResourceSubresources {
-    /// scale indicates the custom resource should serve a `/scale` subresource that returns an `autoscaling/v1` Scale object.
-    std::optional<CustomResourceSubresourceScale> scale;
-    /// status indicates the custom resource should serve a `/status` subresource.
-    std::optional<kopp::RawJson> status;
-    kopp::UnknownFields unknown_fields;
+  /// scale indicates the custom resource should serve a `/scale` subresource that returns an `autoscaling/v1` Scale object.
+  std::optional<CustomResourceSubresourceScale> scale;
+  /// status indicates the custom resource should serve a `/status` subresource.
+  std::optional<kopp::RawJson> status;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const CustomResourceSubresources&, const CustomResourceSubresources&) = default;
+  friend bool operator==(const CustomResourceSubresources&, const CustomResourceSubresources&) = default;
 };
 BOOST_DESCRIBE_STRUCT(CustomResourceSubresources, (), (scale, status, unknown_fields))
 
 /// CustomResourceValidation is a list of validation methods for CustomResources.
 struct CustomResourceValidation {
-    /// openAPIV3Schema is the OpenAPI v3 schema to use for validation and pruning.
-    std::optional<kopp::RawJson> openAPIV3Schema;
-    kopp::UnknownFields unknown_fields;
+  /// openAPIV3Schema is the OpenAPI v3 schema to use for validation and pruning.
+  std::optional<kopp::RawJson> openAPIV3Schema;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const CustomResourceValidation&, const CustomResourceValidation&) = default;
+  friend bool operator==(const CustomResourceValidation&, const CustomResourceValidation&) = default;
 };
 BOOST_DESCRIBE_STRUCT(CustomResourceValidation, (), (openAPIV3Schema, unknown_fields))
 
 /// SelectableField specifies the JSON path of a field that may be used with field selectors.
 struct SelectableField {
-    /// jsonPath is a simple JSON path which is evaluated against each custom resource to produce a field selector value.
-    std::string jsonPath;
-    kopp::UnknownFields unknown_fields;
+  /// jsonPath is a simple JSON path which is evaluated against each custom resource to produce a field selector value.
+  std::string jsonPath;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const SelectableField&, const SelectableField&) = default;
+  friend bool operator==(const SelectableField&, const SelectableField&) = default;
 };
 BOOST_DESCRIBE_STRUCT(SelectableField, (), (jsonPath, unknown_fields))
 
 /// CustomResourceDefinitionVersion describes a version for CRD.
 struct CustomResourceDefinitionVersion {
-    /// additionalPrinterColumns specifies additional columns returned in Table output.
-    std::vector<CustomResourceColumnDefinition> additionalPrinterColumns;
-    /// deprecated indicates this version of the custom resource API is deprecated.
-    std::optional<bool> deprecated;
-    /// deprecationWarning overrides the default warning returned to API clients.
-    std::optional<std::string> deprecationWarning;
-    /// name is the version name, e.g. “v1”, “v2beta1”, etc. The custom resources are served under this version at `/apis/<group>/<version>/...` if `served` is true.
-    std::string name;
-    /// schema describes the schema used for validation, pruning, and defaulting of this version of the custom resource.
-    std::optional<CustomResourceValidation> schema;
-    /// selectableFields specifies paths to fields that may be used as field selectors.
-    std::vector<SelectableField> selectableFields;
-    /// served is a flag enabling/disabling this version from being served via REST APIs
-    bool served = false;
-    /// storage indicates this version should be used when persisting custom resources to storage.
-    bool storage = false;
-    /// subresources specify what subresources this version of the defined custom resource have.
-    std::optional<CustomResourceSubresources> subresources;
-    kopp::UnknownFields unknown_fields;
+  /// additionalPrinterColumns specifies additional columns returned in Table output.
+  std::vector<CustomResourceColumnDefinition> additionalPrinterColumns;
+  /// deprecated indicates this version of the custom resource API is deprecated.
+  std::optional<bool> deprecated;
+  /// deprecationWarning overrides the default warning returned to API clients.
+  std::optional<std::string> deprecationWarning;
+  /// name is the version name, e.g. “v1”, “v2beta1”, etc. The custom resources are served under this version at `/apis/<group>/<version>/...` if `served` is true.
+  std::string name;
+  /// schema describes the schema used for validation, pruning, and defaulting of this version of the custom resource.
+  std::optional<CustomResourceValidation> schema;
+  /// selectableFields specifies paths to fields that may be used as field selectors.
+  std::vector<SelectableField> selectableFields;
+  /// served is a flag enabling/disabling this version from being served via REST APIs
+  bool served = false;
+  /// storage indicates this version should be used when persisting custom resources to storage.
+  bool storage = false;
+  /// subresources specify what subresources this version of the defined custom resource have.
+  std::optional<CustomResourceSubresources> subresources;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const CustomResourceDefinitionVersion&, const CustomResourceDefinitionVersion&) = default;
+  friend bool operator==(const CustomResourceDefinitionVersion&, const CustomResourceDefinitionVersion&) = default;
 };
-BOOST_DESCRIBE_STRUCT(CustomResourceDefinitionVersion, (), (additionalPrinterColumns,
-    deprecated, deprecationWarning, name, schema, selectableFields, served, storage,
-    subresources, unknown_fields))
+BOOST_DESCRIBE_STRUCT(CustomResourceDefinitionVersion, (),
+                      (additionalPrinterColumns, deprecated, deprecationWarning, name, schema, selectableFields, served,
+                       storage, subresources, unknown_fields))
 
 /// CustomResourceDefinitionSpec describes how a user wants their resource to appear
 struct CustomResourceDefinitionSpec {
-    /// conversion defines conversion settings for the CRD.
-    std::optional<CustomResourceConversion> conversion;
-    /// group is the API group of the defined custom resource.
-    std::string group;
-    /// names specify the resource and kind names for the custom resource.
-    CustomResourceDefinitionNames names;
-    /// preserveUnknownFields indicates that object fields which are not specified in the OpenAPI schema should be preserved when persisting to storage.
-    std::optional<bool> preserveUnknownFields;
-    /// scope indicates whether the defined custom resource is cluster- or namespace-scoped.
-    std::string scope;
-    /// versions is the list of all API versions of the defined custom resource.
-    std::vector<CustomResourceDefinitionVersion> versions;
-    kopp::UnknownFields unknown_fields;
+  /// conversion defines conversion settings for the CRD.
+  std::optional<CustomResourceConversion> conversion;
+  /// group is the API group of the defined custom resource.
+  std::string group;
+  /// names specify the resource and kind names for the custom resource.
+  CustomResourceDefinitionNames names;
+  /// preserveUnknownFields indicates that object fields which are not specified in the OpenAPI schema should be preserved when persisting to storage.
+  std::optional<bool> preserveUnknownFields;
+  /// scope indicates whether the defined custom resource is cluster- or namespace-scoped.
+  std::string scope;
+  /// versions is the list of all API versions of the defined custom resource.
+  std::vector<CustomResourceDefinitionVersion> versions;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const CustomResourceDefinitionSpec&, const CustomResourceDefinitionSpec&) = default;
+  friend bool operator==(const CustomResourceDefinitionSpec&, const CustomResourceDefinitionSpec&) = default;
 };
-BOOST_DESCRIBE_STRUCT(CustomResourceDefinitionSpec, (), (conversion, group, names,
-    preserveUnknownFields, scope, versions, unknown_fields))
+BOOST_DESCRIBE_STRUCT(CustomResourceDefinitionSpec, (),
+                      (conversion, group, names, preserveUnknownFields, scope, versions, unknown_fields))
 
 /// CustomResourceDefinitionCondition contains details for the current condition of this pod.
 struct CustomResourceDefinitionCondition {
-    /// lastTransitionTime last time the condition transitioned from one status to another.
-    std::optional<kopp::Time> lastTransitionTime;
-    /// message is a human-readable message indicating details about last transition.
-    std::string message;
-    /// observedGeneration represents the .metadata.generation that the condition was set based upon.
-    std::optional<std::int64_t> observedGeneration;
-    /// reason is a unique, one-word, CamelCase reason for the condition's last transition.
-    std::string reason;
-    /// status is the status of the condition.
-    std::string status;
-    /// type is the type of the condition.
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// lastTransitionTime last time the condition transitioned from one status to another.
+  std::optional<kopp::Time> lastTransitionTime;
+  /// message is a human-readable message indicating details about last transition.
+  std::string message;
+  /// observedGeneration represents the .metadata.generation that the condition was set based upon.
+  std::optional<std::int64_t> observedGeneration;
+  /// reason is a unique, one-word, CamelCase reason for the condition's last transition.
+  std::string reason;
+  /// status is the status of the condition.
+  std::string status;
+  /// type is the type of the condition.
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const CustomResourceDefinitionCondition&, const CustomResourceDefinitionCondition&) = default;
+  friend bool operator==(const CustomResourceDefinitionCondition&, const CustomResourceDefinitionCondition&) = default;
 };
-BOOST_DESCRIBE_STRUCT(CustomResourceDefinitionCondition, (), (lastTransitionTime, message,
-    observedGeneration, reason, status, type, unknown_fields))
+BOOST_DESCRIBE_STRUCT(CustomResourceDefinitionCondition, (),
+                      (lastTransitionTime, message, observedGeneration, reason, status, type, unknown_fields))
 
 /// CustomResourceDefinitionStatus indicates the state of the CustomResourceDefinition
 struct CustomResourceDefinitionStatus {
-    /// acceptedNames are the names that are actually being used to serve discovery.
-    CustomResourceDefinitionNames acceptedNames;
-    /// conditions indicate state for particular aspects of a CustomResourceDefinition
-    std::vector<CustomResourceDefinitionCondition> conditions;
-    /// The generation observed by the CRD controller.
-    std::optional<std::int64_t> observedGeneration;
-    /// storedVersions lists all versions of CustomResources that were ever persisted.
-    std::vector<std::string> storedVersions;
-    kopp::UnknownFields unknown_fields;
+  /// acceptedNames are the names that are actually being used to serve discovery.
+  CustomResourceDefinitionNames acceptedNames;
+  /// conditions indicate state for particular aspects of a CustomResourceDefinition
+  std::vector<CustomResourceDefinitionCondition> conditions;
+  /// The generation observed by the CRD controller.
+  std::optional<std::int64_t> observedGeneration;
+  /// storedVersions lists all versions of CustomResources that were ever persisted.
+  std::vector<std::string> storedVersions;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const CustomResourceDefinitionStatus&, const CustomResourceDefinitionStatus&) = default;
+  friend bool operator==(const CustomResourceDefinitionStatus&, const CustomResourceDefinitionStatus&) = default;
 };
-BOOST_DESCRIBE_STRUCT(CustomResourceDefinitionStatus, (), (acceptedNames, conditions,
-    observedGeneration, storedVersions, unknown_fields))
+BOOST_DESCRIBE_STRUCT(CustomResourceDefinitionStatus, (),
+                      (acceptedNames, conditions, observedGeneration, storedVersions, unknown_fields))
 
 /// CustomResourceDefinition represents a resource that should be exposed on the API server.
 struct CustomResourceDefinition {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// Standard object's metadata More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
-    kopp::ObjectMeta metadata;
-    /// spec describes how the user wants the resources to appear
-    CustomResourceDefinitionSpec spec;
-    /// status indicates the actual state of the CustomResourceDefinition
-    CustomResourceDefinitionStatus status;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// Standard object's metadata More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata
+  kopp::ObjectMeta metadata;
+  /// spec describes how the user wants the resources to appear
+  CustomResourceDefinitionSpec spec;
+  /// status indicates the actual state of the CustomResourceDefinition
+  CustomResourceDefinitionStatus status;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const CustomResourceDefinition&, const CustomResourceDefinition&) = default;
+  friend bool operator==(const CustomResourceDefinition&, const CustomResourceDefinition&) = default;
 };
-BOOST_DESCRIBE_STRUCT(CustomResourceDefinition, (), (apiVersion, kind, metadata, spec, status,
-    unknown_fields))
-KOPP_RESOURCE(CustomResourceDefinition, "apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", cluster)
+BOOST_DESCRIBE_STRUCT(CustomResourceDefinition, (), (apiVersion, kind, metadata, spec, status, unknown_fields))
+KOPP_RESOURCE(CustomResourceDefinition, "apiextensions.k8s.io", "v1", "CustomResourceDefinition",
+              "customresourcedefinitions", cluster)
 
 /// ExternalDocumentation allows referencing an external resource for extended documentation.
 struct ExternalDocumentation {
-    std::string description;
-    std::string url;
-    kopp::UnknownFields unknown_fields;
+  std::string description;
+  std::string url;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ExternalDocumentation&, const ExternalDocumentation&) = default;
+  friend bool operator==(const ExternalDocumentation&, const ExternalDocumentation&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ExternalDocumentation, (), (description, url, unknown_fields))
 
 /// ValidationRule describes a validation rule written in the CEL expression language.
 struct ValidationRule {
-    /// fieldPath represents the field path returned when the validation fails.
-    std::string fieldPath;
-    /// Message represents the message displayed when validation fails.
-    std::string message;
-    /// MessageExpression declares a CEL expression that evaluates to the validation failure message that is returned when this rule fails.
-    std::string messageExpression;
-    /// optionalOldSelf is used to opt a transition rule into evaluation even when the object is first created, or if the old object is missing the value.
-    std::optional<bool> optionalOldSelf;
-    /// reason provides a machine-readable validation failure reason that is returned to the caller when a request fails this validation rule.
-    std::optional<std::string> reason;
-    /// Rule represents the expression which will be evaluated by CEL.
-    std::string rule;
-    kopp::UnknownFields unknown_fields;
+  /// fieldPath represents the field path returned when the validation fails.
+  std::string fieldPath;
+  /// Message represents the message displayed when validation fails.
+  std::string message;
+  /// MessageExpression declares a CEL expression that evaluates to the validation failure message that is returned when this rule fails.
+  std::string messageExpression;
+  /// optionalOldSelf is used to opt a transition rule into evaluation even when the object is first created, or if the old object is missing the value.
+  std::optional<bool> optionalOldSelf;
+  /// reason provides a machine-readable validation failure reason that is returned to the caller when a request fails this validation rule.
+  std::optional<std::string> reason;
+  /// Rule represents the expression which will be evaluated by CEL.
+  std::string rule;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ValidationRule&, const ValidationRule&) = default;
+  friend bool operator==(const ValidationRule&, const ValidationRule&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ValidationRule, (), (fieldPath, message, messageExpression,
-    optionalOldSelf, reason, rule, unknown_fields))
+BOOST_DESCRIBE_STRUCT(ValidationRule, (),
+                      (fieldPath, message, messageExpression, optionalOldSelf, reason, rule, unknown_fields))
 
 }  // namespace kopp::api::apiextensions::v1

@@ -25,480 +25,474 @@ namespace kopp::api::apps::v1 {
 
 /// ControllerRevision implements an immutable snapshot of state data.
 struct ControllerRevision {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Data is the serialized representation of the state.
-    kopp::RawJson data;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// Standard object's metadata.
-    kopp::ObjectMeta metadata;
-    /// Revision indicates the revision of the state represented by Data.
-    std::optional<std::int64_t> revision;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Data is the serialized representation of the state.
+  kopp::RawJson data;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// Standard object's metadata.
+  kopp::ObjectMeta metadata;
+  /// Revision indicates the revision of the state represented by Data.
+  std::optional<std::int64_t> revision;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ControllerRevision&, const ControllerRevision&) = default;
+  friend bool operator==(const ControllerRevision&, const ControllerRevision&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ControllerRevision, (), (apiVersion, data, kind, metadata, revision,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(ControllerRevision, (), (apiVersion, data, kind, metadata, revision, unknown_fields))
 KOPP_RESOURCE(ControllerRevision, "apps", "v1", "ControllerRevision", "controllerrevisions", namespaced)
 
 /// Spec to control the desired behavior of daemon set rolling update.
 struct RollingUpdateDaemonSet {
-    /// The maximum number of nodes with an existing available DaemonSet pod that can have an updated DaemonSet pod during during an update.
-    std::optional<kopp::IntOrString> maxSurge;
-    /// The maximum number of DaemonSet pods that can be unavailable during the update.
-    std::optional<kopp::IntOrString> maxUnavailable;
-    kopp::UnknownFields unknown_fields;
+  /// The maximum number of nodes with an existing available DaemonSet pod that can have an updated DaemonSet pod during during an update.
+  std::optional<kopp::IntOrString> maxSurge;
+  /// The maximum number of DaemonSet pods that can be unavailable during the update.
+  std::optional<kopp::IntOrString> maxUnavailable;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const RollingUpdateDaemonSet&, const RollingUpdateDaemonSet&) = default;
+  friend bool operator==(const RollingUpdateDaemonSet&, const RollingUpdateDaemonSet&) = default;
 };
 BOOST_DESCRIBE_STRUCT(RollingUpdateDaemonSet, (), (maxSurge, maxUnavailable, unknown_fields))
 
 /// DaemonSetUpdateStrategy is a struct used to control the update strategy for a DaemonSet.
 struct DaemonSetUpdateStrategy {
-    /// Rolling update config params.
-    std::optional<RollingUpdateDaemonSet> rollingUpdate;
-    /// Type of daemon set update.
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// Rolling update config params.
+  std::optional<RollingUpdateDaemonSet> rollingUpdate;
+  /// Type of daemon set update.
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const DaemonSetUpdateStrategy&, const DaemonSetUpdateStrategy&) = default;
+  friend bool operator==(const DaemonSetUpdateStrategy&, const DaemonSetUpdateStrategy&) = default;
 };
 BOOST_DESCRIBE_STRUCT(DaemonSetUpdateStrategy, (), (rollingUpdate, type, unknown_fields))
 
 /// DaemonSetSpec is the specification of a daemon set.
 struct DaemonSetSpec {
-    /// The minimum number of seconds for which a newly created DaemonSet pod should be ready without any of its container crashing, for it to be considered available.
-    std::optional<std::int32_t> minReadySeconds;
-    /// The number of old history to retain to allow rollback.
-    std::optional<std::int32_t> revisionHistoryLimit;
-    /// A label query over pods that are managed by the daemon set.
-    kopp::api::meta::v1::LabelSelector selector;
-    /// An object that describes the pod that will be created.
-    kopp::api::core::v1::PodTemplateSpec template_;
-    /// An update strategy to replace existing DaemonSet pods with new pods.
-    DaemonSetUpdateStrategy updateStrategy;
-    kopp::UnknownFields unknown_fields;
+  /// The minimum number of seconds for which a newly created DaemonSet pod should be ready without any of its container crashing, for it to be considered available.
+  std::optional<std::int32_t> minReadySeconds;
+  /// The number of old history to retain to allow rollback.
+  std::optional<std::int32_t> revisionHistoryLimit;
+  /// A label query over pods that are managed by the daemon set.
+  kopp::api::meta::v1::LabelSelector selector;
+  /// An object that describes the pod that will be created.
+  kopp::api::core::v1::PodTemplateSpec template_;
+  /// An update strategy to replace existing DaemonSet pods with new pods.
+  DaemonSetUpdateStrategy updateStrategy;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const DaemonSetSpec&, const DaemonSetSpec&) = default;
+  friend bool operator==(const DaemonSetSpec&, const DaemonSetSpec&) = default;
 };
-BOOST_DESCRIBE_STRUCT(DaemonSetSpec, (), (minReadySeconds, revisionHistoryLimit, selector,
-    template_, updateStrategy, unknown_fields))
+BOOST_DESCRIBE_STRUCT(DaemonSetSpec, (),
+                      (minReadySeconds, revisionHistoryLimit, selector, template_, updateStrategy, unknown_fields))
 
 /// DaemonSetCondition describes the state of a DaemonSet at a certain point.
 struct DaemonSetCondition {
-    /// Last time the condition transitioned from one status to another.
-    std::optional<kopp::Time> lastTransitionTime;
-    /// A human readable message indicating details about the transition.
-    std::string message;
-    /// The reason for the condition's last transition.
-    std::string reason;
-    /// Status of the condition, one of True, False, Unknown.
-    std::string status;
-    /// Type of DaemonSet condition.
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// Last time the condition transitioned from one status to another.
+  std::optional<kopp::Time> lastTransitionTime;
+  /// A human readable message indicating details about the transition.
+  std::string message;
+  /// The reason for the condition's last transition.
+  std::string reason;
+  /// Status of the condition, one of True, False, Unknown.
+  std::string status;
+  /// Type of DaemonSet condition.
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const DaemonSetCondition&, const DaemonSetCondition&) = default;
+  friend bool operator==(const DaemonSetCondition&, const DaemonSetCondition&) = default;
 };
-BOOST_DESCRIBE_STRUCT(DaemonSetCondition, (), (lastTransitionTime, message, reason, status,
-    type, unknown_fields))
+BOOST_DESCRIBE_STRUCT(DaemonSetCondition, (), (lastTransitionTime, message, reason, status, type, unknown_fields))
 
 /// DaemonSetStatus represents the current status of a daemon set.
 struct DaemonSetStatus {
-    /// Count of hash collisions for the DaemonSet.
-    std::optional<std::int32_t> collisionCount;
-    /// Represents the latest available observations of a DaemonSet's current state.
-    std::vector<DaemonSetCondition> conditions;
-    /// The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.
-    std::int32_t currentNumberScheduled = 0;
-    /// The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod).
-    std::int32_t desiredNumberScheduled = 0;
-    /// The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)
-    std::optional<std::int32_t> numberAvailable;
-    /// The number of nodes that are running the daemon pod, but are not supposed to run the daemon pod.
-    std::int32_t numberMisscheduled = 0;
-    /// numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition.
-    std::int32_t numberReady = 0;
-    /// The number of nodes that should be running the daemon pod and have none of the daemon pod running and available (ready for at least spec.minReadySeconds)
-    std::optional<std::int32_t> numberUnavailable;
-    /// The most recent generation observed by the daemon set controller.
-    std::optional<std::int64_t> observedGeneration;
-    /// The total number of nodes that are running updated daemon pod
-    std::optional<std::int32_t> updatedNumberScheduled;
-    kopp::UnknownFields unknown_fields;
+  /// Count of hash collisions for the DaemonSet.
+  std::optional<std::int32_t> collisionCount;
+  /// Represents the latest available observations of a DaemonSet's current state.
+  std::vector<DaemonSetCondition> conditions;
+  /// The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.
+  std::int32_t currentNumberScheduled = 0;
+  /// The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod).
+  std::int32_t desiredNumberScheduled = 0;
+  /// The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)
+  std::optional<std::int32_t> numberAvailable;
+  /// The number of nodes that are running the daemon pod, but are not supposed to run the daemon pod.
+  std::int32_t numberMisscheduled = 0;
+  /// numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition.
+  std::int32_t numberReady = 0;
+  /// The number of nodes that should be running the daemon pod and have none of the daemon pod running and available (ready for at least spec.minReadySeconds)
+  std::optional<std::int32_t> numberUnavailable;
+  /// The most recent generation observed by the daemon set controller.
+  std::optional<std::int64_t> observedGeneration;
+  /// The total number of nodes that are running updated daemon pod
+  std::optional<std::int32_t> updatedNumberScheduled;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const DaemonSetStatus&, const DaemonSetStatus&) = default;
+  friend bool operator==(const DaemonSetStatus&, const DaemonSetStatus&) = default;
 };
-BOOST_DESCRIBE_STRUCT(DaemonSetStatus, (), (collisionCount, conditions, currentNumberScheduled,
-    desiredNumberScheduled, numberAvailable, numberMisscheduled, numberReady,
-    numberUnavailable, observedGeneration, updatedNumberScheduled, unknown_fields))
+BOOST_DESCRIBE_STRUCT(DaemonSetStatus, (),
+                      (collisionCount, conditions, currentNumberScheduled, desiredNumberScheduled, numberAvailable,
+                       numberMisscheduled, numberReady, numberUnavailable, observedGeneration, updatedNumberScheduled,
+                       unknown_fields))
 
 /// DaemonSet represents the configuration of a daemon set.
 struct DaemonSet {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// Standard object's metadata.
-    kopp::ObjectMeta metadata;
-    /// The desired behavior of this daemon set.
-    DaemonSetSpec spec;
-    /// The current status of this daemon set.
-    DaemonSetStatus status;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// Standard object's metadata.
+  kopp::ObjectMeta metadata;
+  /// The desired behavior of this daemon set.
+  DaemonSetSpec spec;
+  /// The current status of this daemon set.
+  DaemonSetStatus status;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const DaemonSet&, const DaemonSet&) = default;
+  friend bool operator==(const DaemonSet&, const DaemonSet&) = default;
 };
 BOOST_DESCRIBE_STRUCT(DaemonSet, (), (apiVersion, kind, metadata, spec, status, unknown_fields))
 KOPP_RESOURCE(DaemonSet, "apps", "v1", "DaemonSet", "daemonsets", namespaced)
 
 /// Spec to control the desired behavior of rolling update.
 struct RollingUpdateDeployment {
-    /// The maximum number of pods that can be scheduled above the desired number of pods.
-    std::optional<kopp::IntOrString> maxSurge;
-    /// The maximum number of pods that can be unavailable during the update.
-    std::optional<kopp::IntOrString> maxUnavailable;
-    kopp::UnknownFields unknown_fields;
+  /// The maximum number of pods that can be scheduled above the desired number of pods.
+  std::optional<kopp::IntOrString> maxSurge;
+  /// The maximum number of pods that can be unavailable during the update.
+  std::optional<kopp::IntOrString> maxUnavailable;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const RollingUpdateDeployment&, const RollingUpdateDeployment&) = default;
+  friend bool operator==(const RollingUpdateDeployment&, const RollingUpdateDeployment&) = default;
 };
 BOOST_DESCRIBE_STRUCT(RollingUpdateDeployment, (), (maxSurge, maxUnavailable, unknown_fields))
 
 /// DeploymentStrategy describes how to replace existing pods with new ones.
 struct DeploymentStrategy {
-    /// Rolling update config params.
-    std::optional<RollingUpdateDeployment> rollingUpdate;
-    /// Type of deployment.
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// Rolling update config params.
+  std::optional<RollingUpdateDeployment> rollingUpdate;
+  /// Type of deployment.
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const DeploymentStrategy&, const DeploymentStrategy&) = default;
+  friend bool operator==(const DeploymentStrategy&, const DeploymentStrategy&) = default;
 };
 BOOST_DESCRIBE_STRUCT(DeploymentStrategy, (), (rollingUpdate, type, unknown_fields))
 
 /// DeploymentSpec is the specification of the desired behavior of the Deployment.
 struct DeploymentSpec {
-    /// Minimum number of seconds for which a newly created pod should be ready without any of its container crashing, for it to be considered available.
-    std::optional<std::int32_t> minReadySeconds;
-    /// Indicates that the deployment is paused.
-    std::optional<bool> paused;
-    /// The maximum time in seconds for a deployment to make progress before it is considered to be failed.
-    std::optional<std::int32_t> progressDeadlineSeconds;
-    /// Number of desired pods.
-    std::optional<std::int32_t> replicas;
-    /// The number of old ReplicaSets to retain to allow rollback.
-    std::optional<std::int32_t> revisionHistoryLimit;
-    /// Label selector for pods.
-    kopp::api::meta::v1::LabelSelector selector;
-    /// The deployment strategy to use to replace existing pods with new ones.
-    DeploymentStrategy strategy;
-    /// Template describes the pods that will be created.
-    kopp::api::core::v1::PodTemplateSpec template_;
-    kopp::UnknownFields unknown_fields;
+  /// Minimum number of seconds for which a newly created pod should be ready without any of its container crashing, for it to be considered available.
+  std::optional<std::int32_t> minReadySeconds;
+  /// Indicates that the deployment is paused.
+  std::optional<bool> paused;
+  /// The maximum time in seconds for a deployment to make progress before it is considered to be failed.
+  std::optional<std::int32_t> progressDeadlineSeconds;
+  /// Number of desired pods.
+  std::optional<std::int32_t> replicas;
+  /// The number of old ReplicaSets to retain to allow rollback.
+  std::optional<std::int32_t> revisionHistoryLimit;
+  /// Label selector for pods.
+  kopp::api::meta::v1::LabelSelector selector;
+  /// The deployment strategy to use to replace existing pods with new ones.
+  DeploymentStrategy strategy;
+  /// Template describes the pods that will be created.
+  kopp::api::core::v1::PodTemplateSpec template_;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const DeploymentSpec&, const DeploymentSpec&) = default;
+  friend bool operator==(const DeploymentSpec&, const DeploymentSpec&) = default;
 };
-BOOST_DESCRIBE_STRUCT(DeploymentSpec, (), (minReadySeconds, paused, progressDeadlineSeconds,
-    replicas, revisionHistoryLimit, selector, strategy, template_, unknown_fields))
+BOOST_DESCRIBE_STRUCT(DeploymentSpec, (),
+                      (minReadySeconds, paused, progressDeadlineSeconds, replicas, revisionHistoryLimit, selector,
+                       strategy, template_, unknown_fields))
 
 /// DeploymentCondition describes the state of a deployment at a certain point.
 struct DeploymentCondition {
-    /// Last time the condition transitioned from one status to another.
-    std::optional<kopp::Time> lastTransitionTime;
-    /// The last time this condition was updated.
-    std::optional<kopp::Time> lastUpdateTime;
-    /// A human readable message indicating details about the transition.
-    std::string message;
-    /// The reason for the condition's last transition.
-    std::string reason;
-    /// Status of the condition, one of True, False, Unknown.
-    std::string status;
-    /// Type of deployment condition.
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// Last time the condition transitioned from one status to another.
+  std::optional<kopp::Time> lastTransitionTime;
+  /// The last time this condition was updated.
+  std::optional<kopp::Time> lastUpdateTime;
+  /// A human readable message indicating details about the transition.
+  std::string message;
+  /// The reason for the condition's last transition.
+  std::string reason;
+  /// Status of the condition, one of True, False, Unknown.
+  std::string status;
+  /// Type of deployment condition.
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const DeploymentCondition&, const DeploymentCondition&) = default;
+  friend bool operator==(const DeploymentCondition&, const DeploymentCondition&) = default;
 };
-BOOST_DESCRIBE_STRUCT(DeploymentCondition, (), (lastTransitionTime, lastUpdateTime, message,
-    reason, status, type, unknown_fields))
+BOOST_DESCRIBE_STRUCT(DeploymentCondition, (),
+                      (lastTransitionTime, lastUpdateTime, message, reason, status, type, unknown_fields))
 
 /// DeploymentStatus is the most recently observed status of the Deployment.
 struct DeploymentStatus {
-    /// Total number of available non-terminating pods (ready for at least minReadySeconds) targeted by this deployment.
-    std::optional<std::int32_t> availableReplicas;
-    /// Count of hash collisions for the Deployment.
-    std::optional<std::int32_t> collisionCount;
-    /// Represents the latest available observations of a deployment's current state.
-    std::vector<DeploymentCondition> conditions;
-    /// The generation observed by the deployment controller.
-    std::optional<std::int64_t> observedGeneration;
-    /// Total number of non-terminating pods targeted by this Deployment with a Ready Condition.
-    std::optional<std::int32_t> readyReplicas;
-    /// Total number of non-terminating pods targeted by this deployment (their labels match the selector).
-    std::optional<std::int32_t> replicas;
-    /// Total number of terminating pods targeted by this deployment.
-    std::optional<std::int32_t> terminatingReplicas;
-    /// Total number of unavailable pods targeted by this deployment.
-    std::optional<std::int32_t> unavailableReplicas;
-    /// Total number of non-terminating pods targeted by this deployment that have the desired template spec.
-    std::optional<std::int32_t> updatedReplicas;
-    kopp::UnknownFields unknown_fields;
+  /// Total number of available non-terminating pods (ready for at least minReadySeconds) targeted by this deployment.
+  std::optional<std::int32_t> availableReplicas;
+  /// Count of hash collisions for the Deployment.
+  std::optional<std::int32_t> collisionCount;
+  /// Represents the latest available observations of a deployment's current state.
+  std::vector<DeploymentCondition> conditions;
+  /// The generation observed by the deployment controller.
+  std::optional<std::int64_t> observedGeneration;
+  /// Total number of non-terminating pods targeted by this Deployment with a Ready Condition.
+  std::optional<std::int32_t> readyReplicas;
+  /// Total number of non-terminating pods targeted by this deployment (their labels match the selector).
+  std::optional<std::int32_t> replicas;
+  /// Total number of terminating pods targeted by this deployment.
+  std::optional<std::int32_t> terminatingReplicas;
+  /// Total number of unavailable pods targeted by this deployment.
+  std::optional<std::int32_t> unavailableReplicas;
+  /// Total number of non-terminating pods targeted by this deployment that have the desired template spec.
+  std::optional<std::int32_t> updatedReplicas;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const DeploymentStatus&, const DeploymentStatus&) = default;
+  friend bool operator==(const DeploymentStatus&, const DeploymentStatus&) = default;
 };
-BOOST_DESCRIBE_STRUCT(DeploymentStatus, (), (availableReplicas, collisionCount, conditions,
-    observedGeneration, readyReplicas, replicas, terminatingReplicas, unavailableReplicas,
-    updatedReplicas, unknown_fields))
+BOOST_DESCRIBE_STRUCT(DeploymentStatus, (),
+                      (availableReplicas, collisionCount, conditions, observedGeneration, readyReplicas, replicas,
+                       terminatingReplicas, unavailableReplicas, updatedReplicas, unknown_fields))
 
 /// Deployment enables declarative updates for Pods and ReplicaSets.
 struct Deployment {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// Standard object's metadata.
-    kopp::ObjectMeta metadata;
-    /// Specification of the desired behavior of the Deployment.
-    DeploymentSpec spec;
-    /// Most recently observed status of the Deployment.
-    DeploymentStatus status;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// Standard object's metadata.
+  kopp::ObjectMeta metadata;
+  /// Specification of the desired behavior of the Deployment.
+  DeploymentSpec spec;
+  /// Most recently observed status of the Deployment.
+  DeploymentStatus status;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const Deployment&, const Deployment&) = default;
+  friend bool operator==(const Deployment&, const Deployment&) = default;
 };
-BOOST_DESCRIBE_STRUCT(Deployment, (), (apiVersion, kind, metadata, spec, status,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(Deployment, (), (apiVersion, kind, metadata, spec, status, unknown_fields))
 KOPP_RESOURCE(Deployment, "apps", "v1", "Deployment", "deployments", namespaced)
 
 /// ReplicaSetSpec is the specification of a ReplicaSet.
 struct ReplicaSetSpec {
-    /// Minimum number of seconds for which a newly created pod should be ready without any of its container crashing, for it to be considered available.
-    std::optional<std::int32_t> minReadySeconds;
-    /// Replicas is the number of desired pods.
-    std::optional<std::int32_t> replicas;
-    /// Selector is a label query over pods that should match the replica count.
-    kopp::api::meta::v1::LabelSelector selector;
-    /// Template is the object that describes the pod that will be created if insufficient replicas are detected.
-    kopp::api::core::v1::PodTemplateSpec template_;
-    kopp::UnknownFields unknown_fields;
+  /// Minimum number of seconds for which a newly created pod should be ready without any of its container crashing, for it to be considered available.
+  std::optional<std::int32_t> minReadySeconds;
+  /// Replicas is the number of desired pods.
+  std::optional<std::int32_t> replicas;
+  /// Selector is a label query over pods that should match the replica count.
+  kopp::api::meta::v1::LabelSelector selector;
+  /// Template is the object that describes the pod that will be created if insufficient replicas are detected.
+  kopp::api::core::v1::PodTemplateSpec template_;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ReplicaSetSpec&, const ReplicaSetSpec&) = default;
+  friend bool operator==(const ReplicaSetSpec&, const ReplicaSetSpec&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ReplicaSetSpec, (), (minReadySeconds, replicas, selector, template_,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(ReplicaSetSpec, (), (minReadySeconds, replicas, selector, template_, unknown_fields))
 
 /// ReplicaSetCondition describes the state of a replica set at a certain point.
 struct ReplicaSetCondition {
-    /// The last time the condition transitioned from one status to another.
-    std::optional<kopp::Time> lastTransitionTime;
-    /// A human readable message indicating details about the transition.
-    std::string message;
-    /// The reason for the condition's last transition.
-    std::string reason;
-    /// Status of the condition, one of True, False, Unknown.
-    std::string status;
-    /// Type of replica set condition.
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// The last time the condition transitioned from one status to another.
+  std::optional<kopp::Time> lastTransitionTime;
+  /// A human readable message indicating details about the transition.
+  std::string message;
+  /// The reason for the condition's last transition.
+  std::string reason;
+  /// Status of the condition, one of True, False, Unknown.
+  std::string status;
+  /// Type of replica set condition.
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ReplicaSetCondition&, const ReplicaSetCondition&) = default;
+  friend bool operator==(const ReplicaSetCondition&, const ReplicaSetCondition&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ReplicaSetCondition, (), (lastTransitionTime, message, reason, status,
-    type, unknown_fields))
+BOOST_DESCRIBE_STRUCT(ReplicaSetCondition, (), (lastTransitionTime, message, reason, status, type, unknown_fields))
 
 /// ReplicaSetStatus represents the current status of a ReplicaSet.
 struct ReplicaSetStatus {
-    /// The number of available non-terminating pods (ready for at least minReadySeconds) for this replica set.
-    std::optional<std::int32_t> availableReplicas;
-    /// Represents the latest available observations of a replica set's current state.
-    std::vector<ReplicaSetCondition> conditions;
-    /// The number of non-terminating pods that have labels matching the labels of the pod template of the replicaset.
-    std::optional<std::int32_t> fullyLabeledReplicas;
-    /// ObservedGeneration reflects the generation of the most recently observed ReplicaSet.
-    std::optional<std::int64_t> observedGeneration;
-    /// The number of non-terminating pods targeted by this ReplicaSet with a Ready Condition.
-    std::optional<std::int32_t> readyReplicas;
-    /// Replicas is the most recently observed number of non-terminating pods.
-    std::int32_t replicas = 0;
-    /// The number of terminating pods for this replica set.
-    std::optional<std::int32_t> terminatingReplicas;
-    kopp::UnknownFields unknown_fields;
+  /// The number of available non-terminating pods (ready for at least minReadySeconds) for this replica set.
+  std::optional<std::int32_t> availableReplicas;
+  /// Represents the latest available observations of a replica set's current state.
+  std::vector<ReplicaSetCondition> conditions;
+  /// The number of non-terminating pods that have labels matching the labels of the pod template of the replicaset.
+  std::optional<std::int32_t> fullyLabeledReplicas;
+  /// ObservedGeneration reflects the generation of the most recently observed ReplicaSet.
+  std::optional<std::int64_t> observedGeneration;
+  /// The number of non-terminating pods targeted by this ReplicaSet with a Ready Condition.
+  std::optional<std::int32_t> readyReplicas;
+  /// Replicas is the most recently observed number of non-terminating pods.
+  std::int32_t replicas = 0;
+  /// The number of terminating pods for this replica set.
+  std::optional<std::int32_t> terminatingReplicas;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ReplicaSetStatus&, const ReplicaSetStatus&) = default;
+  friend bool operator==(const ReplicaSetStatus&, const ReplicaSetStatus&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ReplicaSetStatus, (), (availableReplicas, conditions,
-    fullyLabeledReplicas, observedGeneration, readyReplicas, replicas, terminatingReplicas,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(ReplicaSetStatus, (),
+                      (availableReplicas, conditions, fullyLabeledReplicas, observedGeneration, readyReplicas, replicas,
+                       terminatingReplicas, unknown_fields))
 
 /// ReplicaSet ensures that a specified number of pod replicas are running at any given time.
 struct ReplicaSet {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// If the Labels of a ReplicaSet are empty, they are defaulted to be the same as the Pod(s) that the ReplicaSet manages.
-    kopp::ObjectMeta metadata;
-    /// Spec defines the specification of the desired behavior of the ReplicaSet.
-    ReplicaSetSpec spec;
-    /// Status is the most recently observed status of the ReplicaSet.
-    ReplicaSetStatus status;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// If the Labels of a ReplicaSet are empty, they are defaulted to be the same as the Pod(s) that the ReplicaSet manages.
+  kopp::ObjectMeta metadata;
+  /// Spec defines the specification of the desired behavior of the ReplicaSet.
+  ReplicaSetSpec spec;
+  /// Status is the most recently observed status of the ReplicaSet.
+  ReplicaSetStatus status;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ReplicaSet&, const ReplicaSet&) = default;
+  friend bool operator==(const ReplicaSet&, const ReplicaSet&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ReplicaSet, (), (apiVersion, kind, metadata, spec, status,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(ReplicaSet, (), (apiVersion, kind, metadata, spec, status, unknown_fields))
 KOPP_RESOURCE(ReplicaSet, "apps", "v1", "ReplicaSet", "replicasets", namespaced)
 
 /// RollingUpdateStatefulSetStrategy is used to communicate parameter for RollingUpdateStatefulSetStrategyType.
 struct RollingUpdateStatefulSetStrategy {
-    /// The maximum number of pods that can be unavailable during the update.
-    std::optional<kopp::IntOrString> maxUnavailable;
-    /// Partition indicates the ordinal at which the StatefulSet should be partitioned for updates.
-    std::optional<std::int32_t> partition;
-    kopp::UnknownFields unknown_fields;
+  /// The maximum number of pods that can be unavailable during the update.
+  std::optional<kopp::IntOrString> maxUnavailable;
+  /// Partition indicates the ordinal at which the StatefulSet should be partitioned for updates.
+  std::optional<std::int32_t> partition;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const RollingUpdateStatefulSetStrategy&, const RollingUpdateStatefulSetStrategy&) = default;
+  friend bool operator==(const RollingUpdateStatefulSetStrategy&, const RollingUpdateStatefulSetStrategy&) = default;
 };
-BOOST_DESCRIBE_STRUCT(RollingUpdateStatefulSetStrategy, (), (maxUnavailable, partition,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(RollingUpdateStatefulSetStrategy, (), (maxUnavailable, partition, unknown_fields))
 
 /// StatefulSetOrdinals describes the policy used for replica ordinal assignment in this StatefulSet.
 struct StatefulSetOrdinals {
-    /// start is the number representing the first replica's index.
-    std::optional<std::int32_t> start;
-    kopp::UnknownFields unknown_fields;
+  /// start is the number representing the first replica's index.
+  std::optional<std::int32_t> start;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const StatefulSetOrdinals&, const StatefulSetOrdinals&) = default;
+  friend bool operator==(const StatefulSetOrdinals&, const StatefulSetOrdinals&) = default;
 };
 BOOST_DESCRIBE_STRUCT(StatefulSetOrdinals, (), (start, unknown_fields))
 
 /// StatefulSetPersistentVolumeClaimRetentionPolicy describes the policy used for PVCs created from the StatefulSet VolumeClaimTemplates.
 struct StatefulSetPersistentVolumeClaimRetentionPolicy {
-    /// WhenDeleted specifies what happens to PVCs created from StatefulSet VolumeClaimTemplates when the StatefulSet is deleted.
-    std::string whenDeleted;
-    /// WhenScaled specifies what happens to PVCs created from StatefulSet VolumeClaimTemplates when the StatefulSet is scaled down.
-    std::string whenScaled;
-    kopp::UnknownFields unknown_fields;
+  /// WhenDeleted specifies what happens to PVCs created from StatefulSet VolumeClaimTemplates when the StatefulSet is deleted.
+  std::string whenDeleted;
+  /// WhenScaled specifies what happens to PVCs created from StatefulSet VolumeClaimTemplates when the StatefulSet is scaled down.
+  std::string whenScaled;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const StatefulSetPersistentVolumeClaimRetentionPolicy&, const StatefulSetPersistentVolumeClaimRetentionPolicy&) = default;
+  friend bool operator==(const StatefulSetPersistentVolumeClaimRetentionPolicy&,
+                         const StatefulSetPersistentVolumeClaimRetentionPolicy&) = default;
 };
-BOOST_DESCRIBE_STRUCT(StatefulSetPersistentVolumeClaimRetentionPolicy, (), (whenDeleted,
-    whenScaled, unknown_fields))
+BOOST_DESCRIBE_STRUCT(StatefulSetPersistentVolumeClaimRetentionPolicy, (), (whenDeleted, whenScaled, unknown_fields))
 
 /// StatefulSetUpdateStrategy indicates the strategy that the StatefulSet controller will use to perform updates.
 struct StatefulSetUpdateStrategy {
-    /// RollingUpdate is used to communicate parameters when Type is RollingUpdateStatefulSetStrategyType.
-    std::optional<RollingUpdateStatefulSetStrategy> rollingUpdate;
-    /// Type indicates the type of the StatefulSetUpdateStrategy.
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// RollingUpdate is used to communicate parameters when Type is RollingUpdateStatefulSetStrategyType.
+  std::optional<RollingUpdateStatefulSetStrategy> rollingUpdate;
+  /// Type indicates the type of the StatefulSetUpdateStrategy.
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const StatefulSetUpdateStrategy&, const StatefulSetUpdateStrategy&) = default;
+  friend bool operator==(const StatefulSetUpdateStrategy&, const StatefulSetUpdateStrategy&) = default;
 };
 BOOST_DESCRIBE_STRUCT(StatefulSetUpdateStrategy, (), (rollingUpdate, type, unknown_fields))
 
 /// A StatefulSetSpec is the specification of a StatefulSet.
 struct StatefulSetSpec {
-    /// Minimum number of seconds for which a newly created pod should be ready without any of its container crashing for it to be considered available.
-    std::optional<std::int32_t> minReadySeconds;
-    /// ordinals controls the numbering of replica indices in a StatefulSet.
-    std::optional<StatefulSetOrdinals> ordinals;
-    /// persistentVolumeClaimRetentionPolicy describes the lifecycle of persistent volume claims created from volumeClaimTemplates.
-    std::optional<StatefulSetPersistentVolumeClaimRetentionPolicy> persistentVolumeClaimRetentionPolicy;
-    /// podManagementPolicy controls how pods are created during initial scale up, when replacing pods on nodes, or when scaling down.
-    std::string podManagementPolicy;
-    /// replicas is the desired number of replicas of the given Template.
-    std::optional<std::int32_t> replicas;
-    /// revisionHistoryLimit is the maximum number of revisions that will be maintained in the StatefulSet's revision history.
-    std::optional<std::int32_t> revisionHistoryLimit;
-    /// selector is a label query over pods that should match the replica count.
-    kopp::api::meta::v1::LabelSelector selector;
-    /// serviceName is the name of the service that governs this StatefulSet.
-    std::string serviceName;
-    /// template is the object that describes the pod that will be created if insufficient replicas are detected.
-    kopp::api::core::v1::PodTemplateSpec template_;
-    /// updateStrategy indicates the StatefulSetUpdateStrategy that will be employed to update Pods in the StatefulSet when a revision is made to Template.
-    StatefulSetUpdateStrategy updateStrategy;
-    /// volumeClaimTemplates is a list of claims that pods are allowed to reference.
-    std::vector<kopp::api::core::v1::PersistentVolumeClaim> volumeClaimTemplates;
-    kopp::UnknownFields unknown_fields;
+  /// Minimum number of seconds for which a newly created pod should be ready without any of its container crashing for it to be considered available.
+  std::optional<std::int32_t> minReadySeconds;
+  /// ordinals controls the numbering of replica indices in a StatefulSet.
+  std::optional<StatefulSetOrdinals> ordinals;
+  /// persistentVolumeClaimRetentionPolicy describes the lifecycle of persistent volume claims created from volumeClaimTemplates.
+  std::optional<StatefulSetPersistentVolumeClaimRetentionPolicy> persistentVolumeClaimRetentionPolicy;
+  /// podManagementPolicy controls how pods are created during initial scale up, when replacing pods on nodes, or when scaling down.
+  std::string podManagementPolicy;
+  /// replicas is the desired number of replicas of the given Template.
+  std::optional<std::int32_t> replicas;
+  /// revisionHistoryLimit is the maximum number of revisions that will be maintained in the StatefulSet's revision history.
+  std::optional<std::int32_t> revisionHistoryLimit;
+  /// selector is a label query over pods that should match the replica count.
+  kopp::api::meta::v1::LabelSelector selector;
+  /// serviceName is the name of the service that governs this StatefulSet.
+  std::string serviceName;
+  /// template is the object that describes the pod that will be created if insufficient replicas are detected.
+  kopp::api::core::v1::PodTemplateSpec template_;
+  /// updateStrategy indicates the StatefulSetUpdateStrategy that will be employed to update Pods in the StatefulSet when a revision is made to Template.
+  StatefulSetUpdateStrategy updateStrategy;
+  /// volumeClaimTemplates is a list of claims that pods are allowed to reference.
+  std::vector<kopp::api::core::v1::PersistentVolumeClaim> volumeClaimTemplates;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const StatefulSetSpec&, const StatefulSetSpec&) = default;
+  friend bool operator==(const StatefulSetSpec&, const StatefulSetSpec&) = default;
 };
-BOOST_DESCRIBE_STRUCT(StatefulSetSpec, (), (minReadySeconds, ordinals,
-    persistentVolumeClaimRetentionPolicy, podManagementPolicy, replicas, revisionHistoryLimit,
-    selector, serviceName, template_, updateStrategy, volumeClaimTemplates, unknown_fields))
+BOOST_DESCRIBE_STRUCT(StatefulSetSpec, (),
+                      (minReadySeconds, ordinals, persistentVolumeClaimRetentionPolicy, podManagementPolicy, replicas,
+                       revisionHistoryLimit, selector, serviceName, template_, updateStrategy, volumeClaimTemplates,
+                       unknown_fields))
 
 /// StatefulSetCondition describes the state of a statefulset at a certain point.
 struct StatefulSetCondition {
-    /// Last time the condition transitioned from one status to another.
-    std::optional<kopp::Time> lastTransitionTime;
-    /// A human readable message indicating details about the transition.
-    std::string message;
-    /// The reason for the condition's last transition.
-    std::string reason;
-    /// Status of the condition, one of True, False, Unknown.
-    std::string status;
-    /// Type of statefulset condition.
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// Last time the condition transitioned from one status to another.
+  std::optional<kopp::Time> lastTransitionTime;
+  /// A human readable message indicating details about the transition.
+  std::string message;
+  /// The reason for the condition's last transition.
+  std::string reason;
+  /// Status of the condition, one of True, False, Unknown.
+  std::string status;
+  /// Type of statefulset condition.
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const StatefulSetCondition&, const StatefulSetCondition&) = default;
+  friend bool operator==(const StatefulSetCondition&, const StatefulSetCondition&) = default;
 };
-BOOST_DESCRIBE_STRUCT(StatefulSetCondition, (), (lastTransitionTime, message, reason, status,
-    type, unknown_fields))
+BOOST_DESCRIBE_STRUCT(StatefulSetCondition, (), (lastTransitionTime, message, reason, status, type, unknown_fields))
 
 /// StatefulSetStatus represents the current state of a StatefulSet.
 struct StatefulSetStatus {
-    /// Total number of available pods (ready for at least minReadySeconds) targeted by this statefulset.
-    std::optional<std::int32_t> availableReplicas;
-    /// collisionCount is the count of hash collisions for the StatefulSet.
-    std::optional<std::int32_t> collisionCount;
-    /// Represents the latest available observations of a statefulset's current state.
-    std::vector<StatefulSetCondition> conditions;
-    /// currentReplicas is the number of Pods created by the StatefulSet controller from the StatefulSet version indicated by currentRevision.
-    std::optional<std::int32_t> currentReplicas;
-    /// currentRevision, if not empty, indicates the version of the StatefulSet used to generate Pods in the sequence [0,currentReplicas).
-    std::string currentRevision;
-    /// observedGeneration is the most recent generation observed for this StatefulSet.
-    std::optional<std::int64_t> observedGeneration;
-    /// readyReplicas is the number of pods created for this StatefulSet with a Ready Condition.
-    std::optional<std::int32_t> readyReplicas;
-    /// replicas is the number of Pods created by the StatefulSet controller.
-    std::int32_t replicas = 0;
-    /// updateRevision, if not empty, indicates the version of the StatefulSet used to generate Pods in the sequence [replicas-updatedReplicas,replicas)
-    std::string updateRevision;
-    /// updatedReplicas is the number of Pods created by the StatefulSet controller from the StatefulSet version indicated by updateRevision.
-    std::optional<std::int32_t> updatedReplicas;
-    kopp::UnknownFields unknown_fields;
+  /// Total number of available pods (ready for at least minReadySeconds) targeted by this statefulset.
+  std::optional<std::int32_t> availableReplicas;
+  /// collisionCount is the count of hash collisions for the StatefulSet.
+  std::optional<std::int32_t> collisionCount;
+  /// Represents the latest available observations of a statefulset's current state.
+  std::vector<StatefulSetCondition> conditions;
+  /// currentReplicas is the number of Pods created by the StatefulSet controller from the StatefulSet version indicated by currentRevision.
+  std::optional<std::int32_t> currentReplicas;
+  /// currentRevision, if not empty, indicates the version of the StatefulSet used to generate Pods in the sequence [0,currentReplicas).
+  std::string currentRevision;
+  /// observedGeneration is the most recent generation observed for this StatefulSet.
+  std::optional<std::int64_t> observedGeneration;
+  /// readyReplicas is the number of pods created for this StatefulSet with a Ready Condition.
+  std::optional<std::int32_t> readyReplicas;
+  /// replicas is the number of Pods created by the StatefulSet controller.
+  std::int32_t replicas = 0;
+  /// updateRevision, if not empty, indicates the version of the StatefulSet used to generate Pods in the sequence [replicas-updatedReplicas,replicas)
+  std::string updateRevision;
+  /// updatedReplicas is the number of Pods created by the StatefulSet controller from the StatefulSet version indicated by updateRevision.
+  std::optional<std::int32_t> updatedReplicas;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const StatefulSetStatus&, const StatefulSetStatus&) = default;
+  friend bool operator==(const StatefulSetStatus&, const StatefulSetStatus&) = default;
 };
-BOOST_DESCRIBE_STRUCT(StatefulSetStatus, (), (availableReplicas, collisionCount, conditions,
-    currentReplicas, currentRevision, observedGeneration, readyReplicas, replicas,
-    updateRevision, updatedReplicas, unknown_fields))
+BOOST_DESCRIBE_STRUCT(StatefulSetStatus, (),
+                      (availableReplicas, collisionCount, conditions, currentReplicas, currentRevision,
+                       observedGeneration, readyReplicas, replicas, updateRevision, updatedReplicas, unknown_fields))
 
 /// StatefulSet represents a set of pods with consistent identities.
 struct StatefulSet {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// Standard object's metadata.
-    kopp::ObjectMeta metadata;
-    /// Spec defines the desired identities of pods in this set.
-    StatefulSetSpec spec;
-    /// Status is the current status of Pods in this StatefulSet.
-    StatefulSetStatus status;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// Standard object's metadata.
+  kopp::ObjectMeta metadata;
+  /// Spec defines the desired identities of pods in this set.
+  StatefulSetSpec spec;
+  /// Status is the current status of Pods in this StatefulSet.
+  StatefulSetStatus status;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const StatefulSet&, const StatefulSet&) = default;
+  friend bool operator==(const StatefulSet&, const StatefulSet&) = default;
 };
-BOOST_DESCRIBE_STRUCT(StatefulSet, (), (apiVersion, kind, metadata, spec, status,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(StatefulSet, (), (apiVersion, kind, metadata, spec, status, unknown_fields))
 KOPP_RESOURCE(StatefulSet, "apps", "v1", "StatefulSet", "statefulsets", namespaced)
 
 }  // namespace kopp::api::apps::v1

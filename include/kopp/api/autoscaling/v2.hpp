@@ -23,357 +23,351 @@ namespace kopp::api::autoscaling::v2 {
 
 /// MetricTarget defines the target value, average value, or average utilization of a specific metric
 struct MetricTarget {
-    /// averageUtilization is the target value of the average of the resource metric across all relevant pods, represented as a percentage of the requested value of...
-    std::optional<std::int32_t> averageUtilization;
-    /// averageValue is the target value of the average of the metric across all relevant pods (as a quantity)
-    std::optional<kopp::Quantity> averageValue;
-    /// type represents whether the metric type is Utilization, Value, or AverageValue
-    std::string type;
-    /// value is the target value of the metric (as a quantity).
-    std::optional<kopp::Quantity> value;
-    kopp::UnknownFields unknown_fields;
+  /// averageUtilization is the target value of the average of the resource metric across all relevant pods, represented as a percentage of the requested value of...
+  std::optional<std::int32_t> averageUtilization;
+  /// averageValue is the target value of the average of the metric across all relevant pods (as a quantity)
+  std::optional<kopp::Quantity> averageValue;
+  /// type represents whether the metric type is Utilization, Value, or AverageValue
+  std::string type;
+  /// value is the target value of the metric (as a quantity).
+  std::optional<kopp::Quantity> value;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const MetricTarget&, const MetricTarget&) = default;
+  friend bool operator==(const MetricTarget&, const MetricTarget&) = default;
 };
-BOOST_DESCRIBE_STRUCT(MetricTarget, (), (averageUtilization, averageValue, type, value,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(MetricTarget, (), (averageUtilization, averageValue, type, value, unknown_fields))
 
 /// ContainerResourceMetricSource indicates how to scale on a resource metric known to Kubernetes, as specified in requests and limits, describing each pod in the current scale target (e.g. CPU or...
 struct ContainerResourceMetricSource {
-    /// container is the name of the container in the pods of the scaling target
-    std::string container;
-    /// name is the name of the resource in question.
-    std::string name;
-    /// target specifies the target value for the given metric
-    MetricTarget target;
-    kopp::UnknownFields unknown_fields;
+  /// container is the name of the container in the pods of the scaling target
+  std::string container;
+  /// name is the name of the resource in question.
+  std::string name;
+  /// target specifies the target value for the given metric
+  MetricTarget target;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ContainerResourceMetricSource&, const ContainerResourceMetricSource&) = default;
+  friend bool operator==(const ContainerResourceMetricSource&, const ContainerResourceMetricSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ContainerResourceMetricSource, (), (container, name, target,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(ContainerResourceMetricSource, (), (container, name, target, unknown_fields))
 
 /// MetricValueStatus holds the current value for a metric
 struct MetricValueStatus {
-    /// averageUtilization is the current value of the average of the resource metric across all relevant pods, represented as a percentage of the requested value...
-    std::optional<std::int32_t> averageUtilization;
-    /// averageValue is the current value of the average of the metric across all relevant pods (as a quantity)
-    std::optional<kopp::Quantity> averageValue;
-    /// value is the current value of the metric (as a quantity).
-    std::optional<kopp::Quantity> value;
-    kopp::UnknownFields unknown_fields;
+  /// averageUtilization is the current value of the average of the resource metric across all relevant pods, represented as a percentage of the requested value...
+  std::optional<std::int32_t> averageUtilization;
+  /// averageValue is the current value of the average of the metric across all relevant pods (as a quantity)
+  std::optional<kopp::Quantity> averageValue;
+  /// value is the current value of the metric (as a quantity).
+  std::optional<kopp::Quantity> value;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const MetricValueStatus&, const MetricValueStatus&) = default;
+  friend bool operator==(const MetricValueStatus&, const MetricValueStatus&) = default;
 };
-BOOST_DESCRIBE_STRUCT(MetricValueStatus, (), (averageUtilization, averageValue, value,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(MetricValueStatus, (), (averageUtilization, averageValue, value, unknown_fields))
 
 /// ContainerResourceMetricStatus indicates the current value of a resource metric known to Kubernetes, as specified in requests and limits, describing a single container in each pod in the current...
 struct ContainerResourceMetricStatus {
-    /// container is the name of the container in the pods of the scaling target
-    std::string container;
-    /// current contains the current value for the given metric
-    MetricValueStatus current;
-    /// name is the name of the resource in question.
-    std::string name;
-    kopp::UnknownFields unknown_fields;
+  /// container is the name of the container in the pods of the scaling target
+  std::string container;
+  /// current contains the current value for the given metric
+  MetricValueStatus current;
+  /// name is the name of the resource in question.
+  std::string name;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ContainerResourceMetricStatus&, const ContainerResourceMetricStatus&) = default;
+  friend bool operator==(const ContainerResourceMetricStatus&, const ContainerResourceMetricStatus&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ContainerResourceMetricStatus, (), (container, current, name,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(ContainerResourceMetricStatus, (), (container, current, name, unknown_fields))
 
 /// CrossVersionObjectReference contains enough information to let you identify the referred resource.
 struct CrossVersionObjectReference {
-    /// apiVersion is the API version of the referent
-    std::string apiVersion;
-    /// kind is the kind of the referent; More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
-    std::string kind;
-    /// name is the name of the referent; More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
-    std::string name;
-    kopp::UnknownFields unknown_fields;
+  /// apiVersion is the API version of the referent
+  std::string apiVersion;
+  /// kind is the kind of the referent; More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds
+  std::string kind;
+  /// name is the name of the referent; More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names
+  std::string name;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const CrossVersionObjectReference&, const CrossVersionObjectReference&) = default;
+  friend bool operator==(const CrossVersionObjectReference&, const CrossVersionObjectReference&) = default;
 };
 BOOST_DESCRIBE_STRUCT(CrossVersionObjectReference, (), (apiVersion, kind, name, unknown_fields))
 
 /// MetricIdentifier defines the name and optionally selector for a metric
 struct MetricIdentifier {
-    /// name is the name of the given metric
-    std::string name;
-    /// selector is the string-encoded form of a standard kubernetes label selector for the given metric When set, it is passed as an additional parameter to the...
-    std::optional<kopp::api::meta::v1::LabelSelector> selector;
-    kopp::UnknownFields unknown_fields;
+  /// name is the name of the given metric
+  std::string name;
+  /// selector is the string-encoded form of a standard kubernetes label selector for the given metric When set, it is passed as an additional parameter to the...
+  std::optional<kopp::api::meta::v1::LabelSelector> selector;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const MetricIdentifier&, const MetricIdentifier&) = default;
+  friend bool operator==(const MetricIdentifier&, const MetricIdentifier&) = default;
 };
 BOOST_DESCRIBE_STRUCT(MetricIdentifier, (), (name, selector, unknown_fields))
 
 /// ExternalMetricSource indicates how to scale on a metric not associated with any Kubernetes object (for example length of queue in cloud messaging service, or QPS from loadbalancer running outside...
 struct ExternalMetricSource {
-    /// metric identifies the target metric by name and selector
-    MetricIdentifier metric;
-    /// target specifies the target value for the given metric
-    MetricTarget target;
-    kopp::UnknownFields unknown_fields;
+  /// metric identifies the target metric by name and selector
+  MetricIdentifier metric;
+  /// target specifies the target value for the given metric
+  MetricTarget target;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ExternalMetricSource&, const ExternalMetricSource&) = default;
+  friend bool operator==(const ExternalMetricSource&, const ExternalMetricSource&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ExternalMetricSource, (), (metric, target, unknown_fields))
 
 /// ExternalMetricStatus indicates the current value of a global metric not associated with any Kubernetes object.
 struct ExternalMetricStatus {
-    /// current contains the current value for the given metric
-    MetricValueStatus current;
-    /// metric identifies the target metric by name and selector
-    MetricIdentifier metric;
-    kopp::UnknownFields unknown_fields;
+  /// current contains the current value for the given metric
+  MetricValueStatus current;
+  /// metric identifies the target metric by name and selector
+  MetricIdentifier metric;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ExternalMetricStatus&, const ExternalMetricStatus&) = default;
+  friend bool operator==(const ExternalMetricStatus&, const ExternalMetricStatus&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ExternalMetricStatus, (), (current, metric, unknown_fields))
 
 /// HPAScalingPolicy is a single policy which must hold true for a specified past interval.
 struct HPAScalingPolicy {
-    /// periodSeconds specifies the window of time for which the policy should hold true.
-    std::int32_t periodSeconds = 0;
-    /// type is used to specify the scaling policy.
-    std::string type;
-    /// value contains the amount of change which is permitted by the policy.
-    std::int32_t value = 0;
-    kopp::UnknownFields unknown_fields;
+  /// periodSeconds specifies the window of time for which the policy should hold true.
+  std::int32_t periodSeconds = 0;
+  /// type is used to specify the scaling policy.
+  std::string type;
+  /// value contains the amount of change which is permitted by the policy.
+  std::int32_t value = 0;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const HPAScalingPolicy&, const HPAScalingPolicy&) = default;
+  friend bool operator==(const HPAScalingPolicy&, const HPAScalingPolicy&) = default;
 };
 BOOST_DESCRIBE_STRUCT(HPAScalingPolicy, (), (periodSeconds, type, value, unknown_fields))
 
 /// HPAScalingRules configures the scaling behavior for one direction via scaling Policy Rules and a configurable metric tolerance.
 struct HPAScalingRules {
-    /// policies is a list of potential scaling polices which can be used during scaling.
-    std::vector<HPAScalingPolicy> policies;
-    /// selectPolicy is used to specify which policy should be used.
-    std::optional<std::string> selectPolicy;
-    /// stabilizationWindowSeconds is the number of seconds for which past recommendations should be considered while scaling up or scaling down.
-    std::optional<std::int32_t> stabilizationWindowSeconds;
-    /// tolerance is the tolerance on the ratio between the current and desired metric value under which no updates are made to the desired number of replicas (e.g....
-    std::optional<kopp::Quantity> tolerance;
-    kopp::UnknownFields unknown_fields;
+  /// policies is a list of potential scaling polices which can be used during scaling.
+  std::vector<HPAScalingPolicy> policies;
+  /// selectPolicy is used to specify which policy should be used.
+  std::optional<std::string> selectPolicy;
+  /// stabilizationWindowSeconds is the number of seconds for which past recommendations should be considered while scaling up or scaling down.
+  std::optional<std::int32_t> stabilizationWindowSeconds;
+  /// tolerance is the tolerance on the ratio between the current and desired metric value under which no updates are made to the desired number of replicas (e.g....
+  std::optional<kopp::Quantity> tolerance;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const HPAScalingRules&, const HPAScalingRules&) = default;
+  friend bool operator==(const HPAScalingRules&, const HPAScalingRules&) = default;
 };
-BOOST_DESCRIBE_STRUCT(HPAScalingRules, (), (policies, selectPolicy, stabilizationWindowSeconds,
-    tolerance, unknown_fields))
+BOOST_DESCRIBE_STRUCT(HPAScalingRules, (),
+                      (policies, selectPolicy, stabilizationWindowSeconds, tolerance, unknown_fields))
 
 /// HorizontalPodAutoscalerBehavior configures the scaling behavior of the target in both Up and Down directions (scaleUp and scaleDown fields respectively).
 struct HorizontalPodAutoscalerBehavior {
-    /// scaleDown is scaling policy for scaling Down.
-    std::optional<HPAScalingRules> scaleDown;
-    /// scaleUp is scaling policy for scaling Up.
-    std::optional<HPAScalingRules> scaleUp;
-    kopp::UnknownFields unknown_fields;
+  /// scaleDown is scaling policy for scaling Down.
+  std::optional<HPAScalingRules> scaleDown;
+  /// scaleUp is scaling policy for scaling Up.
+  std::optional<HPAScalingRules> scaleUp;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const HorizontalPodAutoscalerBehavior&, const HorizontalPodAutoscalerBehavior&) = default;
+  friend bool operator==(const HorizontalPodAutoscalerBehavior&, const HorizontalPodAutoscalerBehavior&) = default;
 };
 BOOST_DESCRIBE_STRUCT(HorizontalPodAutoscalerBehavior, (), (scaleDown, scaleUp, unknown_fields))
 
 /// ObjectMetricSource indicates how to scale on a metric describing a kubernetes object (for example, hits-per-second on an Ingress object).
 struct ObjectMetricSource {
-    /// describedObject specifies the descriptions of a object,such as kind,name apiVersion
-    CrossVersionObjectReference describedObject;
-    /// metric identifies the target metric by name and selector
-    MetricIdentifier metric;
-    /// target specifies the target value for the given metric
-    MetricTarget target;
-    kopp::UnknownFields unknown_fields;
+  /// describedObject specifies the descriptions of a object,such as kind,name apiVersion
+  CrossVersionObjectReference describedObject;
+  /// metric identifies the target metric by name and selector
+  MetricIdentifier metric;
+  /// target specifies the target value for the given metric
+  MetricTarget target;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ObjectMetricSource&, const ObjectMetricSource&) = default;
+  friend bool operator==(const ObjectMetricSource&, const ObjectMetricSource&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ObjectMetricSource, (), (describedObject, metric, target, unknown_fields))
 
 /// PodsMetricSource indicates how to scale on a metric describing each pod in the current scale target (for example, transactions-processed-per-second).
 struct PodsMetricSource {
-    /// metric identifies the target metric by name and selector
-    MetricIdentifier metric;
-    /// target specifies the target value for the given metric
-    MetricTarget target;
-    kopp::UnknownFields unknown_fields;
+  /// metric identifies the target metric by name and selector
+  MetricIdentifier metric;
+  /// target specifies the target value for the given metric
+  MetricTarget target;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodsMetricSource&, const PodsMetricSource&) = default;
+  friend bool operator==(const PodsMetricSource&, const PodsMetricSource&) = default;
 };
 BOOST_DESCRIBE_STRUCT(PodsMetricSource, (), (metric, target, unknown_fields))
 
 /// ResourceMetricSource indicates how to scale on a resource metric known to Kubernetes, as specified in requests and limits, describing each pod in the current scale target (e.g. CPU or memory).
 struct ResourceMetricSource {
-    /// name is the name of the resource in question.
-    std::string name;
-    /// target specifies the target value for the given metric
-    MetricTarget target;
-    kopp::UnknownFields unknown_fields;
+  /// name is the name of the resource in question.
+  std::string name;
+  /// target specifies the target value for the given metric
+  MetricTarget target;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ResourceMetricSource&, const ResourceMetricSource&) = default;
+  friend bool operator==(const ResourceMetricSource&, const ResourceMetricSource&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ResourceMetricSource, (), (name, target, unknown_fields))
 
 /// MetricSpec specifies how to scale based on a single metric (only `type` and one other matching field should be set at once).
 struct MetricSpec {
-    /// containerResource refers to a resource metric (such as those specified in requests and limits) known to Kubernetes describing a single container in each pod...
-    std::optional<ContainerResourceMetricSource> containerResource;
-    /// external refers to a global metric that is not associated with any Kubernetes object.
-    std::optional<ExternalMetricSource> external;
-    /// object refers to a metric describing a single kubernetes object (for example, hits-per-second on an Ingress object).
-    std::optional<ObjectMetricSource> object;
-    /// pods refers to a metric describing each pod in the current scale target (for example, transactions-processed-per-second).
-    std::optional<PodsMetricSource> pods;
-    /// resource refers to a resource metric (such as those specified in requests and limits) known to Kubernetes describing each pod in the current scale target...
-    std::optional<ResourceMetricSource> resource;
-    /// type is the type of metric source.
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// containerResource refers to a resource metric (such as those specified in requests and limits) known to Kubernetes describing a single container in each pod...
+  std::optional<ContainerResourceMetricSource> containerResource;
+  /// external refers to a global metric that is not associated with any Kubernetes object.
+  std::optional<ExternalMetricSource> external;
+  /// object refers to a metric describing a single kubernetes object (for example, hits-per-second on an Ingress object).
+  std::optional<ObjectMetricSource> object;
+  /// pods refers to a metric describing each pod in the current scale target (for example, transactions-processed-per-second).
+  std::optional<PodsMetricSource> pods;
+  /// resource refers to a resource metric (such as those specified in requests and limits) known to Kubernetes describing each pod in the current scale target...
+  std::optional<ResourceMetricSource> resource;
+  /// type is the type of metric source.
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const MetricSpec&, const MetricSpec&) = default;
+  friend bool operator==(const MetricSpec&, const MetricSpec&) = default;
 };
-BOOST_DESCRIBE_STRUCT(MetricSpec, (), (containerResource, external, object, pods, resource,
-    type, unknown_fields))
+BOOST_DESCRIBE_STRUCT(MetricSpec, (), (containerResource, external, object, pods, resource, type, unknown_fields))
 
 /// HorizontalPodAutoscalerSpec describes the desired functionality of the HorizontalPodAutoscaler.
 struct HorizontalPodAutoscalerSpec {
-    /// behavior configures the scaling behavior of the target in both Up and Down directions (scaleUp and scaleDown fields respectively).
-    std::optional<HorizontalPodAutoscalerBehavior> behavior;
-    /// maxReplicas is the upper limit for the number of replicas to which the autoscaler can scale up.
-    std::int32_t maxReplicas = 0;
-    /// metrics contains the specifications for which to use to calculate the desired replica count (the maximum replica count across all metrics will be used).
-    std::vector<MetricSpec> metrics;
-    /// minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down.
-    std::optional<std::int32_t> minReplicas;
-    /// scaleTargetRef points to the target resource to scale, and is used to the pods for which metrics should be collected, as well as to actually change the...
-    CrossVersionObjectReference scaleTargetRef;
-    kopp::UnknownFields unknown_fields;
+  /// behavior configures the scaling behavior of the target in both Up and Down directions (scaleUp and scaleDown fields respectively).
+  std::optional<HorizontalPodAutoscalerBehavior> behavior;
+  /// maxReplicas is the upper limit for the number of replicas to which the autoscaler can scale up.
+  std::int32_t maxReplicas = 0;
+  /// metrics contains the specifications for which to use to calculate the desired replica count (the maximum replica count across all metrics will be used).
+  std::vector<MetricSpec> metrics;
+  /// minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down.
+  std::optional<std::int32_t> minReplicas;
+  /// scaleTargetRef points to the target resource to scale, and is used to the pods for which metrics should be collected, as well as to actually change the...
+  CrossVersionObjectReference scaleTargetRef;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const HorizontalPodAutoscalerSpec&, const HorizontalPodAutoscalerSpec&) = default;
+  friend bool operator==(const HorizontalPodAutoscalerSpec&, const HorizontalPodAutoscalerSpec&) = default;
 };
-BOOST_DESCRIBE_STRUCT(HorizontalPodAutoscalerSpec, (), (behavior, maxReplicas, metrics,
-    minReplicas, scaleTargetRef, unknown_fields))
+BOOST_DESCRIBE_STRUCT(HorizontalPodAutoscalerSpec, (),
+                      (behavior, maxReplicas, metrics, minReplicas, scaleTargetRef, unknown_fields))
 
 /// HorizontalPodAutoscalerCondition describes the state of a HorizontalPodAutoscaler at a certain point.
 struct HorizontalPodAutoscalerCondition {
-    /// lastTransitionTime is the last time the condition transitioned from one status to another
-    std::optional<kopp::Time> lastTransitionTime;
-    /// message is a human-readable explanation containing details about the transition
-    std::string message;
-    /// observedGeneration represents the .metadata.generation that the condition was set based upon.
-    std::optional<std::int64_t> observedGeneration;
-    /// reason is the reason for the condition's last transition.
-    std::string reason;
-    /// status is the status of the condition (True, False, Unknown)
-    std::string status;
-    /// type describes the current condition
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// lastTransitionTime is the last time the condition transitioned from one status to another
+  std::optional<kopp::Time> lastTransitionTime;
+  /// message is a human-readable explanation containing details about the transition
+  std::string message;
+  /// observedGeneration represents the .metadata.generation that the condition was set based upon.
+  std::optional<std::int64_t> observedGeneration;
+  /// reason is the reason for the condition's last transition.
+  std::string reason;
+  /// status is the status of the condition (True, False, Unknown)
+  std::string status;
+  /// type describes the current condition
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const HorizontalPodAutoscalerCondition&, const HorizontalPodAutoscalerCondition&) = default;
+  friend bool operator==(const HorizontalPodAutoscalerCondition&, const HorizontalPodAutoscalerCondition&) = default;
 };
-BOOST_DESCRIBE_STRUCT(HorizontalPodAutoscalerCondition, (), (lastTransitionTime, message,
-    observedGeneration, reason, status, type, unknown_fields))
+BOOST_DESCRIBE_STRUCT(HorizontalPodAutoscalerCondition, (),
+                      (lastTransitionTime, message, observedGeneration, reason, status, type, unknown_fields))
 
 /// ObjectMetricStatus indicates the current value of a metric describing a kubernetes object (for example, hits-per-second on an Ingress object).
 struct ObjectMetricStatus {
-    /// current contains the current value for the given metric
-    MetricValueStatus current;
-    /// describedObject specifies the descriptions of a object,such as kind,name apiVersion
-    CrossVersionObjectReference describedObject;
-    /// metric identifies the target metric by name and selector
-    MetricIdentifier metric;
-    kopp::UnknownFields unknown_fields;
+  /// current contains the current value for the given metric
+  MetricValueStatus current;
+  /// describedObject specifies the descriptions of a object,such as kind,name apiVersion
+  CrossVersionObjectReference describedObject;
+  /// metric identifies the target metric by name and selector
+  MetricIdentifier metric;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ObjectMetricStatus&, const ObjectMetricStatus&) = default;
+  friend bool operator==(const ObjectMetricStatus&, const ObjectMetricStatus&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ObjectMetricStatus, (), (current, describedObject, metric,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(ObjectMetricStatus, (), (current, describedObject, metric, unknown_fields))
 
 /// PodsMetricStatus indicates the current value of a metric describing each pod in the current scale target (for example, transactions-processed-per-second).
 struct PodsMetricStatus {
-    /// current contains the current value for the given metric
-    MetricValueStatus current;
-    /// metric identifies the target metric by name and selector
-    MetricIdentifier metric;
-    kopp::UnknownFields unknown_fields;
+  /// current contains the current value for the given metric
+  MetricValueStatus current;
+  /// metric identifies the target metric by name and selector
+  MetricIdentifier metric;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodsMetricStatus&, const PodsMetricStatus&) = default;
+  friend bool operator==(const PodsMetricStatus&, const PodsMetricStatus&) = default;
 };
 BOOST_DESCRIBE_STRUCT(PodsMetricStatus, (), (current, metric, unknown_fields))
 
 /// ResourceMetricStatus indicates the current value of a resource metric known to Kubernetes, as specified in requests and limits, describing each pod in the current scale target (e.g. CPU or memory).
 struct ResourceMetricStatus {
-    /// current contains the current value for the given metric
-    MetricValueStatus current;
-    /// name is the name of the resource in question.
-    std::string name;
-    kopp::UnknownFields unknown_fields;
+  /// current contains the current value for the given metric
+  MetricValueStatus current;
+  /// name is the name of the resource in question.
+  std::string name;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ResourceMetricStatus&, const ResourceMetricStatus&) = default;
+  friend bool operator==(const ResourceMetricStatus&, const ResourceMetricStatus&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ResourceMetricStatus, (), (current, name, unknown_fields))
 
 /// MetricStatus describes the last-read state of a single metric.
 struct MetricStatus {
-    /// containerResource refers to a resource metric (such as those specified in requests and limits) known to Kubernetes describing a single container in each pod...
-    std::optional<ContainerResourceMetricStatus> containerResource;
-    /// external refers to a global metric that is not associated with any Kubernetes object.
-    std::optional<ExternalMetricStatus> external;
-    /// object refers to a metric describing a single kubernetes object (for example, hits-per-second on an Ingress object).
-    std::optional<ObjectMetricStatus> object;
-    /// pods refers to a metric describing each pod in the current scale target (for example, transactions-processed-per-second).
-    std::optional<PodsMetricStatus> pods;
-    /// resource refers to a resource metric (such as those specified in requests and limits) known to Kubernetes describing each pod in the current scale target...
-    std::optional<ResourceMetricStatus> resource;
-    /// type is the type of metric source.
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// containerResource refers to a resource metric (such as those specified in requests and limits) known to Kubernetes describing a single container in each pod...
+  std::optional<ContainerResourceMetricStatus> containerResource;
+  /// external refers to a global metric that is not associated with any Kubernetes object.
+  std::optional<ExternalMetricStatus> external;
+  /// object refers to a metric describing a single kubernetes object (for example, hits-per-second on an Ingress object).
+  std::optional<ObjectMetricStatus> object;
+  /// pods refers to a metric describing each pod in the current scale target (for example, transactions-processed-per-second).
+  std::optional<PodsMetricStatus> pods;
+  /// resource refers to a resource metric (such as those specified in requests and limits) known to Kubernetes describing each pod in the current scale target...
+  std::optional<ResourceMetricStatus> resource;
+  /// type is the type of metric source.
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const MetricStatus&, const MetricStatus&) = default;
+  friend bool operator==(const MetricStatus&, const MetricStatus&) = default;
 };
-BOOST_DESCRIBE_STRUCT(MetricStatus, (), (containerResource, external, object, pods, resource,
-    type, unknown_fields))
+BOOST_DESCRIBE_STRUCT(MetricStatus, (), (containerResource, external, object, pods, resource, type, unknown_fields))
 
 /// HorizontalPodAutoscalerStatus describes the current status of a horizontal pod autoscaler.
 struct HorizontalPodAutoscalerStatus {
-    /// conditions is the set of conditions required for this autoscaler to scale its target, and indicates whether or not those conditions are met.
-    std::vector<HorizontalPodAutoscalerCondition> conditions;
-    /// currentMetrics is the last read state of the metrics used by this autoscaler.
-    std::vector<MetricStatus> currentMetrics;
-    /// currentReplicas is current number of replicas of pods managed by this autoscaler, as last seen by the autoscaler.
-    std::optional<std::int32_t> currentReplicas;
-    /// desiredReplicas is the desired number of replicas of pods managed by this autoscaler, as last calculated by the autoscaler.
-    std::int32_t desiredReplicas = 0;
-    /// lastScaleTime is the last time the HorizontalPodAutoscaler scaled the number of pods, used by the autoscaler to control how often the number of pods is changed.
-    std::optional<kopp::Time> lastScaleTime;
-    /// observedGeneration is the most recent generation observed by this autoscaler.
-    std::optional<std::int64_t> observedGeneration;
-    kopp::UnknownFields unknown_fields;
+  /// conditions is the set of conditions required for this autoscaler to scale its target, and indicates whether or not those conditions are met.
+  std::vector<HorizontalPodAutoscalerCondition> conditions;
+  /// currentMetrics is the last read state of the metrics used by this autoscaler.
+  std::vector<MetricStatus> currentMetrics;
+  /// currentReplicas is current number of replicas of pods managed by this autoscaler, as last seen by the autoscaler.
+  std::optional<std::int32_t> currentReplicas;
+  /// desiredReplicas is the desired number of replicas of pods managed by this autoscaler, as last calculated by the autoscaler.
+  std::int32_t desiredReplicas = 0;
+  /// lastScaleTime is the last time the HorizontalPodAutoscaler scaled the number of pods, used by the autoscaler to control how often the number of pods is changed.
+  std::optional<kopp::Time> lastScaleTime;
+  /// observedGeneration is the most recent generation observed by this autoscaler.
+  std::optional<std::int64_t> observedGeneration;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const HorizontalPodAutoscalerStatus&, const HorizontalPodAutoscalerStatus&) = default;
+  friend bool operator==(const HorizontalPodAutoscalerStatus&, const HorizontalPodAutoscalerStatus&) = default;
 };
-BOOST_DESCRIBE_STRUCT(HorizontalPodAutoscalerStatus, (), (conditions, currentMetrics,
-    currentReplicas, desiredReplicas, lastScaleTime, observedGeneration, unknown_fields))
+BOOST_DESCRIBE_STRUCT(HorizontalPodAutoscalerStatus, (),
+                      (conditions, currentMetrics, currentReplicas, desiredReplicas, lastScaleTime, observedGeneration,
+                       unknown_fields))
 
 /// HorizontalPodAutoscaler is the configuration for a horizontal pod autoscaler, which automatically manages the replica count of any resource implementing the scale subresource based on the metrics...
 struct HorizontalPodAutoscaler {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// metadata is the standard object metadata.
-    kopp::ObjectMeta metadata;
-    /// spec is the specification for the behaviour of the autoscaler.
-    HorizontalPodAutoscalerSpec spec;
-    /// status is the current information about the autoscaler.
-    HorizontalPodAutoscalerStatus status;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// metadata is the standard object metadata.
+  kopp::ObjectMeta metadata;
+  /// spec is the specification for the behaviour of the autoscaler.
+  HorizontalPodAutoscalerSpec spec;
+  /// status is the current information about the autoscaler.
+  HorizontalPodAutoscalerStatus status;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const HorizontalPodAutoscaler&, const HorizontalPodAutoscaler&) = default;
+  friend bool operator==(const HorizontalPodAutoscaler&, const HorizontalPodAutoscaler&) = default;
 };
-BOOST_DESCRIBE_STRUCT(HorizontalPodAutoscaler, (), (apiVersion, kind, metadata, spec, status,
-    unknown_fields))
-KOPP_RESOURCE(HorizontalPodAutoscaler, "autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", namespaced)
+BOOST_DESCRIBE_STRUCT(HorizontalPodAutoscaler, (), (apiVersion, kind, metadata, spec, status, unknown_fields))
+KOPP_RESOURCE(HorizontalPodAutoscaler, "autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers",
+              namespaced)
 
 }  // namespace kopp::api::autoscaling::v2

@@ -24,293 +24,292 @@ namespace kopp::api::batch::v1 {
 
 /// JobSchedulingConfiguration composes the reusable workload-aware scheduling building blocks.
 struct JobSchedulingConfiguration {
-    /// DisruptionMode defines the mode in which the Job's pods can be disrupted.
-    std::optional<kopp::RawJson> disruptionMode;
-    /// ResourceClaims defines which ResourceClaims may be shared among Pods in the Job.
-    std::vector<kopp::RawJson> resourceClaims;
-    /// SchedulingConstraints defines scheduling constraints (e.g. topology) for the Job's pods.
-    std::optional<kopp::RawJson> schedulingConstraints;
-    /// SchedulingPolicy defines the scheduling policy for this Job.
-    std::optional<kopp::RawJson> schedulingPolicy;
-    kopp::UnknownFields unknown_fields;
+  /// DisruptionMode defines the mode in which the Job's pods can be disrupted.
+  std::optional<kopp::RawJson> disruptionMode;
+  /// ResourceClaims defines which ResourceClaims may be shared among Pods in the Job.
+  std::vector<kopp::RawJson> resourceClaims;
+  /// SchedulingConstraints defines scheduling constraints (e.g. topology) for the Job's pods.
+  std::optional<kopp::RawJson> schedulingConstraints;
+  /// SchedulingPolicy defines the scheduling policy for this Job.
+  std::optional<kopp::RawJson> schedulingPolicy;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const JobSchedulingConfiguration&, const JobSchedulingConfiguration&) = default;
+  friend bool operator==(const JobSchedulingConfiguration&, const JobSchedulingConfiguration&) = default;
 };
-BOOST_DESCRIBE_STRUCT(JobSchedulingConfiguration, (), (disruptionMode, resourceClaims,
-    schedulingConstraints, schedulingPolicy, unknown_fields))
+BOOST_DESCRIBE_STRUCT(JobSchedulingConfiguration, (),
+                      (disruptionMode, resourceClaims, schedulingConstraints, schedulingPolicy, unknown_fields))
 
 /// PodFailurePolicyOnExitCodesRequirement describes the requirement for handling a failed pod based on its container exit codes.
 struct PodFailurePolicyOnExitCodesRequirement {
-    /// Restricts the check for exit codes to the container with the specified name.
-    std::optional<std::string> containerName;
-    /// Represents the relationship between the container exit code(s) and the specified values.
-    std::string operator_;
-    /// Specifies the set of values.
-    std::vector<std::int32_t> values;
-    kopp::UnknownFields unknown_fields;
+  /// Restricts the check for exit codes to the container with the specified name.
+  std::optional<std::string> containerName;
+  /// Represents the relationship between the container exit code(s) and the specified values.
+  std::string operator_;
+  /// Specifies the set of values.
+  std::vector<std::int32_t> values;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodFailurePolicyOnExitCodesRequirement&, const PodFailurePolicyOnExitCodesRequirement&) = default;
+  friend bool operator==(const PodFailurePolicyOnExitCodesRequirement&,
+                         const PodFailurePolicyOnExitCodesRequirement&) = default;
 };
-BOOST_DESCRIBE_STRUCT(PodFailurePolicyOnExitCodesRequirement, (), (containerName, operator_,
-    values, unknown_fields))
+BOOST_DESCRIBE_STRUCT(PodFailurePolicyOnExitCodesRequirement, (), (containerName, operator_, values, unknown_fields))
 
 /// PodFailurePolicyOnPodConditionsPattern describes a pattern for matching an actual pod condition type.
 struct PodFailurePolicyOnPodConditionsPattern {
-    /// Specifies the required Pod condition status.
-    std::string status;
-    /// Specifies the required Pod condition type.
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// Specifies the required Pod condition status.
+  std::string status;
+  /// Specifies the required Pod condition type.
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodFailurePolicyOnPodConditionsPattern&, const PodFailurePolicyOnPodConditionsPattern&) = default;
+  friend bool operator==(const PodFailurePolicyOnPodConditionsPattern&,
+                         const PodFailurePolicyOnPodConditionsPattern&) = default;
 };
-BOOST_DESCRIBE_STRUCT(PodFailurePolicyOnPodConditionsPattern, (), (status, type,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(PodFailurePolicyOnPodConditionsPattern, (), (status, type, unknown_fields))
 
 /// PodFailurePolicyRule describes how a pod failure is handled when the requirements are met.
 struct PodFailurePolicyRule {
-    /// Specifies the action taken on a pod failure when the requirements are satisfied.
-    std::string action;
-    /// Represents the requirement on the container exit codes.
-    std::optional<PodFailurePolicyOnExitCodesRequirement> onExitCodes;
-    /// Represents the requirement on the pod conditions.
-    std::vector<PodFailurePolicyOnPodConditionsPattern> onPodConditions;
-    kopp::UnknownFields unknown_fields;
+  /// Specifies the action taken on a pod failure when the requirements are satisfied.
+  std::string action;
+  /// Represents the requirement on the container exit codes.
+  std::optional<PodFailurePolicyOnExitCodesRequirement> onExitCodes;
+  /// Represents the requirement on the pod conditions.
+  std::vector<PodFailurePolicyOnPodConditionsPattern> onPodConditions;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodFailurePolicyRule&, const PodFailurePolicyRule&) = default;
+  friend bool operator==(const PodFailurePolicyRule&, const PodFailurePolicyRule&) = default;
 };
-BOOST_DESCRIBE_STRUCT(PodFailurePolicyRule, (), (action, onExitCodes, onPodConditions,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(PodFailurePolicyRule, (), (action, onExitCodes, onPodConditions, unknown_fields))
 
 /// PodFailurePolicy describes how failed pods influence the backoffLimit.
 struct PodFailurePolicy {
-    /// A list of pod failure policy rules.
-    std::vector<PodFailurePolicyRule> rules;
-    kopp::UnknownFields unknown_fields;
+  /// A list of pod failure policy rules.
+  std::vector<PodFailurePolicyRule> rules;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodFailurePolicy&, const PodFailurePolicy&) = default;
+  friend bool operator==(const PodFailurePolicy&, const PodFailurePolicy&) = default;
 };
 BOOST_DESCRIBE_STRUCT(PodFailurePolicy, (), (rules, unknown_fields))
 
 /// SuccessPolicyRule describes rule for declaring a Job as succeeded.
 struct SuccessPolicyRule {
-    /// succeededCount specifies the minimal required size of the actual set of the succeeded indexes for the Job.
-    std::optional<std::int32_t> succeededCount;
-    /// succeededIndexes specifies the set of indexes which need to be contained in the actual set of the succeeded indexes for the Job.
-    std::optional<std::string> succeededIndexes;
-    kopp::UnknownFields unknown_fields;
+  /// succeededCount specifies the minimal required size of the actual set of the succeeded indexes for the Job.
+  std::optional<std::int32_t> succeededCount;
+  /// succeededIndexes specifies the set of indexes which need to be contained in the actual set of the succeeded indexes for the Job.
+  std::optional<std::string> succeededIndexes;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const SuccessPolicyRule&, const SuccessPolicyRule&) = default;
+  friend bool operator==(const SuccessPolicyRule&, const SuccessPolicyRule&) = default;
 };
 BOOST_DESCRIBE_STRUCT(SuccessPolicyRule, (), (succeededCount, succeededIndexes, unknown_fields))
 
 /// SuccessPolicy describes when a Job can be declared as succeeded based on the success of some indexes.
 struct SuccessPolicy {
-    /// rules represents the list of alternative rules for the declaring the Jobs as successful before `.status.succeeded >= .spec.completions`.
-    std::vector<SuccessPolicyRule> rules;
-    kopp::UnknownFields unknown_fields;
+  /// rules represents the list of alternative rules for the declaring the Jobs as successful before `.status.succeeded >= .spec.completions`.
+  std::vector<SuccessPolicyRule> rules;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const SuccessPolicy&, const SuccessPolicy&) = default;
+  friend bool operator==(const SuccessPolicy&, const SuccessPolicy&) = default;
 };
 BOOST_DESCRIBE_STRUCT(SuccessPolicy, (), (rules, unknown_fields))
 
 /// JobSpec describes how the job execution will look like.
 struct JobSpec {
-    /// Specifies the duration in seconds relative to the startTime that the job may be continuously active before the system tries to terminate it; value must be...
-    std::optional<std::int64_t> activeDeadlineSeconds;
-    /// Specifies the number of retries before marking this job failed.
-    std::optional<std::int32_t> backoffLimit;
-    /// Specifies the limit for the number of retries within an index before marking this index as failed.
-    std::optional<std::int32_t> backoffLimitPerIndex;
-    /// completionMode specifies how Pod completions are tracked.
-    std::optional<std::string> completionMode;
-    /// Specifies the desired number of successfully finished pods the job should be run with.
-    std::optional<std::int32_t> completions;
-    /// ManagedBy field indicates the controller that manages a Job.
-    std::optional<std::string> managedBy;
-    /// manualSelector controls generation of pod labels and pod selectors.
-    std::optional<bool> manualSelector;
-    /// Specifies the maximal number of failed indexes before marking the Job as failed, when backoffLimitPerIndex is set.
-    std::optional<std::int32_t> maxFailedIndexes;
-    /// Specifies the maximum desired number of pods the job should run at any given time.
-    std::optional<std::int32_t> parallelism;
-    /// Specifies the policy of handling failed pods.
-    std::optional<PodFailurePolicy> podFailurePolicy;
-    /// podReplacementPolicy specifies when to create replacement Pods.
-    std::optional<std::string> podReplacementPolicy;
-    /// scheduling defines the Workload-aware Scheduling configuration for this Job.
-    std::optional<JobSchedulingConfiguration> scheduling;
-    /// A label query over pods that should match the pod count.
-    std::optional<kopp::api::meta::v1::LabelSelector> selector;
-    /// successPolicy specifies the policy when the Job can be declared as succeeded.
-    std::optional<SuccessPolicy> successPolicy;
-    /// suspend specifies whether the Job controller should create Pods or not.
-    std::optional<bool> suspend;
-    /// Describes the pod that will be created when executing a job.
-    kopp::api::core::v1::PodTemplateSpec template_;
-    /// ttlSecondsAfterFinished limits the lifetime of a Job that has finished execution (either Complete or Failed).
-    std::optional<std::int32_t> ttlSecondsAfterFinished;
-    kopp::UnknownFields unknown_fields;
+  /// Specifies the duration in seconds relative to the startTime that the job may be continuously active before the system tries to terminate it; value must be...
+  std::optional<std::int64_t> activeDeadlineSeconds;
+  /// Specifies the number of retries before marking this job failed.
+  std::optional<std::int32_t> backoffLimit;
+  /// Specifies the limit for the number of retries within an index before marking this index as failed.
+  std::optional<std::int32_t> backoffLimitPerIndex;
+  /// completionMode specifies how Pod completions are tracked.
+  std::optional<std::string> completionMode;
+  /// Specifies the desired number of successfully finished pods the job should be run with.
+  std::optional<std::int32_t> completions;
+  /// ManagedBy field indicates the controller that manages a Job.
+  std::optional<std::string> managedBy;
+  /// manualSelector controls generation of pod labels and pod selectors.
+  std::optional<bool> manualSelector;
+  /// Specifies the maximal number of failed indexes before marking the Job as failed, when backoffLimitPerIndex is set.
+  std::optional<std::int32_t> maxFailedIndexes;
+  /// Specifies the maximum desired number of pods the job should run at any given time.
+  std::optional<std::int32_t> parallelism;
+  /// Specifies the policy of handling failed pods.
+  std::optional<PodFailurePolicy> podFailurePolicy;
+  /// podReplacementPolicy specifies when to create replacement Pods.
+  std::optional<std::string> podReplacementPolicy;
+  /// scheduling defines the Workload-aware Scheduling configuration for this Job.
+  std::optional<JobSchedulingConfiguration> scheduling;
+  /// A label query over pods that should match the pod count.
+  std::optional<kopp::api::meta::v1::LabelSelector> selector;
+  /// successPolicy specifies the policy when the Job can be declared as succeeded.
+  std::optional<SuccessPolicy> successPolicy;
+  /// suspend specifies whether the Job controller should create Pods or not.
+  std::optional<bool> suspend;
+  /// Describes the pod that will be created when executing a job.
+  kopp::api::core::v1::PodTemplateSpec template_;
+  /// ttlSecondsAfterFinished limits the lifetime of a Job that has finished execution (either Complete or Failed).
+  std::optional<std::int32_t> ttlSecondsAfterFinished;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const JobSpec&, const JobSpec&) = default;
+  friend bool operator==(const JobSpec&, const JobSpec&) = default;
 };
-BOOST_DESCRIBE_STRUCT(JobSpec, (), (activeDeadlineSeconds, backoffLimit, backoffLimitPerIndex,
-    completionMode, completions, managedBy, manualSelector, maxFailedIndexes, parallelism,
-    podFailurePolicy, podReplacementPolicy, scheduling, selector, successPolicy, suspend,
-    template_, ttlSecondsAfterFinished, unknown_fields))
+BOOST_DESCRIBE_STRUCT(JobSpec, (),
+                      (activeDeadlineSeconds, backoffLimit, backoffLimitPerIndex, completionMode, completions,
+                       managedBy, manualSelector, maxFailedIndexes, parallelism, podFailurePolicy, podReplacementPolicy,
+                       scheduling, selector, successPolicy, suspend, template_, ttlSecondsAfterFinished,
+                       unknown_fields))
 
 /// JobTemplateSpec describes the data a Job should have when created from a template
 struct JobTemplateSpec {
-    /// Standard object's metadata of the jobs created from this template.
-    kopp::ObjectMeta metadata;
-    /// Specification of the desired behavior of the job.
-    JobSpec spec;
-    kopp::UnknownFields unknown_fields;
+  /// Standard object's metadata of the jobs created from this template.
+  kopp::ObjectMeta metadata;
+  /// Specification of the desired behavior of the job.
+  JobSpec spec;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const JobTemplateSpec&, const JobTemplateSpec&) = default;
+  friend bool operator==(const JobTemplateSpec&, const JobTemplateSpec&) = default;
 };
 BOOST_DESCRIBE_STRUCT(JobTemplateSpec, (), (metadata, spec, unknown_fields))
 
 /// CronJobSpec describes how the job execution will look like and when it will actually run.
 struct CronJobSpec {
-    /// Specifies how to treat concurrent executions of a Job.
-    std::string concurrencyPolicy;
-    /// The number of failed finished jobs to retain.
-    std::optional<std::int32_t> failedJobsHistoryLimit;
-    /// Specifies the job that will be created when executing a CronJob.
-    JobTemplateSpec jobTemplate;
-    /// The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.
-    std::string schedule;
-    /// Optional deadline in seconds for starting the job if it misses scheduled time for any reason.
-    std::optional<std::int64_t> startingDeadlineSeconds;
-    /// The number of successful finished jobs to retain.
-    std::optional<std::int32_t> successfulJobsHistoryLimit;
-    /// This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.
-    std::optional<bool> suspend;
-    /// The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones.
-    std::optional<std::string> timeZone;
-    kopp::UnknownFields unknown_fields;
+  /// Specifies how to treat concurrent executions of a Job.
+  std::string concurrencyPolicy;
+  /// The number of failed finished jobs to retain.
+  std::optional<std::int32_t> failedJobsHistoryLimit;
+  /// Specifies the job that will be created when executing a CronJob.
+  JobTemplateSpec jobTemplate;
+  /// The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.
+  std::string schedule;
+  /// Optional deadline in seconds for starting the job if it misses scheduled time for any reason.
+  std::optional<std::int64_t> startingDeadlineSeconds;
+  /// The number of successful finished jobs to retain.
+  std::optional<std::int32_t> successfulJobsHistoryLimit;
+  /// This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.
+  std::optional<bool> suspend;
+  /// The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones.
+  std::optional<std::string> timeZone;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const CronJobSpec&, const CronJobSpec&) = default;
+  friend bool operator==(const CronJobSpec&, const CronJobSpec&) = default;
 };
-BOOST_DESCRIBE_STRUCT(CronJobSpec, (), (concurrencyPolicy, failedJobsHistoryLimit, jobTemplate,
-    schedule, startingDeadlineSeconds, successfulJobsHistoryLimit, suspend, timeZone,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(CronJobSpec, (),
+                      (concurrencyPolicy, failedJobsHistoryLimit, jobTemplate, schedule, startingDeadlineSeconds,
+                       successfulJobsHistoryLimit, suspend, timeZone, unknown_fields))
 
 /// CronJobStatus represents the current state of a cron job.
 struct CronJobStatus {
-    /// A list of pointers to currently running jobs.
-    std::vector<kopp::api::core::v1::ObjectReference> active;
-    /// Information when was the last time the job was successfully scheduled.
-    std::optional<kopp::Time> lastScheduleTime;
-    /// Information when was the last time the job successfully completed.
-    std::optional<kopp::Time> lastSuccessfulTime;
-    kopp::UnknownFields unknown_fields;
+  /// A list of pointers to currently running jobs.
+  std::vector<kopp::api::core::v1::ObjectReference> active;
+  /// Information when was the last time the job was successfully scheduled.
+  std::optional<kopp::Time> lastScheduleTime;
+  /// Information when was the last time the job successfully completed.
+  std::optional<kopp::Time> lastSuccessfulTime;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const CronJobStatus&, const CronJobStatus&) = default;
+  friend bool operator==(const CronJobStatus&, const CronJobStatus&) = default;
 };
-BOOST_DESCRIBE_STRUCT(CronJobStatus, (), (active, lastScheduleTime, lastSuccessfulTime,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(CronJobStatus, (), (active, lastScheduleTime, lastSuccessfulTime, unknown_fields))
 
 /// CronJob represents the configuration of a single cron job.
 struct CronJob {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// Standard object's metadata.
-    kopp::ObjectMeta metadata;
-    /// Specification of the desired behavior of a cron job, including the schedule.
-    CronJobSpec spec;
-    /// Current status of a cron job.
-    CronJobStatus status;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// Standard object's metadata.
+  kopp::ObjectMeta metadata;
+  /// Specification of the desired behavior of a cron job, including the schedule.
+  CronJobSpec spec;
+  /// Current status of a cron job.
+  CronJobStatus status;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const CronJob&, const CronJob&) = default;
+  friend bool operator==(const CronJob&, const CronJob&) = default;
 };
 BOOST_DESCRIBE_STRUCT(CronJob, (), (apiVersion, kind, metadata, spec, status, unknown_fields))
 KOPP_RESOURCE(CronJob, "batch", "v1", "CronJob", "cronjobs", namespaced)
 
 /// JobCondition describes current state of a job.
 struct JobCondition {
-    /// Last time the condition was checked.
-    std::optional<kopp::Time> lastProbeTime;
-    /// Last time the condition transit from one status to another.
-    std::optional<kopp::Time> lastTransitionTime;
-    /// Human readable message indicating details about last transition.
-    std::string message;
-    /// (brief) reason for the condition's last transition.
-    std::string reason;
-    /// Status of the condition, one of True, False, Unknown.
-    std::string status;
-    /// Type of job condition, Complete or Failed.
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// Last time the condition was checked.
+  std::optional<kopp::Time> lastProbeTime;
+  /// Last time the condition transit from one status to another.
+  std::optional<kopp::Time> lastTransitionTime;
+  /// Human readable message indicating details about last transition.
+  std::string message;
+  /// (brief) reason for the condition's last transition.
+  std::string reason;
+  /// Status of the condition, one of True, False, Unknown.
+  std::string status;
+  /// Type of job condition, Complete or Failed.
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const JobCondition&, const JobCondition&) = default;
+  friend bool operator==(const JobCondition&, const JobCondition&) = default;
 };
-BOOST_DESCRIBE_STRUCT(JobCondition, (), (lastProbeTime, lastTransitionTime, message, reason,
-    status, type, unknown_fields))
+BOOST_DESCRIBE_STRUCT(JobCondition, (),
+                      (lastProbeTime, lastTransitionTime, message, reason, status, type, unknown_fields))
 
 /// UncountedTerminatedPods holds UIDs of Pods that have terminated but haven't been accounted in Job status counters.
 struct UncountedTerminatedPods {
-    /// failed holds UIDs of failed Pods.
-    std::vector<std::string> failed;
-    /// succeeded holds UIDs of succeeded Pods.
-    std::vector<std::string> succeeded;
-    kopp::UnknownFields unknown_fields;
+  /// failed holds UIDs of failed Pods.
+  std::vector<std::string> failed;
+  /// succeeded holds UIDs of succeeded Pods.
+  std::vector<std::string> succeeded;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const UncountedTerminatedPods&, const UncountedTerminatedPods&) = default;
+  friend bool operator==(const UncountedTerminatedPods&, const UncountedTerminatedPods&) = default;
 };
 BOOST_DESCRIBE_STRUCT(UncountedTerminatedPods, (), (failed, succeeded, unknown_fields))
 
 /// JobStatus represents the current state of a Job.
 struct JobStatus {
-    /// The number of pending and running pods which are not terminating (without a deletionTimestamp).
-    std::optional<std::int32_t> active;
-    /// completedIndexes holds the completed indexes when .spec.completionMode = "Indexed" in a text format.
-    std::string completedIndexes;
-    /// Represents time when the job was completed.
-    std::optional<kopp::Time> completionTime;
-    /// The latest available observations of an object's current state.
-    std::vector<JobCondition> conditions;
-    /// The number of pods which reached phase Failed.
-    std::optional<std::int32_t> failed;
-    /// FailedIndexes holds the failed indexes when spec.backoffLimitPerIndex is set.
-    std::optional<std::string> failedIndexes;
-    /// The number of active pods which have a Ready condition and are not terminating (without a deletionTimestamp).
-    std::optional<std::int32_t> ready;
-    /// Represents time when the job controller started processing a job.
-    std::optional<kopp::Time> startTime;
-    /// The number of pods which reached phase Succeeded.
-    std::optional<std::int32_t> succeeded;
-    /// The number of pods which are terminating (in phase Pending or Running and have a deletionTimestamp).
-    std::optional<std::int32_t> terminating;
-    /// uncountedTerminatedPods holds the UIDs of Pods that have terminated but the job controller hasn't yet accounted for in the status counters.
-    std::optional<UncountedTerminatedPods> uncountedTerminatedPods;
-    kopp::UnknownFields unknown_fields;
+  /// The number of pending and running pods which are not terminating (without a deletionTimestamp).
+  std::optional<std::int32_t> active;
+  /// completedIndexes holds the completed indexes when .spec.completionMode = "Indexed" in a text format.
+  std::string completedIndexes;
+  /// Represents time when the job was completed.
+  std::optional<kopp::Time> completionTime;
+  /// The latest available observations of an object's current state.
+  std::vector<JobCondition> conditions;
+  /// The number of pods which reached phase Failed.
+  std::optional<std::int32_t> failed;
+  /// FailedIndexes holds the failed indexes when spec.backoffLimitPerIndex is set.
+  std::optional<std::string> failedIndexes;
+  /// The number of active pods which have a Ready condition and are not terminating (without a deletionTimestamp).
+  std::optional<std::int32_t> ready;
+  /// Represents time when the job controller started processing a job.
+  std::optional<kopp::Time> startTime;
+  /// The number of pods which reached phase Succeeded.
+  std::optional<std::int32_t> succeeded;
+  /// The number of pods which are terminating (in phase Pending or Running and have a deletionTimestamp).
+  std::optional<std::int32_t> terminating;
+  /// uncountedTerminatedPods holds the UIDs of Pods that have terminated but the job controller hasn't yet accounted for in the status counters.
+  std::optional<UncountedTerminatedPods> uncountedTerminatedPods;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const JobStatus&, const JobStatus&) = default;
+  friend bool operator==(const JobStatus&, const JobStatus&) = default;
 };
-BOOST_DESCRIBE_STRUCT(JobStatus, (), (active, completedIndexes, completionTime, conditions,
-    failed, failedIndexes, ready, startTime, succeeded, terminating, uncountedTerminatedPods,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(JobStatus, (),
+                      (active, completedIndexes, completionTime, conditions, failed, failedIndexes, ready, startTime,
+                       succeeded, terminating, uncountedTerminatedPods, unknown_fields))
 
 /// Job represents the configuration of a single job.
 struct Job {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// Standard object's metadata.
-    kopp::ObjectMeta metadata;
-    /// Specification of the desired behavior of a job.
-    JobSpec spec;
-    /// Current status of a job.
-    JobStatus status;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// Standard object's metadata.
+  kopp::ObjectMeta metadata;
+  /// Specification of the desired behavior of a job.
+  JobSpec spec;
+  /// Current status of a job.
+  JobStatus status;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const Job&, const Job&) = default;
+  friend bool operator==(const Job&, const Job&) = default;
 };
 BOOST_DESCRIBE_STRUCT(Job, (), (apiVersion, kind, metadata, spec, status, unknown_fields))
 KOPP_RESOURCE(Job, "batch", "v1", "Job", "jobs", namespaced)

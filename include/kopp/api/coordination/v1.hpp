@@ -21,40 +21,41 @@ namespace kopp::api::coordination::v1 {
 
 /// LeaseSpec is a specification of a Lease.
 struct LeaseSpec {
-    /// acquireTime is a time when the current lease was acquired.
-    std::optional<kopp::MicroTime> acquireTime;
-    /// holderIdentity contains the identity of the holder of a current lease.
-    std::optional<std::string> holderIdentity;
-    /// leaseDurationSeconds is a duration that candidates for a lease need to wait to force acquire it.
-    std::optional<std::int32_t> leaseDurationSeconds;
-    /// leaseTransitions is the number of transitions of a lease between holders.
-    std::optional<std::int32_t> leaseTransitions;
-    /// preferredHolder signals to a lease holder that the lease has a more optimal holder and should be given up.
-    std::optional<std::string> preferredHolder;
-    /// renewTime is a time when the current holder of a lease has last updated the lease.
-    std::optional<kopp::MicroTime> renewTime;
-    /// strategy indicates the strategy for picking the leader for coordinated leader election.
-    std::optional<std::string> strategy;
-    kopp::UnknownFields unknown_fields;
+  /// acquireTime is a time when the current lease was acquired.
+  std::optional<kopp::MicroTime> acquireTime;
+  /// holderIdentity contains the identity of the holder of a current lease.
+  std::optional<std::string> holderIdentity;
+  /// leaseDurationSeconds is a duration that candidates for a lease need to wait to force acquire it.
+  std::optional<std::int32_t> leaseDurationSeconds;
+  /// leaseTransitions is the number of transitions of a lease between holders.
+  std::optional<std::int32_t> leaseTransitions;
+  /// preferredHolder signals to a lease holder that the lease has a more optimal holder and should be given up.
+  std::optional<std::string> preferredHolder;
+  /// renewTime is a time when the current holder of a lease has last updated the lease.
+  std::optional<kopp::MicroTime> renewTime;
+  /// strategy indicates the strategy for picking the leader for coordinated leader election.
+  std::optional<std::string> strategy;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const LeaseSpec&, const LeaseSpec&) = default;
+  friend bool operator==(const LeaseSpec&, const LeaseSpec&) = default;
 };
-BOOST_DESCRIBE_STRUCT(LeaseSpec, (), (acquireTime, holderIdentity, leaseDurationSeconds,
-    leaseTransitions, preferredHolder, renewTime, strategy, unknown_fields))
+BOOST_DESCRIBE_STRUCT(LeaseSpec, (),
+                      (acquireTime, holderIdentity, leaseDurationSeconds, leaseTransitions, preferredHolder, renewTime,
+                       strategy, unknown_fields))
 
 /// Lease defines a lease concept.
 struct Lease {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// metadata is the standard object metadata.
-    kopp::ObjectMeta metadata;
-    /// spec contains the specification of the Lease.
-    LeaseSpec spec;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// metadata is the standard object metadata.
+  kopp::ObjectMeta metadata;
+  /// spec contains the specification of the Lease.
+  LeaseSpec spec;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const Lease&, const Lease&) = default;
+  friend bool operator==(const Lease&, const Lease&) = default;
 };
 BOOST_DESCRIBE_STRUCT(Lease, (), (apiVersion, kind, metadata, spec, unknown_fields))
 KOPP_RESOURCE(Lease, "coordination.k8s.io", "v1", "Lease", "leases", namespaced)

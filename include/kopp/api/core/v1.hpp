@@ -25,3827 +25,3800 @@ namespace kopp::api::core::v1 {
 
 /// Represents a Persistent Disk resource in AWS.
 struct AWSElasticBlockStoreVolumeSource {
-    /// fsType is the filesystem type of the volume that you want to mount.
-    std::string fsType;
-    /// partition is the partition in the volume that you want to mount.
-    std::optional<std::int32_t> partition;
-    /// readOnly value true will force the readOnly setting in VolumeMounts.
-    std::optional<bool> readOnly;
-    /// volumeID is unique ID of the persistent disk resource in AWS (Amazon EBS volume).
-    std::string volumeID;
-    kopp::UnknownFields unknown_fields;
+  /// fsType is the filesystem type of the volume that you want to mount.
+  std::string fsType;
+  /// partition is the partition in the volume that you want to mount.
+  std::optional<std::int32_t> partition;
+  /// readOnly value true will force the readOnly setting in VolumeMounts.
+  std::optional<bool> readOnly;
+  /// volumeID is unique ID of the persistent disk resource in AWS (Amazon EBS volume).
+  std::string volumeID;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const AWSElasticBlockStoreVolumeSource&, const AWSElasticBlockStoreVolumeSource&) = default;
+  friend bool operator==(const AWSElasticBlockStoreVolumeSource&, const AWSElasticBlockStoreVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(AWSElasticBlockStoreVolumeSource, (), (fsType, partition, readOnly,
-    volumeID, unknown_fields))
+BOOST_DESCRIBE_STRUCT(AWSElasticBlockStoreVolumeSource, (), (fsType, partition, readOnly, volumeID, unknown_fields))
 
 /// A node selector requirement is a selector that contains values, a key, and an operator that relates the key and values.
 struct NodeSelectorRequirement {
-    /// The label key that the selector applies to.
-    std::string key;
-    /// Represents a key's relationship to a set of values.
-    std::string operator_;
-    /// An array of string values.
-    std::vector<std::string> values;
-    kopp::UnknownFields unknown_fields;
+  /// The label key that the selector applies to.
+  std::string key;
+  /// Represents a key's relationship to a set of values.
+  std::string operator_;
+  /// An array of string values.
+  std::vector<std::string> values;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NodeSelectorRequirement&, const NodeSelectorRequirement&) = default;
+  friend bool operator==(const NodeSelectorRequirement&, const NodeSelectorRequirement&) = default;
 };
 BOOST_DESCRIBE_STRUCT(NodeSelectorRequirement, (), (key, operator_, values, unknown_fields))
 
 /// A null or empty node selector term matches no objects.
 struct NodeSelectorTerm {
-    /// A list of node selector requirements by node's labels.
-    std::vector<NodeSelectorRequirement> matchExpressions;
-    /// A list of node selector requirements by node's fields.
-    std::vector<NodeSelectorRequirement> matchFields;
-    kopp::UnknownFields unknown_fields;
+  /// A list of node selector requirements by node's labels.
+  std::vector<NodeSelectorRequirement> matchExpressions;
+  /// A list of node selector requirements by node's fields.
+  std::vector<NodeSelectorRequirement> matchFields;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NodeSelectorTerm&, const NodeSelectorTerm&) = default;
+  friend bool operator==(const NodeSelectorTerm&, const NodeSelectorTerm&) = default;
 };
 BOOST_DESCRIBE_STRUCT(NodeSelectorTerm, (), (matchExpressions, matchFields, unknown_fields))
 
 /// A node selector represents the union of the results of one or more label queries over a set of nodes; that is, it represents the OR of the selectors represented by the node selector terms.
 struct NodeSelector {
-    /// Required.
-    std::vector<NodeSelectorTerm> nodeSelectorTerms;
-    kopp::UnknownFields unknown_fields;
+  /// Required.
+  std::vector<NodeSelectorTerm> nodeSelectorTerms;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NodeSelector&, const NodeSelector&) = default;
+  friend bool operator==(const NodeSelector&, const NodeSelector&) = default;
 };
 BOOST_DESCRIBE_STRUCT(NodeSelector, (), (nodeSelectorTerms, unknown_fields))
 
 /// An empty preferred scheduling term matches all objects with implicit weight 0 (i.e. it's a no-op).
 struct PreferredSchedulingTerm {
-    /// A node selector term, associated with the corresponding weight.
-    NodeSelectorTerm preference;
-    /// Weight associated with matching the corresponding nodeSelectorTerm, in the range 1-100.
-    std::int32_t weight = 0;
-    kopp::UnknownFields unknown_fields;
+  /// A node selector term, associated with the corresponding weight.
+  NodeSelectorTerm preference;
+  /// Weight associated with matching the corresponding nodeSelectorTerm, in the range 1-100.
+  std::int32_t weight = 0;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PreferredSchedulingTerm&, const PreferredSchedulingTerm&) = default;
+  friend bool operator==(const PreferredSchedulingTerm&, const PreferredSchedulingTerm&) = default;
 };
 BOOST_DESCRIBE_STRUCT(PreferredSchedulingTerm, (), (preference, weight, unknown_fields))
 
 /// Node affinity is a group of node affinity scheduling rules.
 struct NodeAffinity {
-    /// The scheduler will prefer to schedule pods to nodes that satisfy the affinity expressions specified by this field, but it may choose a node that violates...
-    std::vector<PreferredSchedulingTerm> preferredDuringSchedulingIgnoredDuringExecution;
-    /// If the affinity requirements specified by this field are not met at scheduling time, the pod will not be scheduled onto the node.
-    std::optional<NodeSelector> requiredDuringSchedulingIgnoredDuringExecution;
-    kopp::UnknownFields unknown_fields;
+  /// The scheduler will prefer to schedule pods to nodes that satisfy the affinity expressions specified by this field, but it may choose a node that violates...
+  std::vector<PreferredSchedulingTerm> preferredDuringSchedulingIgnoredDuringExecution;
+  /// If the affinity requirements specified by this field are not met at scheduling time, the pod will not be scheduled onto the node.
+  std::optional<NodeSelector> requiredDuringSchedulingIgnoredDuringExecution;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NodeAffinity&, const NodeAffinity&) = default;
+  friend bool operator==(const NodeAffinity&, const NodeAffinity&) = default;
 };
-BOOST_DESCRIBE_STRUCT(NodeAffinity, (), (preferredDuringSchedulingIgnoredDuringExecution,
-    requiredDuringSchedulingIgnoredDuringExecution, unknown_fields))
+BOOST_DESCRIBE_STRUCT(NodeAffinity, (),
+                      (preferredDuringSchedulingIgnoredDuringExecution, requiredDuringSchedulingIgnoredDuringExecution,
+                       unknown_fields))
 
 /// Defines a set of pods (namely those matching the labelSelector relative to the given namespace(s)) that this pod should be co-located (affinity) or not co-located (anti-affinity) with, where...
 struct PodAffinityTerm {
-    /// A label query over a set of resources, in this case pods.
-    std::optional<kopp::api::meta::v1::LabelSelector> labelSelector;
-    /// MatchLabelKeys is a set of pod label keys to select which pods will be taken into consideration.
-    std::vector<std::string> matchLabelKeys;
-    /// MismatchLabelKeys is a set of pod label keys to select which pods will be taken into consideration.
-    std::vector<std::string> mismatchLabelKeys;
-    /// A label query over the set of namespaces that the term applies to.
-    std::optional<kopp::api::meta::v1::LabelSelector> namespaceSelector;
-    /// namespaces specifies a static list of namespace names that the term applies to.
-    std::vector<std::string> namespaces;
-    /// This pod should be co-located (affinity) or not co-located (anti-affinity) with the pods matching the labelSelector in the specified namespaces, where...
-    std::string topologyKey;
-    kopp::UnknownFields unknown_fields;
+  /// A label query over a set of resources, in this case pods.
+  std::optional<kopp::api::meta::v1::LabelSelector> labelSelector;
+  /// MatchLabelKeys is a set of pod label keys to select which pods will be taken into consideration.
+  std::vector<std::string> matchLabelKeys;
+  /// MismatchLabelKeys is a set of pod label keys to select which pods will be taken into consideration.
+  std::vector<std::string> mismatchLabelKeys;
+  /// A label query over the set of namespaces that the term applies to.
+  std::optional<kopp::api::meta::v1::LabelSelector> namespaceSelector;
+  /// namespaces specifies a static list of namespace names that the term applies to.
+  std::vector<std::string> namespaces;
+  /// This pod should be co-located (affinity) or not co-located (anti-affinity) with the pods matching the labelSelector in the specified namespaces, where...
+  std::string topologyKey;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodAffinityTerm&, const PodAffinityTerm&) = default;
+  friend bool operator==(const PodAffinityTerm&, const PodAffinityTerm&) = default;
 };
-BOOST_DESCRIBE_STRUCT(PodAffinityTerm, (), (labelSelector, matchLabelKeys, mismatchLabelKeys,
-    namespaceSelector, namespaces, topologyKey, unknown_fields))
+BOOST_DESCRIBE_STRUCT(PodAffinityTerm, (),
+                      (labelSelector, matchLabelKeys, mismatchLabelKeys, namespaceSelector, namespaces, topologyKey,
+                       unknown_fields))
 
 /// The weights of all of the matched WeightedPodAffinityTerm fields are added per-node to find the most preferred node(s)
 struct WeightedPodAffinityTerm {
-    /// Required.
-    PodAffinityTerm podAffinityTerm;
-    /// weight associated with matching the corresponding podAffinityTerm, in the range 1-100.
-    std::int32_t weight = 0;
-    kopp::UnknownFields unknown_fields;
+  /// Required.
+  PodAffinityTerm podAffinityTerm;
+  /// weight associated with matching the corresponding podAffinityTerm, in the range 1-100.
+  std::int32_t weight = 0;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const WeightedPodAffinityTerm&, const WeightedPodAffinityTerm&) = default;
+  friend bool operator==(const WeightedPodAffinityTerm&, const WeightedPodAffinityTerm&) = default;
 };
 BOOST_DESCRIBE_STRUCT(WeightedPodAffinityTerm, (), (podAffinityTerm, weight, unknown_fields))
 
 /// Pod affinity is a group of inter pod affinity scheduling rules.
 struct PodAffinity {
-    /// The scheduler will prefer to schedule pods to nodes that satisfy the affinity expressions specified by this field, but it may choose a node that violates...
-    std::vector<WeightedPodAffinityTerm> preferredDuringSchedulingIgnoredDuringExecution;
-    /// If the affinity requirements specified by this field are not met at scheduling time, the pod will not be scheduled onto the node.
-    std::vector<PodAffinityTerm> requiredDuringSchedulingIgnoredDuringExecution;
-    kopp::UnknownFields unknown_fields;
+  /// The scheduler will prefer to schedule pods to nodes that satisfy the affinity expressions specified by this field, but it may choose a node that violates...
+  std::vector<WeightedPodAffinityTerm> preferredDuringSchedulingIgnoredDuringExecution;
+  /// If the affinity requirements specified by this field are not met at scheduling time, the pod will not be scheduled onto the node.
+  std::vector<PodAffinityTerm> requiredDuringSchedulingIgnoredDuringExecution;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodAffinity&, const PodAffinity&) = default;
+  friend bool operator==(const PodAffinity&, const PodAffinity&) = default;
 };
-BOOST_DESCRIBE_STRUCT(PodAffinity, (), (preferredDuringSchedulingIgnoredDuringExecution,
-    requiredDuringSchedulingIgnoredDuringExecution, unknown_fields))
+BOOST_DESCRIBE_STRUCT(PodAffinity, (),
+                      (preferredDuringSchedulingIgnoredDuringExecution, requiredDuringSchedulingIgnoredDuringExecution,
+                       unknown_fields))
 
 /// Pod anti affinity is a group of inter pod anti affinity scheduling rules.
 struct PodAntiAffinity {
-    /// The scheduler will prefer to schedule pods to nodes that satisfy the anti-affinity expressions specified by this field, but it may choose a node that...
-    std::vector<WeightedPodAffinityTerm> preferredDuringSchedulingIgnoredDuringExecution;
-    /// If the anti-affinity requirements specified by this field are not met at scheduling time, the pod will not be scheduled onto the node.
-    std::vector<PodAffinityTerm> requiredDuringSchedulingIgnoredDuringExecution;
-    kopp::UnknownFields unknown_fields;
+  /// The scheduler will prefer to schedule pods to nodes that satisfy the anti-affinity expressions specified by this field, but it may choose a node that...
+  std::vector<WeightedPodAffinityTerm> preferredDuringSchedulingIgnoredDuringExecution;
+  /// If the anti-affinity requirements specified by this field are not met at scheduling time, the pod will not be scheduled onto the node.
+  std::vector<PodAffinityTerm> requiredDuringSchedulingIgnoredDuringExecution;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodAntiAffinity&, const PodAntiAffinity&) = default;
+  friend bool operator==(const PodAntiAffinity&, const PodAntiAffinity&) = default;
 };
-BOOST_DESCRIBE_STRUCT(PodAntiAffinity, (), (preferredDuringSchedulingIgnoredDuringExecution,
-    requiredDuringSchedulingIgnoredDuringExecution, unknown_fields))
+BOOST_DESCRIBE_STRUCT(PodAntiAffinity, (),
+                      (preferredDuringSchedulingIgnoredDuringExecution, requiredDuringSchedulingIgnoredDuringExecution,
+                       unknown_fields))
 
 /// Affinity is a group of affinity scheduling rules.
 struct Affinity {
-    /// Describes node affinity scheduling rules for the pod.
-    std::optional<NodeAffinity> nodeAffinity;
-    /// Describes pod affinity scheduling rules (e.g. co-locate this pod in the same node, zone, etc. as some other pod(s)).
-    std::optional<PodAffinity> podAffinity;
-    /// Describes pod anti-affinity scheduling rules (e.g. avoid putting this pod in the same node, zone, etc. as some other pod(s)).
-    std::optional<PodAntiAffinity> podAntiAffinity;
-    kopp::UnknownFields unknown_fields;
+  /// Describes node affinity scheduling rules for the pod.
+  std::optional<NodeAffinity> nodeAffinity;
+  /// Describes pod affinity scheduling rules (e.g. co-locate this pod in the same node, zone, etc. as some other pod(s)).
+  std::optional<PodAffinity> podAffinity;
+  /// Describes pod anti-affinity scheduling rules (e.g. avoid putting this pod in the same node, zone, etc. as some other pod(s)).
+  std::optional<PodAntiAffinity> podAntiAffinity;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const Affinity&, const Affinity&) = default;
+  friend bool operator==(const Affinity&, const Affinity&) = default;
 };
-BOOST_DESCRIBE_STRUCT(Affinity, (), (nodeAffinity, podAffinity, podAntiAffinity,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(Affinity, (), (nodeAffinity, podAffinity, podAntiAffinity, unknown_fields))
 
 /// AppArmorProfile defines a pod or container's AppArmor settings.
 struct AppArmorProfile {
-    /// localhostProfile indicates a profile loaded on the node that should be used.
-    std::optional<std::string> localhostProfile;
-    /// type indicates which kind of AppArmor profile will be applied.
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// localhostProfile indicates a profile loaded on the node that should be used.
+  std::optional<std::string> localhostProfile;
+  /// type indicates which kind of AppArmor profile will be applied.
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const AppArmorProfile&, const AppArmorProfile&) = default;
+  friend bool operator==(const AppArmorProfile&, const AppArmorProfile&) = default;
 };
 BOOST_DESCRIBE_STRUCT(AppArmorProfile, (), (localhostProfile, type, unknown_fields))
 
 /// AttachedVolume describes a volume attached to a node
 struct AttachedVolume {
-    /// DevicePath represents the device path where the volume should be available
-    std::string devicePath;
-    /// Name of the attached volume
-    std::string name;
-    kopp::UnknownFields unknown_fields;
+  /// DevicePath represents the device path where the volume should be available
+  std::string devicePath;
+  /// Name of the attached volume
+  std::string name;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const AttachedVolume&, const AttachedVolume&) = default;
+  friend bool operator==(const AttachedVolume&, const AttachedVolume&) = default;
 };
 BOOST_DESCRIBE_STRUCT(AttachedVolume, (), (devicePath, name, unknown_fields))
 
 /// AzureDisk represents an Azure Data Disk mount on the host and bind mount to the pod.
 struct AzureDiskVolumeSource {
-    /// cachingMode is the Host Caching mode: None, Read Only, Read Write.
-    std::optional<std::string> cachingMode;
-    /// diskName is the Name of the data disk in the blob storage
-    std::string diskName;
-    /// diskURI is the URI of data disk in the blob storage
-    std::string diskURI;
-    /// fsType is Filesystem type to mount.
-    std::optional<std::string> fsType;
-    /// kind expected values are Shared: multiple blob disks per storage account Dedicated: single blob disk per storage account Managed: azure managed data disk...
-    std::optional<std::string> kind;
-    /// readOnly Defaults to false (read/write).
-    std::optional<bool> readOnly;
-    kopp::UnknownFields unknown_fields;
+  /// cachingMode is the Host Caching mode: None, Read Only, Read Write.
+  std::optional<std::string> cachingMode;
+  /// diskName is the Name of the data disk in the blob storage
+  std::string diskName;
+  /// diskURI is the URI of data disk in the blob storage
+  std::string diskURI;
+  /// fsType is Filesystem type to mount.
+  std::optional<std::string> fsType;
+  /// kind expected values are Shared: multiple blob disks per storage account Dedicated: single blob disk per storage account Managed: azure managed data disk...
+  std::optional<std::string> kind;
+  /// readOnly Defaults to false (read/write).
+  std::optional<bool> readOnly;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const AzureDiskVolumeSource&, const AzureDiskVolumeSource&) = default;
+  friend bool operator==(const AzureDiskVolumeSource&, const AzureDiskVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(AzureDiskVolumeSource, (), (cachingMode, diskName, diskURI, fsType, kind,
-    readOnly, unknown_fields))
+BOOST_DESCRIBE_STRUCT(AzureDiskVolumeSource, (),
+                      (cachingMode, diskName, diskURI, fsType, kind, readOnly, unknown_fields))
 
 /// AzureFile represents an Azure File Service mount on the host and bind mount to the pod.
 struct AzureFilePersistentVolumeSource {
-    /// readOnly defaults to false (read/write).
-    std::optional<bool> readOnly;
-    /// secretName is the name of secret that contains Azure Storage Account Name and Key
-    std::string secretName;
-    /// secretNamespace is the namespace of the secret that contains Azure Storage Account Name and Key default is the same as the Pod
-    std::optional<std::string> secretNamespace;
-    /// shareName is the azure Share Name
-    std::string shareName;
-    kopp::UnknownFields unknown_fields;
+  /// readOnly defaults to false (read/write).
+  std::optional<bool> readOnly;
+  /// secretName is the name of secret that contains Azure Storage Account Name and Key
+  std::string secretName;
+  /// secretNamespace is the namespace of the secret that contains Azure Storage Account Name and Key default is the same as the Pod
+  std::optional<std::string> secretNamespace;
+  /// shareName is the azure Share Name
+  std::string shareName;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const AzureFilePersistentVolumeSource&, const AzureFilePersistentVolumeSource&) = default;
+  friend bool operator==(const AzureFilePersistentVolumeSource&, const AzureFilePersistentVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(AzureFilePersistentVolumeSource, (), (readOnly, secretName,
-    secretNamespace, shareName, unknown_fields))
+BOOST_DESCRIBE_STRUCT(AzureFilePersistentVolumeSource, (),
+                      (readOnly, secretName, secretNamespace, shareName, unknown_fields))
 
 /// AzureFile represents an Azure File Service mount on the host and bind mount to the pod.
 struct AzureFileVolumeSource {
-    /// readOnly defaults to false (read/write).
-    std::optional<bool> readOnly;
-    /// secretName is the name of secret that contains Azure Storage Account Name and Key
-    std::string secretName;
-    /// shareName is the azure share Name
-    std::string shareName;
-    kopp::UnknownFields unknown_fields;
+  /// readOnly defaults to false (read/write).
+  std::optional<bool> readOnly;
+  /// secretName is the name of secret that contains Azure Storage Account Name and Key
+  std::string secretName;
+  /// shareName is the azure share Name
+  std::string shareName;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const AzureFileVolumeSource&, const AzureFileVolumeSource&) = default;
+  friend bool operator==(const AzureFileVolumeSource&, const AzureFileVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(AzureFileVolumeSource, (), (readOnly, secretName, shareName,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(AzureFileVolumeSource, (), (readOnly, secretName, shareName, unknown_fields))
 
 /// ObjectReference contains enough information to let you inspect or modify the referred object.
 struct ObjectReference {
-    /// API version of the referent.
-    std::string apiVersion;
-    /// If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement, such as...
-    std::string fieldPath;
-    /// Kind of the referent.
-    std::string kind;
-    /// Name of the referent.
-    std::string name;
-    /// Namespace of the referent.
-    std::string namespace_;
-    /// Specific resourceVersion to which this reference is made, if any.
-    std::string resourceVersion;
-    /// UID of the referent.
-    std::string uid;
-    kopp::UnknownFields unknown_fields;
+  /// API version of the referent.
+  std::string apiVersion;
+  /// If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement, such as...
+  std::string fieldPath;
+  /// Kind of the referent.
+  std::string kind;
+  /// Name of the referent.
+  std::string name;
+  /// Namespace of the referent.
+  std::string namespace_;
+  /// Specific resourceVersion to which this reference is made, if any.
+  std::string resourceVersion;
+  /// UID of the referent.
+  std::string uid;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ObjectReference&, const ObjectReference&) = default;
+  friend bool operator==(const ObjectReference&, const ObjectReference&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ObjectReference, (), (apiVersion, fieldPath, kind, name, namespace_,
-    resourceVersion, uid, unknown_fields))
+BOOST_DESCRIBE_STRUCT(ObjectReference, (),
+                      (apiVersion, fieldPath, kind, name, namespace_, resourceVersion, uid, unknown_fields))
 
 /// Binding ties one object to another; for example, a pod is bound to a node by a scheduler.
 struct Binding {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// Standard object's metadata.
-    kopp::ObjectMeta metadata;
-    /// The target object that you want to bind to the standard object.
-    ObjectReference target;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// Standard object's metadata.
+  kopp::ObjectMeta metadata;
+  /// The target object that you want to bind to the standard object.
+  ObjectReference target;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const Binding&, const Binding&) = default;
+  friend bool operator==(const Binding&, const Binding&) = default;
 };
 BOOST_DESCRIBE_STRUCT(Binding, (), (apiVersion, kind, metadata, target, unknown_fields))
 
 /// SecretReference represents a Secret Reference.
 struct SecretReference {
-    /// name is unique within a namespace to reference a secret resource.
-    std::string name;
-    /// namespace defines the space within which the secret name must be unique.
-    std::string namespace_;
-    kopp::UnknownFields unknown_fields;
+  /// name is unique within a namespace to reference a secret resource.
+  std::string name;
+  /// namespace defines the space within which the secret name must be unique.
+  std::string namespace_;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const SecretReference&, const SecretReference&) = default;
+  friend bool operator==(const SecretReference&, const SecretReference&) = default;
 };
 BOOST_DESCRIBE_STRUCT(SecretReference, (), (name, namespace_, unknown_fields))
 
 /// Represents storage that is managed by an external CSI volume driver
 struct CSIPersistentVolumeSource {
-    /// controllerExpandSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI...
-    std::optional<SecretReference> controllerExpandSecretRef;
-    /// controllerPublishSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI...
-    std::optional<SecretReference> controllerPublishSecretRef;
-    /// driver is the name of the driver to use for this volume.
-    std::string driver;
-    /// fsType to mount.
-    std::string fsType;
-    /// nodeExpandSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodeExpandVolume call.
-    std::optional<SecretReference> nodeExpandSecretRef;
-    /// nodePublishSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodePublishVolume...
-    std::optional<SecretReference> nodePublishSecretRef;
-    /// nodeStageSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodeStageVolume and...
-    std::optional<SecretReference> nodeStageSecretRef;
-    /// readOnly value to pass to ControllerPublishVolumeRequest.
-    std::optional<bool> readOnly;
-    /// volumeAttributes of the volume to publish.
-    std::map<std::string, std::string> volumeAttributes;
-    /// volumeHandle is the unique volume name returned by the CSI volume plugin’s CreateVolume to refer to the volume on all subsequent calls.
-    std::string volumeHandle;
-    kopp::UnknownFields unknown_fields;
+  /// controllerExpandSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI...
+  std::optional<SecretReference> controllerExpandSecretRef;
+  /// controllerPublishSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI...
+  std::optional<SecretReference> controllerPublishSecretRef;
+  /// driver is the name of the driver to use for this volume.
+  std::string driver;
+  /// fsType to mount.
+  std::string fsType;
+  /// nodeExpandSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodeExpandVolume call.
+  std::optional<SecretReference> nodeExpandSecretRef;
+  /// nodePublishSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodePublishVolume...
+  std::optional<SecretReference> nodePublishSecretRef;
+  /// nodeStageSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodeStageVolume and...
+  std::optional<SecretReference> nodeStageSecretRef;
+  /// readOnly value to pass to ControllerPublishVolumeRequest.
+  std::optional<bool> readOnly;
+  /// volumeAttributes of the volume to publish.
+  std::map<std::string, std::string> volumeAttributes;
+  /// volumeHandle is the unique volume name returned by the CSI volume plugin’s CreateVolume to refer to the volume on all subsequent calls.
+  std::string volumeHandle;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const CSIPersistentVolumeSource&, const CSIPersistentVolumeSource&) = default;
+  friend bool operator==(const CSIPersistentVolumeSource&, const CSIPersistentVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(CSIPersistentVolumeSource, (), (controllerExpandSecretRef,
-    controllerPublishSecretRef, driver, fsType, nodeExpandSecretRef, nodePublishSecretRef,
-    nodeStageSecretRef, readOnly, volumeAttributes, volumeHandle, unknown_fields))
+BOOST_DESCRIBE_STRUCT(CSIPersistentVolumeSource, (),
+                      (controllerExpandSecretRef, controllerPublishSecretRef, driver, fsType, nodeExpandSecretRef,
+                       nodePublishSecretRef, nodeStageSecretRef, readOnly, volumeAttributes, volumeHandle,
+                       unknown_fields))
 
 /// LocalObjectReference contains enough information to let you locate the referenced object inside the same namespace.
 struct LocalObjectReference {
-    /// Name of the referent.
-    std::string name;
-    kopp::UnknownFields unknown_fields;
+  /// Name of the referent.
+  std::string name;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const LocalObjectReference&, const LocalObjectReference&) = default;
+  friend bool operator==(const LocalObjectReference&, const LocalObjectReference&) = default;
 };
 BOOST_DESCRIBE_STRUCT(LocalObjectReference, (), (name, unknown_fields))
 
 /// Represents a source location of a volume to mount, managed by an external CSI driver
 struct CSIVolumeSource {
-    /// driver is the name of the CSI driver that handles this volume.
-    std::string driver;
-    /// fsType to mount.
-    std::optional<std::string> fsType;
-    /// nodePublishSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodePublishVolume...
-    std::optional<LocalObjectReference> nodePublishSecretRef;
-    /// readOnly specifies a read-only configuration for the volume.
-    std::optional<bool> readOnly;
-    /// volumeAttributes stores driver-specific properties that are passed to the CSI driver.
-    std::map<std::string, std::string> volumeAttributes;
-    kopp::UnknownFields unknown_fields;
+  /// driver is the name of the CSI driver that handles this volume.
+  std::string driver;
+  /// fsType to mount.
+  std::optional<std::string> fsType;
+  /// nodePublishSecretRef is a reference to the secret object containing sensitive information to pass to the CSI driver to complete the CSI NodePublishVolume...
+  std::optional<LocalObjectReference> nodePublishSecretRef;
+  /// readOnly specifies a read-only configuration for the volume.
+  std::optional<bool> readOnly;
+  /// volumeAttributes stores driver-specific properties that are passed to the CSI driver.
+  std::map<std::string, std::string> volumeAttributes;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const CSIVolumeSource&, const CSIVolumeSource&) = default;
+  friend bool operator==(const CSIVolumeSource&, const CSIVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(CSIVolumeSource, (), (driver, fsType, nodePublishSecretRef, readOnly,
-    volumeAttributes, unknown_fields))
+BOOST_DESCRIBE_STRUCT(CSIVolumeSource, (),
+                      (driver, fsType, nodePublishSecretRef, readOnly, volumeAttributes, unknown_fields))
 
 /// Adds and removes POSIX capabilities from running containers.
 struct Capabilities {
-    /// Added capabilities
-    std::vector<std::string> add;
-    /// Removed capabilities
-    std::vector<std::string> drop;
-    kopp::UnknownFields unknown_fields;
+  /// Added capabilities
+  std::vector<std::string> add;
+  /// Removed capabilities
+  std::vector<std::string> drop;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const Capabilities&, const Capabilities&) = default;
+  friend bool operator==(const Capabilities&, const Capabilities&) = default;
 };
 BOOST_DESCRIBE_STRUCT(Capabilities, (), (add, drop, unknown_fields))
 
 /// Represents a Ceph Filesystem mount that lasts the lifetime of a pod Cephfs volumes do not support ownership management or SELinux relabeling.
 struct CephFSPersistentVolumeSource {
-    /// monitors is Required: Monitors is a collection of Ceph monitors More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it
-    std::vector<std::string> monitors;
-    /// path is Optional: Used as the mounted root, rather than the full Ceph tree, default is /
-    std::string path;
-    /// readOnly is Optional: Defaults to false (read/write).
-    std::optional<bool> readOnly;
-    /// secretFile is Optional: SecretFile is the path to key ring for User, default is /etc/ceph/user.secret More info:...
-    std::string secretFile;
-    /// secretRef is Optional: SecretRef is reference to the authentication secret for User, default is empty.
-    std::optional<SecretReference> secretRef;
-    /// user is Optional: User is the rados user name, default is admin More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it
-    std::string user;
-    kopp::UnknownFields unknown_fields;
+  /// monitors is Required: Monitors is a collection of Ceph monitors More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it
+  std::vector<std::string> monitors;
+  /// path is Optional: Used as the mounted root, rather than the full Ceph tree, default is /
+  std::string path;
+  /// readOnly is Optional: Defaults to false (read/write).
+  std::optional<bool> readOnly;
+  /// secretFile is Optional: SecretFile is the path to key ring for User, default is /etc/ceph/user.secret More info:...
+  std::string secretFile;
+  /// secretRef is Optional: SecretRef is reference to the authentication secret for User, default is empty.
+  std::optional<SecretReference> secretRef;
+  /// user is Optional: User is the rados user name, default is admin More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it
+  std::string user;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const CephFSPersistentVolumeSource&, const CephFSPersistentVolumeSource&) = default;
+  friend bool operator==(const CephFSPersistentVolumeSource&, const CephFSPersistentVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(CephFSPersistentVolumeSource, (), (monitors, path, readOnly, secretFile,
-    secretRef, user, unknown_fields))
+BOOST_DESCRIBE_STRUCT(CephFSPersistentVolumeSource, (),
+                      (monitors, path, readOnly, secretFile, secretRef, user, unknown_fields))
 
 /// Represents a Ceph Filesystem mount that lasts the lifetime of a pod Cephfs volumes do not support ownership management or SELinux relabeling.
 struct CephFSVolumeSource {
-    /// monitors is Required: Monitors is a collection of Ceph monitors More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it
-    std::vector<std::string> monitors;
-    /// path is Optional: Used as the mounted root, rather than the full Ceph tree, default is /
-    std::string path;
-    /// readOnly is Optional: Defaults to false (read/write).
-    std::optional<bool> readOnly;
-    /// secretFile is Optional: SecretFile is the path to key ring for User, default is /etc/ceph/user.secret More info:...
-    std::string secretFile;
-    /// secretRef is Optional: SecretRef is reference to the authentication secret for User, default is empty.
-    std::optional<LocalObjectReference> secretRef;
-    /// user is optional: User is the rados user name, default is admin More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it
-    std::string user;
-    kopp::UnknownFields unknown_fields;
+  /// monitors is Required: Monitors is a collection of Ceph monitors More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it
+  std::vector<std::string> monitors;
+  /// path is Optional: Used as the mounted root, rather than the full Ceph tree, default is /
+  std::string path;
+  /// readOnly is Optional: Defaults to false (read/write).
+  std::optional<bool> readOnly;
+  /// secretFile is Optional: SecretFile is the path to key ring for User, default is /etc/ceph/user.secret More info:...
+  std::string secretFile;
+  /// secretRef is Optional: SecretRef is reference to the authentication secret for User, default is empty.
+  std::optional<LocalObjectReference> secretRef;
+  /// user is optional: User is the rados user name, default is admin More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it
+  std::string user;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const CephFSVolumeSource&, const CephFSVolumeSource&) = default;
+  friend bool operator==(const CephFSVolumeSource&, const CephFSVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(CephFSVolumeSource, (), (monitors, path, readOnly, secretFile, secretRef,
-    user, unknown_fields))
+BOOST_DESCRIBE_STRUCT(CephFSVolumeSource, (), (monitors, path, readOnly, secretFile, secretRef, user, unknown_fields))
 
 /// Represents a cinder volume resource in Openstack.
 struct CinderPersistentVolumeSource {
-    /// fsType Filesystem type to mount.
-    std::string fsType;
-    /// readOnly is Optional: Defaults to false (read/write).
-    std::optional<bool> readOnly;
-    /// secretRef is Optional: points to a secret object containing parameters used to connect to OpenStack.
-    std::optional<SecretReference> secretRef;
-    /// volumeID used to identify the volume in cinder.
-    std::string volumeID;
-    kopp::UnknownFields unknown_fields;
+  /// fsType Filesystem type to mount.
+  std::string fsType;
+  /// readOnly is Optional: Defaults to false (read/write).
+  std::optional<bool> readOnly;
+  /// secretRef is Optional: points to a secret object containing parameters used to connect to OpenStack.
+  std::optional<SecretReference> secretRef;
+  /// volumeID used to identify the volume in cinder.
+  std::string volumeID;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const CinderPersistentVolumeSource&, const CinderPersistentVolumeSource&) = default;
+  friend bool operator==(const CinderPersistentVolumeSource&, const CinderPersistentVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(CinderPersistentVolumeSource, (), (fsType, readOnly, secretRef, volumeID,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(CinderPersistentVolumeSource, (), (fsType, readOnly, secretRef, volumeID, unknown_fields))
 
 /// Represents a cinder volume resource in Openstack.
 struct CinderVolumeSource {
-    /// fsType is the filesystem type to mount.
-    std::string fsType;
-    /// readOnly defaults to false (read/write).
-    std::optional<bool> readOnly;
-    /// secretRef is optional: points to a secret object containing parameters used to connect to OpenStack.
-    std::optional<LocalObjectReference> secretRef;
-    /// volumeID used to identify the volume in cinder.
-    std::string volumeID;
-    kopp::UnknownFields unknown_fields;
+  /// fsType is the filesystem type to mount.
+  std::string fsType;
+  /// readOnly defaults to false (read/write).
+  std::optional<bool> readOnly;
+  /// secretRef is optional: points to a secret object containing parameters used to connect to OpenStack.
+  std::optional<LocalObjectReference> secretRef;
+  /// volumeID used to identify the volume in cinder.
+  std::string volumeID;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const CinderVolumeSource&, const CinderVolumeSource&) = default;
+  friend bool operator==(const CinderVolumeSource&, const CinderVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(CinderVolumeSource, (), (fsType, readOnly, secretRef, volumeID,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(CinderVolumeSource, (), (fsType, readOnly, secretRef, volumeID, unknown_fields))
 
 /// ClientIPConfig represents the configurations of Client IP based session affinity.
 struct ClientIPConfig {
-    /// timeoutSeconds specifies the seconds of ClientIP type session sticky time.
-    std::optional<std::int32_t> timeoutSeconds;
-    kopp::UnknownFields unknown_fields;
+  /// timeoutSeconds specifies the seconds of ClientIP type session sticky time.
+  std::optional<std::int32_t> timeoutSeconds;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ClientIPConfig&, const ClientIPConfig&) = default;
+  friend bool operator==(const ClientIPConfig&, const ClientIPConfig&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ClientIPConfig, (), (timeoutSeconds, unknown_fields))
 
 /// ClusterTrustBundleProjection describes how to select a set of ClusterTrustBundle objects and project their contents into the pod filesystem.
 struct ClusterTrustBundleProjection {
-    /// Select all ClusterTrustBundles that match this label selector.
-    std::optional<kopp::api::meta::v1::LabelSelector> labelSelector;
-    /// Select a single ClusterTrustBundle by object name.
-    std::optional<std::string> name;
-    /// If true, don't block pod startup if the referenced ClusterTrustBundle(s) aren't available.
-    std::optional<bool> optional;
-    /// Relative path from the volume root to write the bundle.
-    std::string path;
-    /// Select all ClusterTrustBundles that match this signer name.
-    std::optional<std::string> signerName;
-    /// user is Optional: The owner UID of the created file.
-    std::optional<std::int64_t> user;
-    kopp::UnknownFields unknown_fields;
+  /// Select all ClusterTrustBundles that match this label selector.
+  std::optional<kopp::api::meta::v1::LabelSelector> labelSelector;
+  /// Select a single ClusterTrustBundle by object name.
+  std::optional<std::string> name;
+  /// If true, don't block pod startup if the referenced ClusterTrustBundle(s) aren't available.
+  std::optional<bool> optional;
+  /// Relative path from the volume root to write the bundle.
+  std::string path;
+  /// Select all ClusterTrustBundles that match this signer name.
+  std::optional<std::string> signerName;
+  /// user is Optional: The owner UID of the created file.
+  std::optional<std::int64_t> user;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ClusterTrustBundleProjection&, const ClusterTrustBundleProjection&) = default;
+  friend bool operator==(const ClusterTrustBundleProjection&, const ClusterTrustBundleProjection&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ClusterTrustBundleProjection, (), (labelSelector, name, optional, path,
-    signerName, user, unknown_fields))
+BOOST_DESCRIBE_STRUCT(ClusterTrustBundleProjection, (),
+                      (labelSelector, name, optional, path, signerName, user, unknown_fields))
 
 /// Information about the condition of a component.
 struct ComponentCondition {
-    /// Condition error code for a component.
-    std::string error;
-    /// Message about the condition for a component.
-    std::string message;
-    /// Status of the condition for a component.
-    std::string status;
-    /// Type of condition for a component.
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// Condition error code for a component.
+  std::string error;
+  /// Message about the condition for a component.
+  std::string message;
+  /// Status of the condition for a component.
+  std::string status;
+  /// Type of condition for a component.
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ComponentCondition&, const ComponentCondition&) = default;
+  friend bool operator==(const ComponentCondition&, const ComponentCondition&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ComponentCondition, (), (error, message, status, type, unknown_fields))
 
 /// ComponentStatus (and ComponentStatusList) holds the cluster validation info.
 struct ComponentStatus {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// List of component conditions observed
-    std::vector<ComponentCondition> conditions;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// Standard object's metadata.
-    kopp::ObjectMeta metadata;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// List of component conditions observed
+  std::vector<ComponentCondition> conditions;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// Standard object's metadata.
+  kopp::ObjectMeta metadata;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ComponentStatus&, const ComponentStatus&) = default;
+  friend bool operator==(const ComponentStatus&, const ComponentStatus&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ComponentStatus, (), (apiVersion, conditions, kind, metadata,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(ComponentStatus, (), (apiVersion, conditions, kind, metadata, unknown_fields))
 KOPP_RESOURCE(ComponentStatus, "", "v1", "ComponentStatus", "componentstatuses", cluster)
 
 /// ConfigMap holds configuration data for pods to consume.
 struct ConfigMap {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// BinaryData contains the binary data.
-    std::map<std::string, std::string> binaryData;
-    /// Data contains the configuration data.
-    std::map<std::string, std::string> data;
-    /// Immutable, if set to true, ensures that data stored in the ConfigMap cannot be updated (only object metadata can be modified).
-    std::optional<bool> immutable;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// Standard object's metadata.
-    kopp::ObjectMeta metadata;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// BinaryData contains the binary data.
+  std::map<std::string, std::string> binaryData;
+  /// Data contains the configuration data.
+  std::map<std::string, std::string> data;
+  /// Immutable, if set to true, ensures that data stored in the ConfigMap cannot be updated (only object metadata can be modified).
+  std::optional<bool> immutable;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// Standard object's metadata.
+  kopp::ObjectMeta metadata;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ConfigMap&, const ConfigMap&) = default;
+  friend bool operator==(const ConfigMap&, const ConfigMap&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ConfigMap, (), (apiVersion, binaryData, data, immutable, kind, metadata,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(ConfigMap, (), (apiVersion, binaryData, data, immutable, kind, metadata, unknown_fields))
 KOPP_RESOURCE(ConfigMap, "", "v1", "ConfigMap", "configmaps", namespaced)
 
 /// ConfigMapEnvSource selects a ConfigMap to populate the environment variables with.
 struct ConfigMapEnvSource {
-    /// Name of the referent.
-    std::string name;
-    /// Specify whether the ConfigMap must be defined
-    std::optional<bool> optional;
-    kopp::UnknownFields unknown_fields;
+  /// Name of the referent.
+  std::string name;
+  /// Specify whether the ConfigMap must be defined
+  std::optional<bool> optional;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ConfigMapEnvSource&, const ConfigMapEnvSource&) = default;
+  friend bool operator==(const ConfigMapEnvSource&, const ConfigMapEnvSource&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ConfigMapEnvSource, (), (name, optional, unknown_fields))
 
 /// Selects a key from a ConfigMap.
 struct ConfigMapKeySelector {
-    /// The key to select from the ConfigMap's Data field.
-    std::string key;
-    /// Name of the referent.
-    std::string name;
-    /// Specify whether the ConfigMap or its key must be defined
-    std::optional<bool> optional;
-    kopp::UnknownFields unknown_fields;
+  /// The key to select from the ConfigMap's Data field.
+  std::string key;
+  /// Name of the referent.
+  std::string name;
+  /// Specify whether the ConfigMap or its key must be defined
+  std::optional<bool> optional;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ConfigMapKeySelector&, const ConfigMapKeySelector&) = default;
+  friend bool operator==(const ConfigMapKeySelector&, const ConfigMapKeySelector&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ConfigMapKeySelector, (), (key, name, optional, unknown_fields))
 
 /// ConfigMapNodeConfigSource contains the information to reference a ConfigMap as a config source for the Node.
 struct ConfigMapNodeConfigSource {
-    /// KubeletConfigKey declares which key of the referenced ConfigMap corresponds to the KubeletConfiguration structure This field is required in all cases.
-    std::string kubeletConfigKey;
-    /// Name is the metadata.name of the referenced ConfigMap.
-    std::string name;
-    /// Namespace is the metadata.namespace of the referenced ConfigMap.
-    std::string namespace_;
-    /// ResourceVersion is the metadata.ResourceVersion of the referenced ConfigMap.
-    std::string resourceVersion;
-    /// UID is the metadata.UID of the referenced ConfigMap.
-    std::string uid;
-    kopp::UnknownFields unknown_fields;
+  /// KubeletConfigKey declares which key of the referenced ConfigMap corresponds to the KubeletConfiguration structure This field is required in all cases.
+  std::string kubeletConfigKey;
+  /// Name is the metadata.name of the referenced ConfigMap.
+  std::string name;
+  /// Namespace is the metadata.namespace of the referenced ConfigMap.
+  std::string namespace_;
+  /// ResourceVersion is the metadata.ResourceVersion of the referenced ConfigMap.
+  std::string resourceVersion;
+  /// UID is the metadata.UID of the referenced ConfigMap.
+  std::string uid;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ConfigMapNodeConfigSource&, const ConfigMapNodeConfigSource&) = default;
+  friend bool operator==(const ConfigMapNodeConfigSource&, const ConfigMapNodeConfigSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ConfigMapNodeConfigSource, (), (kubeletConfigKey, name, namespace_,
-    resourceVersion, uid, unknown_fields))
+BOOST_DESCRIBE_STRUCT(ConfigMapNodeConfigSource, (),
+                      (kubeletConfigKey, name, namespace_, resourceVersion, uid, unknown_fields))
 
 /// Maps a string key to a path within a volume.
 struct KeyToPath {
-    /// key is the key to project.
-    std::string key;
-    /// mode is Optional: mode bits used to set permissions on this file.
-    std::optional<std::int32_t> mode;
-    /// path is the relative path of the file to map the key to.
-    std::string path;
-    /// user is Optional: The owner UID of the created file.
-    std::optional<std::int64_t> user;
-    kopp::UnknownFields unknown_fields;
+  /// key is the key to project.
+  std::string key;
+  /// mode is Optional: mode bits used to set permissions on this file.
+  std::optional<std::int32_t> mode;
+  /// path is the relative path of the file to map the key to.
+  std::string path;
+  /// user is Optional: The owner UID of the created file.
+  std::optional<std::int64_t> user;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const KeyToPath&, const KeyToPath&) = default;
+  friend bool operator==(const KeyToPath&, const KeyToPath&) = default;
 };
 BOOST_DESCRIBE_STRUCT(KeyToPath, (), (key, mode, path, user, unknown_fields))
 
 /// Adapts a ConfigMap into a projected volume.
 struct ConfigMapProjection {
-    /// items if unspecified, each key-value pair in the Data field of the referenced ConfigMap will be projected into the volume as a file whose name is the key...
-    std::vector<KeyToPath> items;
-    /// Name of the referent.
-    std::string name;
-    /// optional specify whether the ConfigMap or its keys must be defined
-    std::optional<bool> optional;
-    kopp::UnknownFields unknown_fields;
+  /// items if unspecified, each key-value pair in the Data field of the referenced ConfigMap will be projected into the volume as a file whose name is the key...
+  std::vector<KeyToPath> items;
+  /// Name of the referent.
+  std::string name;
+  /// optional specify whether the ConfigMap or its keys must be defined
+  std::optional<bool> optional;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ConfigMapProjection&, const ConfigMapProjection&) = default;
+  friend bool operator==(const ConfigMapProjection&, const ConfigMapProjection&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ConfigMapProjection, (), (items, name, optional, unknown_fields))
 
 /// Adapts a ConfigMap into a volume.
 struct ConfigMapVolumeSource {
-    /// defaultMode is optional: mode bits used to set permissions on created files by default.
-    std::optional<std::int32_t> defaultMode;
-    /// defaultUser is Optional: The owner UID of the created files by default.
-    std::optional<std::int64_t> defaultUser;
-    /// items if unspecified, each key-value pair in the Data field of the referenced ConfigMap will be projected into the volume as a file whose name is the key...
-    std::vector<KeyToPath> items;
-    /// Name of the referent.
-    std::string name;
-    /// optional specify whether the ConfigMap or its keys must be defined
-    std::optional<bool> optional;
-    kopp::UnknownFields unknown_fields;
+  /// defaultMode is optional: mode bits used to set permissions on created files by default.
+  std::optional<std::int32_t> defaultMode;
+  /// defaultUser is Optional: The owner UID of the created files by default.
+  std::optional<std::int64_t> defaultUser;
+  /// items if unspecified, each key-value pair in the Data field of the referenced ConfigMap will be projected into the volume as a file whose name is the key...
+  std::vector<KeyToPath> items;
+  /// Name of the referent.
+  std::string name;
+  /// optional specify whether the ConfigMap or its keys must be defined
+  std::optional<bool> optional;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ConfigMapVolumeSource&, const ConfigMapVolumeSource&) = default;
+  friend bool operator==(const ConfigMapVolumeSource&, const ConfigMapVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ConfigMapVolumeSource, (), (defaultMode, defaultUser, items, name,
-    optional, unknown_fields))
+BOOST_DESCRIBE_STRUCT(ConfigMapVolumeSource, (), (defaultMode, defaultUser, items, name, optional, unknown_fields))
 
 /// ContainerPort represents a network port in a single container.
 struct ContainerPort {
-    /// Number of port to expose on the pod's IP address.
-    std::int32_t containerPort = 0;
-    /// What host IP to bind the external port to.
-    std::string hostIP;
-    /// Number of port to expose on the host.
-    std::optional<std::int32_t> hostPort;
-    /// If specified, this must be an IANA_SVC_NAME and unique within the pod.
-    std::string name;
-    /// Protocol for port.
-    std::string protocol;
-    kopp::UnknownFields unknown_fields;
+  /// Number of port to expose on the pod's IP address.
+  std::int32_t containerPort = 0;
+  /// What host IP to bind the external port to.
+  std::string hostIP;
+  /// Number of port to expose on the host.
+  std::optional<std::int32_t> hostPort;
+  /// If specified, this must be an IANA_SVC_NAME and unique within the pod.
+  std::string name;
+  /// Protocol for port.
+  std::string protocol;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ContainerPort&, const ContainerPort&) = default;
+  friend bool operator==(const ContainerPort&, const ContainerPort&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ContainerPort, (), (containerPort, hostIP, hostPort, name, protocol,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(ContainerPort, (), (containerPort, hostIP, hostPort, name, protocol, unknown_fields))
 
 /// ContainerResizePolicy represents resource resize policy for the container.
 struct ContainerResizePolicy {
-    /// Name of the resource to which this resource resize policy applies.
-    std::string resourceName;
-    /// Restart policy to apply when specified resource is resized.
-    std::string restartPolicy;
-    kopp::UnknownFields unknown_fields;
+  /// Name of the resource to which this resource resize policy applies.
+  std::string resourceName;
+  /// Restart policy to apply when specified resource is resized.
+  std::string restartPolicy;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ContainerResizePolicy&, const ContainerResizePolicy&) = default;
+  friend bool operator==(const ContainerResizePolicy&, const ContainerResizePolicy&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ContainerResizePolicy, (), (resourceName, restartPolicy, unknown_fields))
 
 /// ContainerRestartRuleOnExitCodes describes the condition for handling an exited container based on its exit codes.
 struct ContainerRestartRuleOnExitCodes {
-    /// Represents the relationship between the container exit code(s) and the specified values.
-    std::string operator_;
-    /// Specifies the set of values to check for container exit codes.
-    std::vector<std::int32_t> values;
-    kopp::UnknownFields unknown_fields;
+  /// Represents the relationship between the container exit code(s) and the specified values.
+  std::string operator_;
+  /// Specifies the set of values to check for container exit codes.
+  std::vector<std::int32_t> values;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ContainerRestartRuleOnExitCodes&, const ContainerRestartRuleOnExitCodes&) = default;
+  friend bool operator==(const ContainerRestartRuleOnExitCodes&, const ContainerRestartRuleOnExitCodes&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ContainerRestartRuleOnExitCodes, (), (operator_, values, unknown_fields))
 
 /// ContainerRestartRule describes how a container exit is handled.
 struct ContainerRestartRule {
-    /// Specifies the action taken on a container exit if the requirements are satisfied.
-    std::string action;
-    /// Represents the exit codes to check on container exits.
-    std::optional<ContainerRestartRuleOnExitCodes> exitCodes;
-    kopp::UnknownFields unknown_fields;
+  /// Specifies the action taken on a container exit if the requirements are satisfied.
+  std::string action;
+  /// Represents the exit codes to check on container exits.
+  std::optional<ContainerRestartRuleOnExitCodes> exitCodes;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ContainerRestartRule&, const ContainerRestartRule&) = default;
+  friend bool operator==(const ContainerRestartRule&, const ContainerRestartRule&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ContainerRestartRule, (), (action, exitCodes, unknown_fields))
 
 /// SecretEnvSource selects a Secret to populate the environment variables with.
 struct SecretEnvSource {
-    /// Name of the referent.
-    std::string name;
-    /// Specify whether the Secret must be defined
-    std::optional<bool> optional;
-    kopp::UnknownFields unknown_fields;
+  /// Name of the referent.
+  std::string name;
+  /// Specify whether the Secret must be defined
+  std::optional<bool> optional;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const SecretEnvSource&, const SecretEnvSource&) = default;
+  friend bool operator==(const SecretEnvSource&, const SecretEnvSource&) = default;
 };
 BOOST_DESCRIBE_STRUCT(SecretEnvSource, (), (name, optional, unknown_fields))
 
 /// EnvFromSource represents the source of a set of ConfigMaps or Secrets
 struct EnvFromSource {
-    /// The ConfigMap to select from
-    std::optional<ConfigMapEnvSource> configMapRef;
-    /// Optional text to prepend to the name of each environment variable.
-    std::string prefix;
-    /// The Secret to select from
-    std::optional<SecretEnvSource> secretRef;
-    kopp::UnknownFields unknown_fields;
+  /// The ConfigMap to select from
+  std::optional<ConfigMapEnvSource> configMapRef;
+  /// Optional text to prepend to the name of each environment variable.
+  std::string prefix;
+  /// The Secret to select from
+  std::optional<SecretEnvSource> secretRef;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const EnvFromSource&, const EnvFromSource&) = default;
+  friend bool operator==(const EnvFromSource&, const EnvFromSource&) = default;
 };
 BOOST_DESCRIBE_STRUCT(EnvFromSource, (), (configMapRef, prefix, secretRef, unknown_fields))
 
 /// FileKeySelector selects a key of the env file.
 struct FileKeySelector {
-    /// The key within the env file.
-    std::string key;
-    /// Specify whether the file or its key must be defined.
-    std::optional<bool> optional;
-    /// The path within the volume from which to select the file.
-    std::string path;
-    /// The name of the volume mount containing the env file.
-    std::string volumeName;
-    kopp::UnknownFields unknown_fields;
+  /// The key within the env file.
+  std::string key;
+  /// Specify whether the file or its key must be defined.
+  std::optional<bool> optional;
+  /// The path within the volume from which to select the file.
+  std::string path;
+  /// The name of the volume mount containing the env file.
+  std::string volumeName;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const FileKeySelector&, const FileKeySelector&) = default;
+  friend bool operator==(const FileKeySelector&, const FileKeySelector&) = default;
 };
 BOOST_DESCRIBE_STRUCT(FileKeySelector, (), (key, optional, path, volumeName, unknown_fields))
 
 /// ObjectFieldSelector selects an APIVersioned field of an object.
 struct ObjectFieldSelector {
-    /// Version of the schema the FieldPath is written in terms of, defaults to "v1".
-    std::string apiVersion;
-    /// Path of the field to select in the specified API version.
-    std::string fieldPath;
-    kopp::UnknownFields unknown_fields;
+  /// Version of the schema the FieldPath is written in terms of, defaults to "v1".
+  std::string apiVersion;
+  /// Path of the field to select in the specified API version.
+  std::string fieldPath;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ObjectFieldSelector&, const ObjectFieldSelector&) = default;
+  friend bool operator==(const ObjectFieldSelector&, const ObjectFieldSelector&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ObjectFieldSelector, (), (apiVersion, fieldPath, unknown_fields))
 
 /// ResourceFieldSelector represents container resources (cpu, memory) and their output format
 struct ResourceFieldSelector {
-    /// Container name: required for volumes, optional for env vars
-    std::string containerName;
-    /// Specifies the output format of the exposed resources, defaults to "1"
-    std::optional<kopp::Quantity> divisor;
-    /// Required: resource to select
-    std::string resource;
-    kopp::UnknownFields unknown_fields;
+  /// Container name: required for volumes, optional for env vars
+  std::string containerName;
+  /// Specifies the output format of the exposed resources, defaults to "1"
+  std::optional<kopp::Quantity> divisor;
+  /// Required: resource to select
+  std::string resource;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ResourceFieldSelector&, const ResourceFieldSelector&) = default;
+  friend bool operator==(const ResourceFieldSelector&, const ResourceFieldSelector&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ResourceFieldSelector, (), (containerName, divisor, resource,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(ResourceFieldSelector, (), (containerName, divisor, resource, unknown_fields))
 
 /// SecretKeySelector selects a key of a Secret.
 struct SecretKeySelector {
-    /// The key of the secret to select from.
-    std::string key;
-    /// Name of the referent.
-    std::string name;
-    /// Specify whether the Secret or its key must be defined
-    std::optional<bool> optional;
-    kopp::UnknownFields unknown_fields;
+  /// The key of the secret to select from.
+  std::string key;
+  /// Name of the referent.
+  std::string name;
+  /// Specify whether the Secret or its key must be defined
+  std::optional<bool> optional;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const SecretKeySelector&, const SecretKeySelector&) = default;
+  friend bool operator==(const SecretKeySelector&, const SecretKeySelector&) = default;
 };
 BOOST_DESCRIBE_STRUCT(SecretKeySelector, (), (key, name, optional, unknown_fields))
 
 /// EnvVarSource represents a source for the value of an EnvVar.
 struct EnvVarSource {
-    /// Selects a key of a ConfigMap.
-    std::optional<ConfigMapKeySelector> configMapKeyRef;
-    /// Selects a field of the pod: supports metadata.name, metadata.namespace, `metadata.labels['<KEY>']`, `metadata.annotations['<KEY>']`, spec.nodeName,...
-    std::optional<ObjectFieldSelector> fieldRef;
-    /// FileKeyRef selects a key of the env file.
-    std::optional<FileKeySelector> fileKeyRef;
-    /// Selects a resource of the container: only resources limits and requests (limits.cpu, limits.memory, limits.ephemeral-storage, requests.cpu, requests.memory...
-    std::optional<ResourceFieldSelector> resourceFieldRef;
-    /// Selects a key of a secret in the pod's namespace
-    std::optional<SecretKeySelector> secretKeyRef;
-    kopp::UnknownFields unknown_fields;
+  /// Selects a key of a ConfigMap.
+  std::optional<ConfigMapKeySelector> configMapKeyRef;
+  /// Selects a field of the pod: supports metadata.name, metadata.namespace, `metadata.labels['<KEY>']`, `metadata.annotations['<KEY>']`, spec.nodeName,...
+  std::optional<ObjectFieldSelector> fieldRef;
+  /// FileKeyRef selects a key of the env file.
+  std::optional<FileKeySelector> fileKeyRef;
+  /// Selects a resource of the container: only resources limits and requests (limits.cpu, limits.memory, limits.ephemeral-storage, requests.cpu, requests.memory...
+  std::optional<ResourceFieldSelector> resourceFieldRef;
+  /// Selects a key of a secret in the pod's namespace
+  std::optional<SecretKeySelector> secretKeyRef;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const EnvVarSource&, const EnvVarSource&) = default;
+  friend bool operator==(const EnvVarSource&, const EnvVarSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(EnvVarSource, (), (configMapKeyRef, fieldRef, fileKeyRef,
-    resourceFieldRef, secretKeyRef, unknown_fields))
+BOOST_DESCRIBE_STRUCT(EnvVarSource, (),
+                      (configMapKeyRef, fieldRef, fileKeyRef, resourceFieldRef, secretKeyRef, unknown_fields))
 
 /// EnvVar represents an environment variable present in a Container.
 struct EnvVar {
-    /// Name of the environment variable.
-    std::string name;
-    /// Variable references $(VAR_NAME) are expanded using the previously defined environment variables in the container and any service environment variables.
-    std::string value;
-    /// Source for the environment variable's value.
-    std::optional<EnvVarSource> valueFrom;
-    kopp::UnknownFields unknown_fields;
+  /// Name of the environment variable.
+  std::string name;
+  /// Variable references $(VAR_NAME) are expanded using the previously defined environment variables in the container and any service environment variables.
+  std::string value;
+  /// Source for the environment variable's value.
+  std::optional<EnvVarSource> valueFrom;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const EnvVar&, const EnvVar&) = default;
+  friend bool operator==(const EnvVar&, const EnvVar&) = default;
 };
 BOOST_DESCRIBE_STRUCT(EnvVar, (), (name, value, valueFrom, unknown_fields))
 
 /// ExecAction describes a "run in container" action.
 struct ExecAction {
-    /// Command is the command line to execute inside the container, the working directory for the command is root ('/') in the container's filesystem.
-    std::vector<std::string> command;
-    kopp::UnknownFields unknown_fields;
+  /// Command is the command line to execute inside the container, the working directory for the command is root ('/') in the container's filesystem.
+  std::vector<std::string> command;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ExecAction&, const ExecAction&) = default;
+  friend bool operator==(const ExecAction&, const ExecAction&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ExecAction, (), (command, unknown_fields))
 
 /// HTTPHeader describes a custom header to be used in HTTP probes
 struct HTTPHeader {
-    /// The header field name.
-    std::string name;
-    /// The header field value
-    std::string value;
-    kopp::UnknownFields unknown_fields;
+  /// The header field name.
+  std::string name;
+  /// The header field value
+  std::string value;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const HTTPHeader&, const HTTPHeader&) = default;
+  friend bool operator==(const HTTPHeader&, const HTTPHeader&) = default;
 };
 BOOST_DESCRIBE_STRUCT(HTTPHeader, (), (name, value, unknown_fields))
 
 /// HTTPGetAction describes an action based on HTTP Get requests.
 struct HTTPGetAction {
-    /// Host name to connect to, defaults to the pod IP.
-    std::string host;
-    /// Custom headers to set in the request.
-    std::vector<HTTPHeader> httpHeaders;
-    /// Path to access on the HTTP server.
-    std::string path;
-    /// Name or number of the port to access on the container.
-    kopp::IntOrString port;
-    /// Protocol selects the wire protocol for the probe connection.
-    std::optional<std::string> protocol;
-    /// Scheme to use for connecting to the host.
-    std::string scheme;
-    kopp::UnknownFields unknown_fields;
+  /// Host name to connect to, defaults to the pod IP.
+  std::string host;
+  /// Custom headers to set in the request.
+  std::vector<HTTPHeader> httpHeaders;
+  /// Path to access on the HTTP server.
+  std::string path;
+  /// Name or number of the port to access on the container.
+  kopp::IntOrString port;
+  /// Protocol selects the wire protocol for the probe connection.
+  std::optional<std::string> protocol;
+  /// Scheme to use for connecting to the host.
+  std::string scheme;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const HTTPGetAction&, const HTTPGetAction&) = default;
+  friend bool operator==(const HTTPGetAction&, const HTTPGetAction&) = default;
 };
-BOOST_DESCRIBE_STRUCT(HTTPGetAction, (), (host, httpHeaders, path, port, protocol, scheme,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(HTTPGetAction, (), (host, httpHeaders, path, port, protocol, scheme, unknown_fields))
 
 /// SleepAction describes a "sleep" action.
 struct SleepAction {
-    /// Seconds is the number of seconds to sleep.
-    std::int64_t seconds = 0;
-    kopp::UnknownFields unknown_fields;
+  /// Seconds is the number of seconds to sleep.
+  std::int64_t seconds = 0;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const SleepAction&, const SleepAction&) = default;
+  friend bool operator==(const SleepAction&, const SleepAction&) = default;
 };
 BOOST_DESCRIBE_STRUCT(SleepAction, (), (seconds, unknown_fields))
 
 /// TCPSocketAction describes an action based on opening a socket
 struct TCPSocketAction {
-    /// Optional: Host name to connect to, defaults to the pod IP.
-    std::string host;
-    /// Number or name of the port to access on the container.
-    kopp::IntOrString port;
-    kopp::UnknownFields unknown_fields;
+  /// Optional: Host name to connect to, defaults to the pod IP.
+  std::string host;
+  /// Number or name of the port to access on the container.
+  kopp::IntOrString port;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const TCPSocketAction&, const TCPSocketAction&) = default;
+  friend bool operator==(const TCPSocketAction&, const TCPSocketAction&) = default;
 };
 BOOST_DESCRIBE_STRUCT(TCPSocketAction, (), (host, port, unknown_fields))
 
 /// LifecycleHandler defines a specific action that should be taken in a lifecycle hook.
 struct LifecycleHandler {
-    /// Exec specifies a command to execute in the container.
-    std::optional<ExecAction> exec;
-    /// HTTPGet specifies an HTTP GET request to perform.
-    std::optional<HTTPGetAction> httpGet;
-    /// Sleep represents a duration that the container should sleep.
-    std::optional<SleepAction> sleep;
-    /// Deprecated.
-    std::optional<TCPSocketAction> tcpSocket;
-    kopp::UnknownFields unknown_fields;
+  /// Exec specifies a command to execute in the container.
+  std::optional<ExecAction> exec;
+  /// HTTPGet specifies an HTTP GET request to perform.
+  std::optional<HTTPGetAction> httpGet;
+  /// Sleep represents a duration that the container should sleep.
+  std::optional<SleepAction> sleep;
+  /// Deprecated.
+  std::optional<TCPSocketAction> tcpSocket;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const LifecycleHandler&, const LifecycleHandler&) = default;
+  friend bool operator==(const LifecycleHandler&, const LifecycleHandler&) = default;
 };
 BOOST_DESCRIBE_STRUCT(LifecycleHandler, (), (exec, httpGet, sleep, tcpSocket, unknown_fields))
 
 /// Lifecycle describes actions that the management system should take in response to container lifecycle events.
 struct Lifecycle {
-    /// PostStart is called immediately after a container is created.
-    std::optional<LifecycleHandler> postStart;
-    /// PreStop is called immediately before a container is terminated due to an API request or management event such as liveness/startup probe failure, preemption,...
-    std::optional<LifecycleHandler> preStop;
-    /// StopSignal defines which signal will be sent to a container when it is being stopped.
-    std::optional<std::string> stopSignal;
-    kopp::UnknownFields unknown_fields;
+  /// PostStart is called immediately after a container is created.
+  std::optional<LifecycleHandler> postStart;
+  /// PreStop is called immediately before a container is terminated due to an API request or management event such as liveness/startup probe failure, preemption,...
+  std::optional<LifecycleHandler> preStop;
+  /// StopSignal defines which signal will be sent to a container when it is being stopped.
+  std::optional<std::string> stopSignal;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const Lifecycle&, const Lifecycle&) = default;
+  friend bool operator==(const Lifecycle&, const Lifecycle&) = default;
 };
 BOOST_DESCRIBE_STRUCT(Lifecycle, (), (postStart, preStop, stopSignal, unknown_fields))
 
 /// GRPCAction specifies an action involving a GRPC service.
 struct GRPCAction {
-    /// mode specifies the connection mode for the gRPC health probe.
-    std::optional<std::string> mode;
-    /// Port number of the gRPC service.
-    std::int32_t port = 0;
-    /// Service is the name of the service to place in the gRPC HealthCheckRequest (see https://github.com/grpc/grpc/blob/master/doc/health-checking.md).
-    std::optional<std::string> service;
-    kopp::UnknownFields unknown_fields;
+  /// mode specifies the connection mode for the gRPC health probe.
+  std::optional<std::string> mode;
+  /// Port number of the gRPC service.
+  std::int32_t port = 0;
+  /// Service is the name of the service to place in the gRPC HealthCheckRequest (see https://github.com/grpc/grpc/blob/master/doc/health-checking.md).
+  std::optional<std::string> service;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const GRPCAction&, const GRPCAction&) = default;
+  friend bool operator==(const GRPCAction&, const GRPCAction&) = default;
 };
 BOOST_DESCRIBE_STRUCT(GRPCAction, (), (mode, port, service, unknown_fields))
 
 /// Probe describes a health check to be performed against a container to determine whether it is alive or ready to receive traffic.
 struct Probe {
-    /// Exec specifies a command to execute in the container.
-    std::optional<ExecAction> exec;
-    /// Minimum consecutive failures for the probe to be considered failed after having succeeded.
-    std::optional<std::int32_t> failureThreshold;
-    /// GRPC specifies a GRPC HealthCheckRequest.
-    std::optional<GRPCAction> grpc;
-    /// HTTPGet specifies an HTTP GET request to perform.
-    std::optional<HTTPGetAction> httpGet;
-    /// Number of seconds after the container has started before liveness probes are initiated.
-    std::optional<std::int32_t> initialDelaySeconds;
-    /// How often (in seconds) to perform the probe.
-    std::optional<std::int32_t> periodSeconds;
-    /// Minimum consecutive successes for the probe to be considered successful after having failed.
-    std::optional<std::int32_t> successThreshold;
-    /// TCPSocket specifies a connection to a TCP port.
-    std::optional<TCPSocketAction> tcpSocket;
-    /// Optional duration in seconds the pod needs to terminate gracefully upon probe failure.
-    std::optional<std::int64_t> terminationGracePeriodSeconds;
-    /// Number of seconds after which the probe times out.
-    std::optional<std::int32_t> timeoutSeconds;
-    kopp::UnknownFields unknown_fields;
+  /// Exec specifies a command to execute in the container.
+  std::optional<ExecAction> exec;
+  /// Minimum consecutive failures for the probe to be considered failed after having succeeded.
+  std::optional<std::int32_t> failureThreshold;
+  /// GRPC specifies a GRPC HealthCheckRequest.
+  std::optional<GRPCAction> grpc;
+  /// HTTPGet specifies an HTTP GET request to perform.
+  std::optional<HTTPGetAction> httpGet;
+  /// Number of seconds after the container has started before liveness probes are initiated.
+  std::optional<std::int32_t> initialDelaySeconds;
+  /// How often (in seconds) to perform the probe.
+  std::optional<std::int32_t> periodSeconds;
+  /// Minimum consecutive successes for the probe to be considered successful after having failed.
+  std::optional<std::int32_t> successThreshold;
+  /// TCPSocket specifies a connection to a TCP port.
+  std::optional<TCPSocketAction> tcpSocket;
+  /// Optional duration in seconds the pod needs to terminate gracefully upon probe failure.
+  std::optional<std::int64_t> terminationGracePeriodSeconds;
+  /// Number of seconds after which the probe times out.
+  std::optional<std::int32_t> timeoutSeconds;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const Probe&, const Probe&) = default;
+  friend bool operator==(const Probe&, const Probe&) = default;
 };
-BOOST_DESCRIBE_STRUCT(Probe, (), (exec, failureThreshold, grpc, httpGet, initialDelaySeconds,
-    periodSeconds, successThreshold, tcpSocket, terminationGracePeriodSeconds, timeoutSeconds,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(Probe, (),
+                      (exec, failureThreshold, grpc, httpGet, initialDelaySeconds, periodSeconds, successThreshold,
+                       tcpSocket, terminationGracePeriodSeconds, timeoutSeconds, unknown_fields))
 
 /// ResourceClaim references one entry in PodSpec.ResourceClaims.
 struct ResourceClaim {
-    /// Name must match the name of one entry in pod.spec.resourceClaims of the Pod where this field is used.
-    std::string name;
-    /// Request is the name chosen for a request in the referenced claim.
-    std::string request;
-    kopp::UnknownFields unknown_fields;
+  /// Name must match the name of one entry in pod.spec.resourceClaims of the Pod where this field is used.
+  std::string name;
+  /// Request is the name chosen for a request in the referenced claim.
+  std::string request;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ResourceClaim&, const ResourceClaim&) = default;
+  friend bool operator==(const ResourceClaim&, const ResourceClaim&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ResourceClaim, (), (name, request, unknown_fields))
 
 /// ResourceRequirements describes the compute resource requirements.
 struct ResourceRequirements {
-    /// Claims lists the names of resources, defined in spec.resourceClaims, that are used by this container.
-    std::vector<ResourceClaim> claims;
-    /// Limits describes the maximum amount of compute resources allowed.
-    std::map<std::string, kopp::Quantity> limits;
-    /// Requests describes the minimum amount of compute resources required.
-    std::map<std::string, kopp::Quantity> requests;
-    kopp::UnknownFields unknown_fields;
+  /// Claims lists the names of resources, defined in spec.resourceClaims, that are used by this container.
+  std::vector<ResourceClaim> claims;
+  /// Limits describes the maximum amount of compute resources allowed.
+  std::map<std::string, kopp::Quantity> limits;
+  /// Requests describes the minimum amount of compute resources required.
+  std::map<std::string, kopp::Quantity> requests;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ResourceRequirements&, const ResourceRequirements&) = default;
+  friend bool operator==(const ResourceRequirements&, const ResourceRequirements&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ResourceRequirements, (), (claims, limits, requests, unknown_fields))
 
 /// SELinuxOptions are the labels to be applied to the container
 struct SELinuxOptions {
-    /// Level is SELinux level label that applies to the container.
-    std::string level;
-    /// Role is a SELinux role label that applies to the container.
-    std::string role;
-    /// Type is a SELinux type label that applies to the container.
-    std::string type;
-    /// User is a SELinux user label that applies to the container.
-    std::string user;
-    kopp::UnknownFields unknown_fields;
+  /// Level is SELinux level label that applies to the container.
+  std::string level;
+  /// Role is a SELinux role label that applies to the container.
+  std::string role;
+  /// Type is a SELinux type label that applies to the container.
+  std::string type;
+  /// User is a SELinux user label that applies to the container.
+  std::string user;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const SELinuxOptions&, const SELinuxOptions&) = default;
+  friend bool operator==(const SELinuxOptions&, const SELinuxOptions&) = default;
 };
 BOOST_DESCRIBE_STRUCT(SELinuxOptions, (), (level, role, type, user, unknown_fields))
 
 /// SeccompProfile defines a pod/container's seccomp profile settings.
 struct SeccompProfile {
-    /// localhostProfile indicates a profile defined in a file on the node should be used.
-    std::optional<std::string> localhostProfile;
-    /// type indicates which kind of seccomp profile will be applied.
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// localhostProfile indicates a profile defined in a file on the node should be used.
+  std::optional<std::string> localhostProfile;
+  /// type indicates which kind of seccomp profile will be applied.
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const SeccompProfile&, const SeccompProfile&) = default;
+  friend bool operator==(const SeccompProfile&, const SeccompProfile&) = default;
 };
 BOOST_DESCRIBE_STRUCT(SeccompProfile, (), (localhostProfile, type, unknown_fields))
 
 /// WindowsSecurityContextOptions contain Windows-specific options and credentials.
 struct WindowsSecurityContextOptions {
-    /// GMSACredentialSpec is where the GMSA admission webhook (https://github.com/kubernetes-sigs/windows-gmsa) inlines the contents of the GMSA credential spec...
-    std::optional<std::string> gmsaCredentialSpec;
-    /// GMSACredentialSpecName is the name of the GMSA credential spec to use.
-    std::optional<std::string> gmsaCredentialSpecName;
-    /// HostProcess determines if a container should be run as a 'Host Process' container.
-    std::optional<bool> hostProcess;
-    /// The UserName in Windows to run the entrypoint of the container process.
-    std::optional<std::string> runAsUserName;
-    kopp::UnknownFields unknown_fields;
+  /// GMSACredentialSpec is where the GMSA admission webhook (https://github.com/kubernetes-sigs/windows-gmsa) inlines the contents of the GMSA credential spec...
+  std::optional<std::string> gmsaCredentialSpec;
+  /// GMSACredentialSpecName is the name of the GMSA credential spec to use.
+  std::optional<std::string> gmsaCredentialSpecName;
+  /// HostProcess determines if a container should be run as a 'Host Process' container.
+  std::optional<bool> hostProcess;
+  /// The UserName in Windows to run the entrypoint of the container process.
+  std::optional<std::string> runAsUserName;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const WindowsSecurityContextOptions&, const WindowsSecurityContextOptions&) = default;
+  friend bool operator==(const WindowsSecurityContextOptions&, const WindowsSecurityContextOptions&) = default;
 };
-BOOST_DESCRIBE_STRUCT(WindowsSecurityContextOptions, (), (gmsaCredentialSpec,
-    gmsaCredentialSpecName, hostProcess, runAsUserName, unknown_fields))
+BOOST_DESCRIBE_STRUCT(WindowsSecurityContextOptions, (),
+                      (gmsaCredentialSpec, gmsaCredentialSpecName, hostProcess, runAsUserName, unknown_fields))
 
 /// SecurityContext holds security configuration that will be applied to a container.
 struct SecurityContext {
-    /// AllowPrivilegeEscalation controls whether a process can gain more privileges than its parent process.
-    std::optional<bool> allowPrivilegeEscalation;
-    /// appArmorProfile is the AppArmor options to use by this container.
-    std::optional<AppArmorProfile> appArmorProfile;
-    /// The capabilities to add/drop when running containers.
-    std::optional<Capabilities> capabilities;
-    /// Run container in privileged mode.
-    std::optional<bool> privileged;
-    /// procMount denotes the type of proc mount to use for the containers.
-    std::optional<std::string> procMount;
-    /// Whether this container has a read-only root filesystem.
-    std::optional<bool> readOnlyRootFilesystem;
-    /// The GID to run the entrypoint of the container process.
-    std::optional<std::int64_t> runAsGroup;
-    /// Indicates that the container must run as a non-root user.
-    std::optional<bool> runAsNonRoot;
-    /// The UID to run the entrypoint of the container process.
-    std::optional<std::int64_t> runAsUser;
-    /// The SELinux context to be applied to the container.
-    std::optional<SELinuxOptions> seLinuxOptions;
-    /// The seccomp options to use by this container.
-    std::optional<SeccompProfile> seccompProfile;
-    /// The Windows specific settings applied to all containers.
-    std::optional<WindowsSecurityContextOptions> windowsOptions;
-    kopp::UnknownFields unknown_fields;
+  /// AllowPrivilegeEscalation controls whether a process can gain more privileges than its parent process.
+  std::optional<bool> allowPrivilegeEscalation;
+  /// appArmorProfile is the AppArmor options to use by this container.
+  std::optional<AppArmorProfile> appArmorProfile;
+  /// The capabilities to add/drop when running containers.
+  std::optional<Capabilities> capabilities;
+  /// Run container in privileged mode.
+  std::optional<bool> privileged;
+  /// procMount denotes the type of proc mount to use for the containers.
+  std::optional<std::string> procMount;
+  /// Whether this container has a read-only root filesystem.
+  std::optional<bool> readOnlyRootFilesystem;
+  /// The GID to run the entrypoint of the container process.
+  std::optional<std::int64_t> runAsGroup;
+  /// Indicates that the container must run as a non-root user.
+  std::optional<bool> runAsNonRoot;
+  /// The UID to run the entrypoint of the container process.
+  std::optional<std::int64_t> runAsUser;
+  /// The SELinux context to be applied to the container.
+  std::optional<SELinuxOptions> seLinuxOptions;
+  /// The seccomp options to use by this container.
+  std::optional<SeccompProfile> seccompProfile;
+  /// The Windows specific settings applied to all containers.
+  std::optional<WindowsSecurityContextOptions> windowsOptions;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const SecurityContext&, const SecurityContext&) = default;
+  friend bool operator==(const SecurityContext&, const SecurityContext&) = default;
 };
-BOOST_DESCRIBE_STRUCT(SecurityContext, (), (allowPrivilegeEscalation, appArmorProfile,
-    capabilities, privileged, procMount, readOnlyRootFilesystem, runAsGroup, runAsNonRoot,
-    runAsUser, seLinuxOptions, seccompProfile, windowsOptions, unknown_fields))
+BOOST_DESCRIBE_STRUCT(SecurityContext, (),
+                      (allowPrivilegeEscalation, appArmorProfile, capabilities, privileged, procMount,
+                       readOnlyRootFilesystem, runAsGroup, runAsNonRoot, runAsUser, seLinuxOptions, seccompProfile,
+                       windowsOptions, unknown_fields))
 
 /// volumeDevice describes a mapping of a raw block device within a container.
 struct VolumeDevice {
-    /// devicePath is the path inside of the container that the device will be mapped to.
-    std::string devicePath;
-    /// name must match the name of a persistentVolumeClaim in the pod
-    std::string name;
-    kopp::UnknownFields unknown_fields;
+  /// devicePath is the path inside of the container that the device will be mapped to.
+  std::string devicePath;
+  /// name must match the name of a persistentVolumeClaim in the pod
+  std::string name;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const VolumeDevice&, const VolumeDevice&) = default;
+  friend bool operator==(const VolumeDevice&, const VolumeDevice&) = default;
 };
 BOOST_DESCRIBE_STRUCT(VolumeDevice, (), (devicePath, name, unknown_fields))
 
 /// VolumeMount describes a mounting of a Volume within a container.
 struct VolumeMount {
-    /// bindMountOptions is the list of additional bind mount options to apply when mounting this volume into the container.
-    std::vector<std::string> bindMountOptions;
-    /// Path within the container at which the volume should be mounted.
-    std::string mountPath;
-    /// mountPropagation determines how mounts are propagated from the host to container and the other way around.
-    std::optional<std::string> mountPropagation;
-    /// This must match the Name of a Volume.
-    std::string name;
-    /// Mounted read-only if true, read-write otherwise (false or unspecified).
-    std::optional<bool> readOnly;
-    /// RecursiveReadOnly specifies whether read-only mounts should be handled recursively.
-    std::optional<std::string> recursiveReadOnly;
-    /// Path within the volume from which the container's volume should be mounted.
-    std::string subPath;
-    /// Expanded path within the volume from which the container's volume should be mounted.
-    std::string subPathExpr;
-    kopp::UnknownFields unknown_fields;
+  /// bindMountOptions is the list of additional bind mount options to apply when mounting this volume into the container.
+  std::vector<std::string> bindMountOptions;
+  /// Path within the container at which the volume should be mounted.
+  std::string mountPath;
+  /// mountPropagation determines how mounts are propagated from the host to container and the other way around.
+  std::optional<std::string> mountPropagation;
+  /// This must match the Name of a Volume.
+  std::string name;
+  /// Mounted read-only if true, read-write otherwise (false or unspecified).
+  std::optional<bool> readOnly;
+  /// RecursiveReadOnly specifies whether read-only mounts should be handled recursively.
+  std::optional<std::string> recursiveReadOnly;
+  /// Path within the volume from which the container's volume should be mounted.
+  std::string subPath;
+  /// Expanded path within the volume from which the container's volume should be mounted.
+  std::string subPathExpr;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const VolumeMount&, const VolumeMount&) = default;
+  friend bool operator==(const VolumeMount&, const VolumeMount&) = default;
 };
-BOOST_DESCRIBE_STRUCT(VolumeMount, (), (bindMountOptions, mountPath, mountPropagation, name,
-    readOnly, recursiveReadOnly, subPath, subPathExpr, unknown_fields))
+BOOST_DESCRIBE_STRUCT(VolumeMount, (),
+                      (bindMountOptions, mountPath, mountPropagation, name, readOnly, recursiveReadOnly, subPath,
+                       subPathExpr, unknown_fields))
 
 /// A single application container that you want to run within a pod.
 struct Container {
-    /// Arguments to the entrypoint.
-    std::vector<std::string> args;
-    /// Entrypoint array.
-    std::vector<std::string> command;
-    /// List of environment variables to set in the container.
-    std::vector<EnvVar> env;
-    /// List of sources to populate environment variables in the container.
-    std::vector<EnvFromSource> envFrom;
-    /// Container image name.
-    std::string image;
-    /// Image pull policy.
-    std::string imagePullPolicy;
-    /// Actions that the management system should take in response to container lifecycle events.
-    std::optional<Lifecycle> lifecycle;
-    /// Periodic probe of container liveness.
-    std::optional<Probe> livenessProbe;
-    /// Name of the container specified as a DNS_LABEL.
-    std::string name;
-    /// List of ports to expose from the container.
-    std::vector<ContainerPort> ports;
-    /// Periodic probe of container service readiness.
-    std::optional<Probe> readinessProbe;
-    /// Resources resize policy for the container.
-    std::vector<ContainerResizePolicy> resizePolicy;
-    /// Compute Resources required by this container.
-    ResourceRequirements resources;
-    /// RestartPolicy defines the restart behavior of individual containers in a pod.
-    std::optional<std::string> restartPolicy;
-    /// Represents a list of rules to be checked to determine if the container should be restarted on exit.
-    std::vector<ContainerRestartRule> restartPolicyRules;
-    /// SecurityContext defines the security options the container should be run with.
-    std::optional<SecurityContext> securityContext;
-    /// StartupProbe indicates that the Pod has successfully initialized.
-    std::optional<Probe> startupProbe;
-    /// Whether this container should allocate a buffer for stdin in the container runtime.
-    std::optional<bool> stdin_;
-    /// Whether the container runtime should close the stdin channel after it has been opened by a single attach.
-    std::optional<bool> stdinOnce;
-    /// Optional: Path at which the file to which the container's termination message will be written is mounted into the container's filesystem.
-    std::string terminationMessagePath;
-    /// Indicate how the termination message should be populated.
-    std::string terminationMessagePolicy;
-    /// Whether this container should allocate a TTY for itself, also requires 'stdin' to be true.
-    std::optional<bool> tty;
-    /// volumeDevices is the list of block devices to be used by the container.
-    std::vector<VolumeDevice> volumeDevices;
-    /// Pod volumes to mount into the container's filesystem.
-    std::vector<VolumeMount> volumeMounts;
-    /// Container's working directory.
-    std::string workingDir;
-    kopp::UnknownFields unknown_fields;
+  /// Arguments to the entrypoint.
+  std::vector<std::string> args;
+  /// Entrypoint array.
+  std::vector<std::string> command;
+  /// List of environment variables to set in the container.
+  std::vector<EnvVar> env;
+  /// List of sources to populate environment variables in the container.
+  std::vector<EnvFromSource> envFrom;
+  /// Container image name.
+  std::string image;
+  /// Image pull policy.
+  std::string imagePullPolicy;
+  /// Actions that the management system should take in response to container lifecycle events.
+  std::optional<Lifecycle> lifecycle;
+  /// Periodic probe of container liveness.
+  std::optional<Probe> livenessProbe;
+  /// Name of the container specified as a DNS_LABEL.
+  std::string name;
+  /// List of ports to expose from the container.
+  std::vector<ContainerPort> ports;
+  /// Periodic probe of container service readiness.
+  std::optional<Probe> readinessProbe;
+  /// Resources resize policy for the container.
+  std::vector<ContainerResizePolicy> resizePolicy;
+  /// Compute Resources required by this container.
+  ResourceRequirements resources;
+  /// RestartPolicy defines the restart behavior of individual containers in a pod.
+  std::optional<std::string> restartPolicy;
+  /// Represents a list of rules to be checked to determine if the container should be restarted on exit.
+  std::vector<ContainerRestartRule> restartPolicyRules;
+  /// SecurityContext defines the security options the container should be run with.
+  std::optional<SecurityContext> securityContext;
+  /// StartupProbe indicates that the Pod has successfully initialized.
+  std::optional<Probe> startupProbe;
+  /// Whether this container should allocate a buffer for stdin in the container runtime.
+  std::optional<bool> stdin_;
+  /// Whether the container runtime should close the stdin channel after it has been opened by a single attach.
+  std::optional<bool> stdinOnce;
+  /// Optional: Path at which the file to which the container's termination message will be written is mounted into the container's filesystem.
+  std::string terminationMessagePath;
+  /// Indicate how the termination message should be populated.
+  std::string terminationMessagePolicy;
+  /// Whether this container should allocate a TTY for itself, also requires 'stdin' to be true.
+  std::optional<bool> tty;
+  /// volumeDevices is the list of block devices to be used by the container.
+  std::vector<VolumeDevice> volumeDevices;
+  /// Pod volumes to mount into the container's filesystem.
+  std::vector<VolumeMount> volumeMounts;
+  /// Container's working directory.
+  std::string workingDir;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const Container&, const Container&) = default;
+  friend bool operator==(const Container&, const Container&) = default;
 };
-BOOST_DESCRIBE_STRUCT(Container, (), (args, command, env, envFrom, image, imagePullPolicy,
-    lifecycle, livenessProbe, name, ports, readinessProbe, resizePolicy, resources,
-    restartPolicy, restartPolicyRules, securityContext, startupProbe, stdin_, stdinOnce,
-    terminationMessagePath, terminationMessagePolicy, tty, volumeDevices, volumeMounts,
-    workingDir, unknown_fields))
+BOOST_DESCRIBE_STRUCT(Container, (),
+                      (args, command, env, envFrom, image, imagePullPolicy, lifecycle, livenessProbe, name, ports,
+                       readinessProbe, resizePolicy, resources, restartPolicy, restartPolicyRules, securityContext,
+                       startupProbe, stdin_, stdinOnce, terminationMessagePath, terminationMessagePolicy, tty,
+                       volumeDevices, volumeMounts, workingDir, unknown_fields))
 
 /// ContainerExtendedResourceRequest has the mapping of container name, extended resource name to the device request name.
 struct ContainerExtendedResourceRequest {
-    /// The name of the container requesting resources.
-    std::string containerName;
-    /// The name of the request in the special ResourceClaim which corresponds to the extended resource.
-    std::string requestName;
-    /// The name of the extended resource in that container which gets backed by DRA.
-    std::string resourceName;
-    kopp::UnknownFields unknown_fields;
+  /// The name of the container requesting resources.
+  std::string containerName;
+  /// The name of the request in the special ResourceClaim which corresponds to the extended resource.
+  std::string requestName;
+  /// The name of the extended resource in that container which gets backed by DRA.
+  std::string resourceName;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ContainerExtendedResourceRequest&, const ContainerExtendedResourceRequest&) = default;
+  friend bool operator==(const ContainerExtendedResourceRequest&, const ContainerExtendedResourceRequest&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ContainerExtendedResourceRequest, (), (containerName, requestName,
-    resourceName, unknown_fields))
+BOOST_DESCRIBE_STRUCT(ContainerExtendedResourceRequest, (), (containerName, requestName, resourceName, unknown_fields))
 
 /// Describe a container image
 struct ContainerImage {
-    /// Names by which this image is known.
-    std::vector<std::string> names;
-    /// The size of the image in bytes.
-    std::optional<std::int64_t> sizeBytes;
-    kopp::UnknownFields unknown_fields;
+  /// Names by which this image is known.
+  std::vector<std::string> names;
+  /// The size of the image in bytes.
+  std::optional<std::int64_t> sizeBytes;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ContainerImage&, const ContainerImage&) = default;
+  friend bool operator==(const ContainerImage&, const ContainerImage&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ContainerImage, (), (names, sizeBytes, unknown_fields))
 
 /// ContainerStateRunning is a running state of a container.
 struct ContainerStateRunning {
-    /// Time at which the container was last (re-)started
-    std::optional<kopp::Time> startedAt;
-    kopp::UnknownFields unknown_fields;
+  /// Time at which the container was last (re-)started
+  std::optional<kopp::Time> startedAt;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ContainerStateRunning&, const ContainerStateRunning&) = default;
+  friend bool operator==(const ContainerStateRunning&, const ContainerStateRunning&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ContainerStateRunning, (), (startedAt, unknown_fields))
 
 /// ContainerStateTerminated is a terminated state of a container.
 struct ContainerStateTerminated {
-    /// Container's ID in the format '<type>://<container_id>'
-    std::string containerID;
-    /// Exit status from the last termination of the container
-    std::int32_t exitCode = 0;
-    /// Time at which the container last terminated
-    std::optional<kopp::Time> finishedAt;
-    /// Message regarding the last termination of the container
-    std::string message;
-    /// (brief) reason from the last termination of the container
-    std::string reason;
-    /// Signal from the last termination of the container
-    std::optional<std::int32_t> signal;
-    /// Time at which previous execution of the container started
-    std::optional<kopp::Time> startedAt;
-    kopp::UnknownFields unknown_fields;
+  /// Container's ID in the format '<type>://<container_id>'
+  std::string containerID;
+  /// Exit status from the last termination of the container
+  std::int32_t exitCode = 0;
+  /// Time at which the container last terminated
+  std::optional<kopp::Time> finishedAt;
+  /// Message regarding the last termination of the container
+  std::string message;
+  /// (brief) reason from the last termination of the container
+  std::string reason;
+  /// Signal from the last termination of the container
+  std::optional<std::int32_t> signal;
+  /// Time at which previous execution of the container started
+  std::optional<kopp::Time> startedAt;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ContainerStateTerminated&, const ContainerStateTerminated&) = default;
+  friend bool operator==(const ContainerStateTerminated&, const ContainerStateTerminated&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ContainerStateTerminated, (), (containerID, exitCode, finishedAt,
-    message, reason, signal, startedAt, unknown_fields))
+BOOST_DESCRIBE_STRUCT(ContainerStateTerminated, (),
+                      (containerID, exitCode, finishedAt, message, reason, signal, startedAt, unknown_fields))
 
 /// ContainerStateWaiting is a waiting state of a container.
 struct ContainerStateWaiting {
-    /// Message regarding why the container is not yet running.
-    std::string message;
-    /// (brief) reason the container is not yet running.
-    std::string reason;
-    kopp::UnknownFields unknown_fields;
+  /// Message regarding why the container is not yet running.
+  std::string message;
+  /// (brief) reason the container is not yet running.
+  std::string reason;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ContainerStateWaiting&, const ContainerStateWaiting&) = default;
+  friend bool operator==(const ContainerStateWaiting&, const ContainerStateWaiting&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ContainerStateWaiting, (), (message, reason, unknown_fields))
 
 /// ContainerState holds a possible state of container.
 struct ContainerState {
-    /// Details about a running container
-    std::optional<ContainerStateRunning> running;
-    /// Details about a terminated container
-    std::optional<ContainerStateTerminated> terminated;
-    /// Details about a waiting container
-    std::optional<ContainerStateWaiting> waiting;
-    kopp::UnknownFields unknown_fields;
+  /// Details about a running container
+  std::optional<ContainerStateRunning> running;
+  /// Details about a terminated container
+  std::optional<ContainerStateTerminated> terminated;
+  /// Details about a waiting container
+  std::optional<ContainerStateWaiting> waiting;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ContainerState&, const ContainerState&) = default;
+  friend bool operator==(const ContainerState&, const ContainerState&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ContainerState, (), (running, terminated, waiting, unknown_fields))
 
 /// LinuxContainerUser represents user identity information in Linux containers
 struct LinuxContainerUser {
-    /// GID is the primary gid initially attached to the first process in the container
-    std::int64_t gid = 0;
-    /// SupplementalGroups are the supplemental groups initially attached to the first process in the container
-    std::vector<std::int64_t> supplementalGroups;
-    /// UID is the primary uid initially attached to the first process in the container
-    std::int64_t uid = 0;
-    kopp::UnknownFields unknown_fields;
+  /// GID is the primary gid initially attached to the first process in the container
+  std::int64_t gid = 0;
+  /// SupplementalGroups are the supplemental groups initially attached to the first process in the container
+  std::vector<std::int64_t> supplementalGroups;
+  /// UID is the primary uid initially attached to the first process in the container
+  std::int64_t uid = 0;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const LinuxContainerUser&, const LinuxContainerUser&) = default;
+  friend bool operator==(const LinuxContainerUser&, const LinuxContainerUser&) = default;
 };
 BOOST_DESCRIBE_STRUCT(LinuxContainerUser, (), (gid, supplementalGroups, uid, unknown_fields))
 
 /// ContainerUser represents user identity information
 struct ContainerUser {
-    /// Linux holds user identity information initially attached to the first process of the containers in Linux.
-    std::optional<LinuxContainerUser> linux_;
-    kopp::UnknownFields unknown_fields;
+  /// Linux holds user identity information initially attached to the first process of the containers in Linux.
+  std::optional<LinuxContainerUser> linux_;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ContainerUser&, const ContainerUser&) = default;
+  friend bool operator==(const ContainerUser&, const ContainerUser&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ContainerUser, (), (linux_, unknown_fields))
 
 /// ResourceHealth represents the health of a resource.
 struct ResourceHealth {
-    /// Health of the resource.
-    std::string health;
-    /// Message provides human-readable context for Health (e.g. "ECC error count exceeded threshold").
-    std::optional<std::string> message;
-    /// ResourceID is the unique identifier of the resource.
-    std::string resourceID;
-    kopp::UnknownFields unknown_fields;
+  /// Health of the resource.
+  std::string health;
+  /// Message provides human-readable context for Health (e.g. "ECC error count exceeded threshold").
+  std::optional<std::string> message;
+  /// ResourceID is the unique identifier of the resource.
+  std::string resourceID;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ResourceHealth&, const ResourceHealth&) = default;
+  friend bool operator==(const ResourceHealth&, const ResourceHealth&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ResourceHealth, (), (health, message, resourceID, unknown_fields))
 
 /// ResourceStatus represents the status of a single resource allocated to a Pod.
 struct ResourceStatus {
-    /// Name of the resource.
-    std::string name;
-    /// List of unique resources health.
-    std::vector<ResourceHealth> resources;
-    kopp::UnknownFields unknown_fields;
+  /// Name of the resource.
+  std::string name;
+  /// List of unique resources health.
+  std::vector<ResourceHealth> resources;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ResourceStatus&, const ResourceStatus&) = default;
+  friend bool operator==(const ResourceStatus&, const ResourceStatus&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ResourceStatus, (), (name, resources, unknown_fields))
 
 /// ImageVolumeStatus represents the image-based volume status.
 struct ImageVolumeStatus {
-    /// ImageRef is the digest of the image used for this volume.
-    std::string imageRef;
-    kopp::UnknownFields unknown_fields;
+  /// ImageRef is the digest of the image used for this volume.
+  std::string imageRef;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ImageVolumeStatus&, const ImageVolumeStatus&) = default;
+  friend bool operator==(const ImageVolumeStatus&, const ImageVolumeStatus&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ImageVolumeStatus, (), (imageRef, unknown_fields))
 
 /// VolumeStatus represents the status of a mounted volume.
 struct VolumeStatus {
-    /// image represents an OCI object (a container image or artifact) pulled and mounted on the kubelet's host machine.
-    std::optional<ImageVolumeStatus> image;
-    kopp::UnknownFields unknown_fields;
+  /// image represents an OCI object (a container image or artifact) pulled and mounted on the kubelet's host machine.
+  std::optional<ImageVolumeStatus> image;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const VolumeStatus&, const VolumeStatus&) = default;
+  friend bool operator==(const VolumeStatus&, const VolumeStatus&) = default;
 };
 BOOST_DESCRIBE_STRUCT(VolumeStatus, (), (image, unknown_fields))
 
 /// VolumeMountStatus shows status of volume mounts.
 struct VolumeMountStatus {
-    /// MountPath corresponds to the original VolumeMount.
-    std::string mountPath;
-    /// Name corresponds to the name of the original VolumeMount.
-    std::string name;
-    /// ReadOnly corresponds to the original VolumeMount.
-    std::optional<bool> readOnly;
-    /// RecursiveReadOnly must be set to Disabled, Enabled, or unspecified (for non-readonly mounts).
-    std::optional<std::string> recursiveReadOnly;
-    /// volumeStatus represents volume-type-specific status about the mounted volume.
-    std::optional<VolumeStatus> volumeStatus;
-    kopp::UnknownFields unknown_fields;
+  /// MountPath corresponds to the original VolumeMount.
+  std::string mountPath;
+  /// Name corresponds to the name of the original VolumeMount.
+  std::string name;
+  /// ReadOnly corresponds to the original VolumeMount.
+  std::optional<bool> readOnly;
+  /// RecursiveReadOnly must be set to Disabled, Enabled, or unspecified (for non-readonly mounts).
+  std::optional<std::string> recursiveReadOnly;
+  /// volumeStatus represents volume-type-specific status about the mounted volume.
+  std::optional<VolumeStatus> volumeStatus;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const VolumeMountStatus&, const VolumeMountStatus&) = default;
+  friend bool operator==(const VolumeMountStatus&, const VolumeMountStatus&) = default;
 };
-BOOST_DESCRIBE_STRUCT(VolumeMountStatus, (), (mountPath, name, readOnly, recursiveReadOnly,
-    volumeStatus, unknown_fields))
+BOOST_DESCRIBE_STRUCT(VolumeMountStatus, (),
+                      (mountPath, name, readOnly, recursiveReadOnly, volumeStatus, unknown_fields))
 
 /// ContainerStatus contains details for the current status of this container.
 struct ContainerStatus {
-    /// AllocatedResources represents the compute resources allocated for this container by the node.
-    std::map<std::string, kopp::Quantity> allocatedResources;
-    /// AllocatedResourcesStatus represents the status of various resources allocated for this Pod.
-    std::vector<ResourceStatus> allocatedResourcesStatus;
-    /// ContainerID is the ID of the container in the format '<type>://<container_id>'.
-    std::string containerID;
-    /// Image is the name of container image that the container is running.
-    std::string image;
-    /// ImageID is the image ID of the container's image.
-    std::string imageID;
-    /// LastTerminationState holds the last termination state of the container to help debug container crashes and restarts.
-    ContainerState lastState;
-    /// Name is a DNS_LABEL representing the unique name of the container.
-    std::string name;
-    /// Ready specifies whether the container is currently passing its readiness check.
-    bool ready = false;
-    /// Resources represents the compute resource requests and limits that have been successfully enacted on the running container after it has been started or has...
-    std::optional<ResourceRequirements> resources;
-    /// RestartCount holds the number of times the container has been restarted.
-    std::int32_t restartCount = 0;
-    /// Started indicates whether the container has finished its postStart lifecycle hook and passed its startup probe.
-    std::optional<bool> started;
-    /// State holds details about the container's current condition.
-    ContainerState state;
-    /// StopSignal reports the effective stop signal for this container
-    std::optional<std::string> stopSignal;
-    /// User represents user identity information initially attached to the first process of the container
-    std::optional<ContainerUser> user;
-    /// Status of volume mounts.
-    std::vector<VolumeMountStatus> volumeMounts;
-    kopp::UnknownFields unknown_fields;
+  /// AllocatedResources represents the compute resources allocated for this container by the node.
+  std::map<std::string, kopp::Quantity> allocatedResources;
+  /// AllocatedResourcesStatus represents the status of various resources allocated for this Pod.
+  std::vector<ResourceStatus> allocatedResourcesStatus;
+  /// ContainerID is the ID of the container in the format '<type>://<container_id>'.
+  std::string containerID;
+  /// Image is the name of container image that the container is running.
+  std::string image;
+  /// ImageID is the image ID of the container's image.
+  std::string imageID;
+  /// LastTerminationState holds the last termination state of the container to help debug container crashes and restarts.
+  ContainerState lastState;
+  /// Name is a DNS_LABEL representing the unique name of the container.
+  std::string name;
+  /// Ready specifies whether the container is currently passing its readiness check.
+  bool ready = false;
+  /// Resources represents the compute resource requests and limits that have been successfully enacted on the running container after it has been started or has...
+  std::optional<ResourceRequirements> resources;
+  /// RestartCount holds the number of times the container has been restarted.
+  std::int32_t restartCount = 0;
+  /// Started indicates whether the container has finished its postStart lifecycle hook and passed its startup probe.
+  std::optional<bool> started;
+  /// State holds details about the container's current condition.
+  ContainerState state;
+  /// StopSignal reports the effective stop signal for this container
+  std::optional<std::string> stopSignal;
+  /// User represents user identity information initially attached to the first process of the container
+  std::optional<ContainerUser> user;
+  /// Status of volume mounts.
+  std::vector<VolumeMountStatus> volumeMounts;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ContainerStatus&, const ContainerStatus&) = default;
+  friend bool operator==(const ContainerStatus&, const ContainerStatus&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ContainerStatus, (), (allocatedResources, allocatedResourcesStatus,
-    containerID, image, imageID, lastState, name, ready, resources, restartCount, started,
-    state, stopSignal, user, volumeMounts, unknown_fields))
+BOOST_DESCRIBE_STRUCT(ContainerStatus, (),
+                      (allocatedResources, allocatedResourcesStatus, containerID, image, imageID, lastState, name,
+                       ready, resources, restartCount, started, state, stopSignal, user, volumeMounts, unknown_fields))
 
 /// DaemonEndpoint contains information about a single Daemon endpoint.
 struct DaemonEndpoint {
-    /// Port number of the given endpoint.
-    std::int32_t Port = 0;
-    kopp::UnknownFields unknown_fields;
+  /// Port number of the given endpoint.
+  std::int32_t Port = 0;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const DaemonEndpoint&, const DaemonEndpoint&) = default;
+  friend bool operator==(const DaemonEndpoint&, const DaemonEndpoint&) = default;
 };
 BOOST_DESCRIBE_STRUCT(DaemonEndpoint, (), (Port, unknown_fields))
 
 /// DownwardAPIVolumeFile represents information to create the file containing the pod field
 struct DownwardAPIVolumeFile {
-    /// Required: Selects a field of the pod: only annotations, labels, name, namespace and uid are supported.
-    std::optional<ObjectFieldSelector> fieldRef;
-    /// Optional: mode bits used to set permissions on this file, must be an octal value between 0000 and 0777 or a decimal value between 0 and 511.
-    std::optional<std::int32_t> mode;
-    /// Required: Path is the relative path name of the file to be created.
-    std::string path;
-    /// Selects a resource of the container: only resources limits and requests (limits.cpu, limits.memory, requests.cpu and requests.memory) are currently supported.
-    std::optional<ResourceFieldSelector> resourceFieldRef;
-    /// user is Optional: The owner UID of the created file.
-    std::optional<std::int64_t> user;
-    kopp::UnknownFields unknown_fields;
+  /// Required: Selects a field of the pod: only annotations, labels, name, namespace and uid are supported.
+  std::optional<ObjectFieldSelector> fieldRef;
+  /// Optional: mode bits used to set permissions on this file, must be an octal value between 0000 and 0777 or a decimal value between 0 and 511.
+  std::optional<std::int32_t> mode;
+  /// Required: Path is the relative path name of the file to be created.
+  std::string path;
+  /// Selects a resource of the container: only resources limits and requests (limits.cpu, limits.memory, requests.cpu and requests.memory) are currently supported.
+  std::optional<ResourceFieldSelector> resourceFieldRef;
+  /// user is Optional: The owner UID of the created file.
+  std::optional<std::int64_t> user;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const DownwardAPIVolumeFile&, const DownwardAPIVolumeFile&) = default;
+  friend bool operator==(const DownwardAPIVolumeFile&, const DownwardAPIVolumeFile&) = default;
 };
-BOOST_DESCRIBE_STRUCT(DownwardAPIVolumeFile, (), (fieldRef, mode, path, resourceFieldRef, user,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(DownwardAPIVolumeFile, (), (fieldRef, mode, path, resourceFieldRef, user, unknown_fields))
 
 /// Represents downward API info for projecting into a projected volume.
 struct DownwardAPIProjection {
-    /// Items is a list of DownwardAPIVolume file
-    std::vector<DownwardAPIVolumeFile> items;
-    kopp::UnknownFields unknown_fields;
+  /// Items is a list of DownwardAPIVolume file
+  std::vector<DownwardAPIVolumeFile> items;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const DownwardAPIProjection&, const DownwardAPIProjection&) = default;
+  friend bool operator==(const DownwardAPIProjection&, const DownwardAPIProjection&) = default;
 };
 BOOST_DESCRIBE_STRUCT(DownwardAPIProjection, (), (items, unknown_fields))
 
 /// DownwardAPIVolumeSource represents a volume containing downward API info.
 struct DownwardAPIVolumeSource {
-    /// Optional: mode bits to use on created files by default.
-    std::optional<std::int32_t> defaultMode;
-    /// defaultUser is Optional: The owner UID of the created files by default.
-    std::optional<std::int64_t> defaultUser;
-    /// Items is a list of downward API volume file
-    std::vector<DownwardAPIVolumeFile> items;
-    kopp::UnknownFields unknown_fields;
+  /// Optional: mode bits to use on created files by default.
+  std::optional<std::int32_t> defaultMode;
+  /// defaultUser is Optional: The owner UID of the created files by default.
+  std::optional<std::int64_t> defaultUser;
+  /// Items is a list of downward API volume file
+  std::vector<DownwardAPIVolumeFile> items;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const DownwardAPIVolumeSource&, const DownwardAPIVolumeSource&) = default;
+  friend bool operator==(const DownwardAPIVolumeSource&, const DownwardAPIVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(DownwardAPIVolumeSource, (), (defaultMode, defaultUser, items,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(DownwardAPIVolumeSource, (), (defaultMode, defaultUser, items, unknown_fields))
 
 /// Represents an empty directory for a pod.
 struct EmptyDirVolumeSource {
-    /// medium represents what type of storage medium should back this directory.
-    std::string medium;
-    /// mode specifies the permission bits for the emptyDir directory, in numeric notation (e.g., 0755, 01777).
-    std::optional<std::int32_t> mode;
-    /// sizeLimit is the total amount of local storage required for this EmptyDir volume.
-    std::optional<kopp::Quantity> sizeLimit;
-    kopp::UnknownFields unknown_fields;
+  /// medium represents what type of storage medium should back this directory.
+  std::string medium;
+  /// mode specifies the permission bits for the emptyDir directory, in numeric notation (e.g., 0755, 01777).
+  std::optional<std::int32_t> mode;
+  /// sizeLimit is the total amount of local storage required for this EmptyDir volume.
+  std::optional<kopp::Quantity> sizeLimit;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const EmptyDirVolumeSource&, const EmptyDirVolumeSource&) = default;
+  friend bool operator==(const EmptyDirVolumeSource&, const EmptyDirVolumeSource&) = default;
 };
 BOOST_DESCRIBE_STRUCT(EmptyDirVolumeSource, (), (medium, mode, sizeLimit, unknown_fields))
 
 /// EndpointAddress is a tuple that describes single IP address.
 struct EndpointAddress {
-    /// The Hostname of this endpoint
-    std::string hostname;
-    /// The IP of this endpoint.
-    std::string ip;
-    /// Optional: Node hosting this endpoint.
-    std::optional<std::string> nodeName;
-    /// Reference to object providing the endpoint.
-    std::optional<ObjectReference> targetRef;
-    kopp::UnknownFields unknown_fields;
+  /// The Hostname of this endpoint
+  std::string hostname;
+  /// The IP of this endpoint.
+  std::string ip;
+  /// Optional: Node hosting this endpoint.
+  std::optional<std::string> nodeName;
+  /// Reference to object providing the endpoint.
+  std::optional<ObjectReference> targetRef;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const EndpointAddress&, const EndpointAddress&) = default;
+  friend bool operator==(const EndpointAddress&, const EndpointAddress&) = default;
 };
 BOOST_DESCRIBE_STRUCT(EndpointAddress, (), (hostname, ip, nodeName, targetRef, unknown_fields))
 
 /// EndpointPort is a tuple that describes a single port.
 struct EndpointPort {
-    /// The application protocol for this port.
-    std::optional<std::string> appProtocol;
-    /// The name of this port.
-    std::string name;
-    /// The port number of the endpoint.
-    std::int32_t port = 0;
-    /// The IP protocol for this port.
-    std::string protocol;
-    kopp::UnknownFields unknown_fields;
+  /// The application protocol for this port.
+  std::optional<std::string> appProtocol;
+  /// The name of this port.
+  std::string name;
+  /// The port number of the endpoint.
+  std::int32_t port = 0;
+  /// The IP protocol for this port.
+  std::string protocol;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const EndpointPort&, const EndpointPort&) = default;
+  friend bool operator==(const EndpointPort&, const EndpointPort&) = default;
 };
 BOOST_DESCRIBE_STRUCT(EndpointPort, (), (appProtocol, name, port, protocol, unknown_fields))
 
 /// EndpointSubset is a group of addresses with a common set of ports.
 struct EndpointSubset {
-    /// IP addresses which offer the related ports that are marked as ready.
-    std::vector<EndpointAddress> addresses;
-    /// IP addresses which offer the related ports but are not currently marked as ready because they have not yet finished starting, have recently failed a...
-    std::vector<EndpointAddress> notReadyAddresses;
-    /// Port numbers available on the related IP addresses.
-    std::vector<EndpointPort> ports;
-    kopp::UnknownFields unknown_fields;
+  /// IP addresses which offer the related ports that are marked as ready.
+  std::vector<EndpointAddress> addresses;
+  /// IP addresses which offer the related ports but are not currently marked as ready because they have not yet finished starting, have recently failed a...
+  std::vector<EndpointAddress> notReadyAddresses;
+  /// Port numbers available on the related IP addresses.
+  std::vector<EndpointPort> ports;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const EndpointSubset&, const EndpointSubset&) = default;
+  friend bool operator==(const EndpointSubset&, const EndpointSubset&) = default;
 };
 BOOST_DESCRIBE_STRUCT(EndpointSubset, (), (addresses, notReadyAddresses, ports, unknown_fields))
 
 /// Endpoints is a collection of endpoints that implement the actual service.
 struct Endpoints {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// Standard object's metadata.
-    kopp::ObjectMeta metadata;
-    /// The set of all endpoints is the union of all subsets.
-    std::vector<EndpointSubset> subsets;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// Standard object's metadata.
+  kopp::ObjectMeta metadata;
+  /// The set of all endpoints is the union of all subsets.
+  std::vector<EndpointSubset> subsets;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const Endpoints&, const Endpoints&) = default;
+  friend bool operator==(const Endpoints&, const Endpoints&) = default;
 };
 BOOST_DESCRIBE_STRUCT(Endpoints, (), (apiVersion, kind, metadata, subsets, unknown_fields))
 KOPP_RESOURCE(Endpoints, "", "v1", "Endpoints", "endpoints", namespaced)
 
 /// An EphemeralContainer is a temporary container that you may add to an existing Pod for user-initiated activities such as debugging.
 struct EphemeralContainer {
-    /// Arguments to the entrypoint.
-    std::vector<std::string> args;
-    /// Entrypoint array.
-    std::vector<std::string> command;
-    /// List of environment variables to set in the container.
-    std::vector<EnvVar> env;
-    /// List of sources to populate environment variables in the container.
-    std::vector<EnvFromSource> envFrom;
-    /// Container image name.
-    std::string image;
-    /// Image pull policy.
-    std::string imagePullPolicy;
-    /// Lifecycle is not allowed for ephemeral containers.
-    std::optional<Lifecycle> lifecycle;
-    /// Probes are not allowed for ephemeral containers.
-    std::optional<Probe> livenessProbe;
-    /// Name of the ephemeral container specified as a DNS_LABEL.
-    std::string name;
-    /// Ports are not allowed for ephemeral containers.
-    std::vector<ContainerPort> ports;
-    /// Probes are not allowed for ephemeral containers.
-    std::optional<Probe> readinessProbe;
-    /// Resources resize policy for the container.
-    std::vector<ContainerResizePolicy> resizePolicy;
-    /// Resources are not allowed for ephemeral containers.
-    ResourceRequirements resources;
-    /// Restart policy for the container to manage the restart behavior of each container within a pod.
-    std::optional<std::string> restartPolicy;
-    /// Represents a list of rules to be checked to determine if the container should be restarted on exit.
-    std::vector<ContainerRestartRule> restartPolicyRules;
-    /// Optional: SecurityContext defines the security options the ephemeral container should be run with.
-    std::optional<SecurityContext> securityContext;
-    /// Probes are not allowed for ephemeral containers.
-    std::optional<Probe> startupProbe;
-    /// Whether this container should allocate a buffer for stdin in the container runtime.
-    std::optional<bool> stdin_;
-    /// Whether the container runtime should close the stdin channel after it has been opened by a single attach.
-    std::optional<bool> stdinOnce;
-    /// If set, the name of the container from PodSpec that this ephemeral container targets.
-    std::string targetContainerName;
-    /// Optional: Path at which the file to which the container's termination message will be written is mounted into the container's filesystem.
-    std::string terminationMessagePath;
-    /// Indicate how the termination message should be populated.
-    std::string terminationMessagePolicy;
-    /// Whether this container should allocate a TTY for itself, also requires 'stdin' to be true.
-    std::optional<bool> tty;
-    /// volumeDevices is the list of block devices to be used by the container.
-    std::vector<VolumeDevice> volumeDevices;
-    /// Pod volumes to mount into the container's filesystem.
-    std::vector<VolumeMount> volumeMounts;
-    /// Container's working directory.
-    std::string workingDir;
-    kopp::UnknownFields unknown_fields;
+  /// Arguments to the entrypoint.
+  std::vector<std::string> args;
+  /// Entrypoint array.
+  std::vector<std::string> command;
+  /// List of environment variables to set in the container.
+  std::vector<EnvVar> env;
+  /// List of sources to populate environment variables in the container.
+  std::vector<EnvFromSource> envFrom;
+  /// Container image name.
+  std::string image;
+  /// Image pull policy.
+  std::string imagePullPolicy;
+  /// Lifecycle is not allowed for ephemeral containers.
+  std::optional<Lifecycle> lifecycle;
+  /// Probes are not allowed for ephemeral containers.
+  std::optional<Probe> livenessProbe;
+  /// Name of the ephemeral container specified as a DNS_LABEL.
+  std::string name;
+  /// Ports are not allowed for ephemeral containers.
+  std::vector<ContainerPort> ports;
+  /// Probes are not allowed for ephemeral containers.
+  std::optional<Probe> readinessProbe;
+  /// Resources resize policy for the container.
+  std::vector<ContainerResizePolicy> resizePolicy;
+  /// Resources are not allowed for ephemeral containers.
+  ResourceRequirements resources;
+  /// Restart policy for the container to manage the restart behavior of each container within a pod.
+  std::optional<std::string> restartPolicy;
+  /// Represents a list of rules to be checked to determine if the container should be restarted on exit.
+  std::vector<ContainerRestartRule> restartPolicyRules;
+  /// Optional: SecurityContext defines the security options the ephemeral container should be run with.
+  std::optional<SecurityContext> securityContext;
+  /// Probes are not allowed for ephemeral containers.
+  std::optional<Probe> startupProbe;
+  /// Whether this container should allocate a buffer for stdin in the container runtime.
+  std::optional<bool> stdin_;
+  /// Whether the container runtime should close the stdin channel after it has been opened by a single attach.
+  std::optional<bool> stdinOnce;
+  /// If set, the name of the container from PodSpec that this ephemeral container targets.
+  std::string targetContainerName;
+  /// Optional: Path at which the file to which the container's termination message will be written is mounted into the container's filesystem.
+  std::string terminationMessagePath;
+  /// Indicate how the termination message should be populated.
+  std::string terminationMessagePolicy;
+  /// Whether this container should allocate a TTY for itself, also requires 'stdin' to be true.
+  std::optional<bool> tty;
+  /// volumeDevices is the list of block devices to be used by the container.
+  std::vector<VolumeDevice> volumeDevices;
+  /// Pod volumes to mount into the container's filesystem.
+  std::vector<VolumeMount> volumeMounts;
+  /// Container's working directory.
+  std::string workingDir;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const EphemeralContainer&, const EphemeralContainer&) = default;
+  friend bool operator==(const EphemeralContainer&, const EphemeralContainer&) = default;
 };
-BOOST_DESCRIBE_STRUCT(EphemeralContainer, (), (args, command, env, envFrom, image,
-    imagePullPolicy, lifecycle, livenessProbe, name, ports, readinessProbe, resizePolicy,
-    resources, restartPolicy, restartPolicyRules, securityContext, startupProbe, stdin_,
-    stdinOnce, targetContainerName, terminationMessagePath, terminationMessagePolicy, tty,
-    volumeDevices, volumeMounts, workingDir, unknown_fields))
+BOOST_DESCRIBE_STRUCT(EphemeralContainer, (),
+                      (args, command, env, envFrom, image, imagePullPolicy, lifecycle, livenessProbe, name, ports,
+                       readinessProbe, resizePolicy, resources, restartPolicy, restartPolicyRules, securityContext,
+                       startupProbe, stdin_, stdinOnce, targetContainerName, terminationMessagePath,
+                       terminationMessagePolicy, tty, volumeDevices, volumeMounts, workingDir, unknown_fields))
 
 /// TypedLocalObjectReference contains enough information to let you locate the typed referenced object inside the same namespace.
 struct TypedLocalObjectReference {
-    /// APIGroup is the group for the resource being referenced.
-    std::optional<std::string> apiGroup;
-    /// Kind is the type of resource being referenced
-    std::string kind;
-    /// Name is the name of resource being referenced
-    std::string name;
-    kopp::UnknownFields unknown_fields;
+  /// APIGroup is the group for the resource being referenced.
+  std::optional<std::string> apiGroup;
+  /// Kind is the type of resource being referenced
+  std::string kind;
+  /// Name is the name of resource being referenced
+  std::string name;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const TypedLocalObjectReference&, const TypedLocalObjectReference&) = default;
+  friend bool operator==(const TypedLocalObjectReference&, const TypedLocalObjectReference&) = default;
 };
 BOOST_DESCRIBE_STRUCT(TypedLocalObjectReference, (), (apiGroup, kind, name, unknown_fields))
 
 /// TypedObjectReference contains enough information to let you locate the typed referenced object
 struct TypedObjectReference {
-    /// APIGroup is the group for the resource being referenced.
-    std::optional<std::string> apiGroup;
-    /// Kind is the type of resource being referenced
-    std::string kind;
-    /// Name is the name of resource being referenced
-    std::string name;
-    /// Namespace is the namespace of resource being referenced Note that when a namespace is specified, a gateway.networking.k8s.io/ReferenceGrant object is...
-    std::optional<std::string> namespace_;
-    kopp::UnknownFields unknown_fields;
+  /// APIGroup is the group for the resource being referenced.
+  std::optional<std::string> apiGroup;
+  /// Kind is the type of resource being referenced
+  std::string kind;
+  /// Name is the name of resource being referenced
+  std::string name;
+  /// Namespace is the namespace of resource being referenced Note that when a namespace is specified, a gateway.networking.k8s.io/ReferenceGrant object is...
+  std::optional<std::string> namespace_;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const TypedObjectReference&, const TypedObjectReference&) = default;
+  friend bool operator==(const TypedObjectReference&, const TypedObjectReference&) = default;
 };
-BOOST_DESCRIBE_STRUCT(TypedObjectReference, (), (apiGroup, kind, name, namespace_,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(TypedObjectReference, (), (apiGroup, kind, name, namespace_, unknown_fields))
 
 /// VolumeResourceRequirements describes the storage resource requirements for a volume.
 struct VolumeResourceRequirements {
-    /// Limits describes the maximum amount of compute resources allowed.
-    std::map<std::string, kopp::Quantity> limits;
-    /// Requests describes the minimum amount of compute resources required.
-    std::map<std::string, kopp::Quantity> requests;
-    kopp::UnknownFields unknown_fields;
+  /// Limits describes the maximum amount of compute resources allowed.
+  std::map<std::string, kopp::Quantity> limits;
+  /// Requests describes the minimum amount of compute resources required.
+  std::map<std::string, kopp::Quantity> requests;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const VolumeResourceRequirements&, const VolumeResourceRequirements&) = default;
+  friend bool operator==(const VolumeResourceRequirements&, const VolumeResourceRequirements&) = default;
 };
 BOOST_DESCRIBE_STRUCT(VolumeResourceRequirements, (), (limits, requests, unknown_fields))
 
 /// PersistentVolumeClaimSpec describes the common attributes of storage devices and allows a Source for provider-specific attributes
 struct PersistentVolumeClaimSpec {
-    /// accessModes contains the desired access modes the volume should have.
-    std::vector<std::string> accessModes;
-    /// dataSource field can be used to specify either: * An existing VolumeSnapshot object (snapshot.storage.k8s.io/VolumeSnapshot) * An existing PVC...
-    std::optional<TypedLocalObjectReference> dataSource;
-    /// dataSourceRef specifies the object from which to populate the volume with data, if a non-empty volume is desired.
-    std::optional<TypedObjectReference> dataSourceRef;
-    /// resources represents the minimum resources the volume should have.
-    VolumeResourceRequirements resources;
-    /// selector is a label query over volumes to consider for binding.
-    std::optional<kopp::api::meta::v1::LabelSelector> selector;
-    /// storageClassName is the name of the StorageClass required by the claim.
-    std::optional<std::string> storageClassName;
-    /// volumeAttributesClassName may be used to set the VolumeAttributesClass used by this claim.
-    std::optional<std::string> volumeAttributesClassName;
-    /// volumeMode defines what type of volume is required by the claim.
-    std::optional<std::string> volumeMode;
-    /// volumeName is the binding reference to the PersistentVolume backing this claim.
-    std::string volumeName;
-    kopp::UnknownFields unknown_fields;
+  /// accessModes contains the desired access modes the volume should have.
+  std::vector<std::string> accessModes;
+  /// dataSource field can be used to specify either: * An existing VolumeSnapshot object (snapshot.storage.k8s.io/VolumeSnapshot) * An existing PVC...
+  std::optional<TypedLocalObjectReference> dataSource;
+  /// dataSourceRef specifies the object from which to populate the volume with data, if a non-empty volume is desired.
+  std::optional<TypedObjectReference> dataSourceRef;
+  /// resources represents the minimum resources the volume should have.
+  VolumeResourceRequirements resources;
+  /// selector is a label query over volumes to consider for binding.
+  std::optional<kopp::api::meta::v1::LabelSelector> selector;
+  /// storageClassName is the name of the StorageClass required by the claim.
+  std::optional<std::string> storageClassName;
+  /// volumeAttributesClassName may be used to set the VolumeAttributesClass used by this claim.
+  std::optional<std::string> volumeAttributesClassName;
+  /// volumeMode defines what type of volume is required by the claim.
+  std::optional<std::string> volumeMode;
+  /// volumeName is the binding reference to the PersistentVolume backing this claim.
+  std::string volumeName;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PersistentVolumeClaimSpec&, const PersistentVolumeClaimSpec&) = default;
+  friend bool operator==(const PersistentVolumeClaimSpec&, const PersistentVolumeClaimSpec&) = default;
 };
-BOOST_DESCRIBE_STRUCT(PersistentVolumeClaimSpec, (), (accessModes, dataSource, dataSourceRef,
-    resources, selector, storageClassName, volumeAttributesClassName, volumeMode, volumeName,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(PersistentVolumeClaimSpec, (),
+                      (accessModes, dataSource, dataSourceRef, resources, selector, storageClassName,
+                       volumeAttributesClassName, volumeMode, volumeName, unknown_fields))
 
 /// PersistentVolumeClaimTemplate is used to produce PersistentVolumeClaim objects as part of an EphemeralVolumeSource.
 struct PersistentVolumeClaimTemplate {
-    /// May contain labels and annotations that will be copied into the PVC when creating it.
-    kopp::ObjectMeta metadata;
-    /// The specification for the PersistentVolumeClaim.
-    PersistentVolumeClaimSpec spec;
-    kopp::UnknownFields unknown_fields;
+  /// May contain labels and annotations that will be copied into the PVC when creating it.
+  kopp::ObjectMeta metadata;
+  /// The specification for the PersistentVolumeClaim.
+  PersistentVolumeClaimSpec spec;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PersistentVolumeClaimTemplate&, const PersistentVolumeClaimTemplate&) = default;
+  friend bool operator==(const PersistentVolumeClaimTemplate&, const PersistentVolumeClaimTemplate&) = default;
 };
 BOOST_DESCRIBE_STRUCT(PersistentVolumeClaimTemplate, (), (metadata, spec, unknown_fields))
 
 /// Represents an ephemeral volume that is handled by a normal storage driver.
 struct EphemeralVolumeSource {
-    /// Will be used to create a stand-alone PVC to provision the volume.
-    std::optional<PersistentVolumeClaimTemplate> volumeClaimTemplate;
-    kopp::UnknownFields unknown_fields;
+  /// Will be used to create a stand-alone PVC to provision the volume.
+  std::optional<PersistentVolumeClaimTemplate> volumeClaimTemplate;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const EphemeralVolumeSource&, const EphemeralVolumeSource&) = default;
+  friend bool operator==(const EphemeralVolumeSource&, const EphemeralVolumeSource&) = default;
 };
 BOOST_DESCRIBE_STRUCT(EphemeralVolumeSource, (), (volumeClaimTemplate, unknown_fields))
 
 /// EventSeries contain information on series of events, i.e. thing that was/is happening continuously for some time.
 struct EventSeries {
-    /// Number of occurrences in this series up to the last heartbeat time
-    std::optional<std::int32_t> count;
-    /// Time of the last occurrence observed
-    std::optional<kopp::MicroTime> lastObservedTime;
-    kopp::UnknownFields unknown_fields;
+  /// Number of occurrences in this series up to the last heartbeat time
+  std::optional<std::int32_t> count;
+  /// Time of the last occurrence observed
+  std::optional<kopp::MicroTime> lastObservedTime;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const EventSeries&, const EventSeries&) = default;
+  friend bool operator==(const EventSeries&, const EventSeries&) = default;
 };
 BOOST_DESCRIBE_STRUCT(EventSeries, (), (count, lastObservedTime, unknown_fields))
 
 /// EventSource contains information for an event.
 struct EventSource {
-    /// Component from which the event is generated.
-    std::string component;
-    /// Node name on which the event is generated.
-    std::string host;
-    kopp::UnknownFields unknown_fields;
+  /// Component from which the event is generated.
+  std::string component;
+  /// Node name on which the event is generated.
+  std::string host;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const EventSource&, const EventSource&) = default;
+  friend bool operator==(const EventSource&, const EventSource&) = default;
 };
 BOOST_DESCRIBE_STRUCT(EventSource, (), (component, host, unknown_fields))
 
 /// Event is a report of an event somewhere in the cluster.
 struct Event {
-    /// What action was taken/failed regarding to the Regarding object.
-    std::string action;
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// The number of times this event has occurred.
-    std::optional<std::int32_t> count;
-    /// Time when this Event was first observed.
-    std::optional<kopp::MicroTime> eventTime;
-    /// The time at which the event was first recorded.
-    std::optional<kopp::Time> firstTimestamp;
-    /// The object that this event is about.
-    ObjectReference involvedObject;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// The time at which the most recent occurrence of this event was recorded.
-    std::optional<kopp::Time> lastTimestamp;
-    /// A human-readable description of the status of this operation.
-    std::string message;
-    /// Standard object's metadata.
-    kopp::ObjectMeta metadata;
-    /// This should be a short, machine understandable string that gives the reason for the transition into the object's current status.
-    std::string reason;
-    /// Optional secondary object for more complex actions.
-    std::optional<ObjectReference> related;
-    /// Name of the controller that emitted this Event, e.g. `kubernetes.io/kubelet`.
-    std::string reportingComponent;
-    /// ID of the controller instance, e.g. `kubelet-xyzf`.
-    std::string reportingInstance;
-    /// Data about the Event series this event represents or nil if it's a singleton Event.
-    std::optional<EventSeries> series;
-    /// The component reporting this event.
-    EventSource source;
-    /// Type of this event (Normal, Warning), new types could be added in the future
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// What action was taken/failed regarding to the Regarding object.
+  std::string action;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// The number of times this event has occurred.
+  std::optional<std::int32_t> count;
+  /// Time when this Event was first observed.
+  std::optional<kopp::MicroTime> eventTime;
+  /// The time at which the event was first recorded.
+  std::optional<kopp::Time> firstTimestamp;
+  /// The object that this event is about.
+  ObjectReference involvedObject;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// The time at which the most recent occurrence of this event was recorded.
+  std::optional<kopp::Time> lastTimestamp;
+  /// A human-readable description of the status of this operation.
+  std::string message;
+  /// Standard object's metadata.
+  kopp::ObjectMeta metadata;
+  /// This should be a short, machine understandable string that gives the reason for the transition into the object's current status.
+  std::string reason;
+  /// Optional secondary object for more complex actions.
+  std::optional<ObjectReference> related;
+  /// Name of the controller that emitted this Event, e.g. `kubernetes.io/kubelet`.
+  std::string reportingComponent;
+  /// ID of the controller instance, e.g. `kubelet-xyzf`.
+  std::string reportingInstance;
+  /// Data about the Event series this event represents or nil if it's a singleton Event.
+  std::optional<EventSeries> series;
+  /// The component reporting this event.
+  EventSource source;
+  /// Type of this event (Normal, Warning), new types could be added in the future
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const Event&, const Event&) = default;
+  friend bool operator==(const Event&, const Event&) = default;
 };
-BOOST_DESCRIBE_STRUCT(Event, (), (action, apiVersion, count, eventTime, firstTimestamp,
-    involvedObject, kind, lastTimestamp, message, metadata, reason, related,
-    reportingComponent, reportingInstance, series, source, type, unknown_fields))
+BOOST_DESCRIBE_STRUCT(Event, (),
+                      (action, apiVersion, count, eventTime, firstTimestamp, involvedObject, kind, lastTimestamp,
+                       message, metadata, reason, related, reportingComponent, reportingInstance, series, source, type,
+                       unknown_fields))
 KOPP_RESOURCE(Event, "", "v1", "Event", "events", namespaced)
 
 /// EvictionResponder allows you to specify the responder reacting to an Eviction.
 struct EvictionResponder {
-    /// name allows you to identify the responder responding to the Eviction.
-    std::string name;
-    /// priority for this responder.
-    std::int32_t priority = 0;
-    kopp::UnknownFields unknown_fields;
+  /// name allows you to identify the responder responding to the Eviction.
+  std::string name;
+  /// priority for this responder.
+  std::int32_t priority = 0;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const EvictionResponder&, const EvictionResponder&) = default;
+  friend bool operator==(const EvictionResponder&, const EvictionResponder&) = default;
 };
 BOOST_DESCRIBE_STRUCT(EvictionResponder, (), (name, priority, unknown_fields))
 
 /// Represents a Fibre Channel volume.
 struct FCVolumeSource {
-    /// fsType is the filesystem type to mount.
-    std::string fsType;
-    /// lun is Optional: FC target lun number
-    std::optional<std::int32_t> lun;
-    /// readOnly is Optional: Defaults to false (read/write).
-    std::optional<bool> readOnly;
-    /// targetWWNs is Optional: FC target worldwide names (WWNs)
-    std::vector<std::string> targetWWNs;
-    /// wwids Optional: FC volume world wide identifiers (wwids) Either wwids or combination of targetWWNs and lun must be set, but not both simultaneously.
-    std::vector<std::string> wwids;
-    kopp::UnknownFields unknown_fields;
+  /// fsType is the filesystem type to mount.
+  std::string fsType;
+  /// lun is Optional: FC target lun number
+  std::optional<std::int32_t> lun;
+  /// readOnly is Optional: Defaults to false (read/write).
+  std::optional<bool> readOnly;
+  /// targetWWNs is Optional: FC target worldwide names (WWNs)
+  std::vector<std::string> targetWWNs;
+  /// wwids Optional: FC volume world wide identifiers (wwids) Either wwids or combination of targetWWNs and lun must be set, but not both simultaneously.
+  std::vector<std::string> wwids;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const FCVolumeSource&, const FCVolumeSource&) = default;
+  friend bool operator==(const FCVolumeSource&, const FCVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(FCVolumeSource, (), (fsType, lun, readOnly, targetWWNs, wwids,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(FCVolumeSource, (), (fsType, lun, readOnly, targetWWNs, wwids, unknown_fields))
 
 /// FlexPersistentVolumeSource represents a generic persistent volume resource that is provisioned/attached using an exec based plugin.
 struct FlexPersistentVolumeSource {
-    /// driver is the name of the driver to use for this volume.
-    std::string driver;
-    /// fsType is the Filesystem type to mount.
-    std::string fsType;
-    /// options is Optional: this field holds extra command options if any.
-    std::map<std::string, std::string> options;
-    /// readOnly is Optional: defaults to false (read/write).
-    std::optional<bool> readOnly;
-    /// secretRef is Optional: SecretRef is reference to the secret object containing sensitive information to pass to the plugin scripts.
-    std::optional<SecretReference> secretRef;
-    kopp::UnknownFields unknown_fields;
+  /// driver is the name of the driver to use for this volume.
+  std::string driver;
+  /// fsType is the Filesystem type to mount.
+  std::string fsType;
+  /// options is Optional: this field holds extra command options if any.
+  std::map<std::string, std::string> options;
+  /// readOnly is Optional: defaults to false (read/write).
+  std::optional<bool> readOnly;
+  /// secretRef is Optional: SecretRef is reference to the secret object containing sensitive information to pass to the plugin scripts.
+  std::optional<SecretReference> secretRef;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const FlexPersistentVolumeSource&, const FlexPersistentVolumeSource&) = default;
+  friend bool operator==(const FlexPersistentVolumeSource&, const FlexPersistentVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(FlexPersistentVolumeSource, (), (driver, fsType, options, readOnly,
-    secretRef, unknown_fields))
+BOOST_DESCRIBE_STRUCT(FlexPersistentVolumeSource, (), (driver, fsType, options, readOnly, secretRef, unknown_fields))
 
 /// FlexVolume represents a generic volume resource that is provisioned/attached using an exec based plugin.
 struct FlexVolumeSource {
-    /// driver is the name of the driver to use for this volume.
-    std::string driver;
-    /// fsType is the filesystem type to mount.
-    std::string fsType;
-    /// options is Optional: this field holds extra command options if any.
-    std::map<std::string, std::string> options;
-    /// readOnly is Optional: defaults to false (read/write).
-    std::optional<bool> readOnly;
-    /// secretRef is Optional: secretRef is reference to the secret object containing sensitive information to pass to the plugin scripts.
-    std::optional<LocalObjectReference> secretRef;
-    kopp::UnknownFields unknown_fields;
+  /// driver is the name of the driver to use for this volume.
+  std::string driver;
+  /// fsType is the filesystem type to mount.
+  std::string fsType;
+  /// options is Optional: this field holds extra command options if any.
+  std::map<std::string, std::string> options;
+  /// readOnly is Optional: defaults to false (read/write).
+  std::optional<bool> readOnly;
+  /// secretRef is Optional: secretRef is reference to the secret object containing sensitive information to pass to the plugin scripts.
+  std::optional<LocalObjectReference> secretRef;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const FlexVolumeSource&, const FlexVolumeSource&) = default;
+  friend bool operator==(const FlexVolumeSource&, const FlexVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(FlexVolumeSource, (), (driver, fsType, options, readOnly, secretRef,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(FlexVolumeSource, (), (driver, fsType, options, readOnly, secretRef, unknown_fields))
 
 /// Represents a Flocker volume mounted by the Flocker agent.
 struct FlockerVolumeSource {
-    /// datasetName is Name of the dataset stored as metadata -> name on the dataset for Flocker should be considered as deprecated
-    std::string datasetName;
-    /// datasetUUID is the UUID of the dataset.
-    std::string datasetUUID;
-    kopp::UnknownFields unknown_fields;
+  /// datasetName is Name of the dataset stored as metadata -> name on the dataset for Flocker should be considered as deprecated
+  std::string datasetName;
+  /// datasetUUID is the UUID of the dataset.
+  std::string datasetUUID;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const FlockerVolumeSource&, const FlockerVolumeSource&) = default;
+  friend bool operator==(const FlockerVolumeSource&, const FlockerVolumeSource&) = default;
 };
 BOOST_DESCRIBE_STRUCT(FlockerVolumeSource, (), (datasetName, datasetUUID, unknown_fields))
 
 /// Represents a Persistent Disk resource in Google Compute Engine.
 struct GCEPersistentDiskVolumeSource {
-    /// fsType is filesystem type of the volume that you want to mount.
-    std::string fsType;
-    /// partition is the partition in the volume that you want to mount.
-    std::optional<std::int32_t> partition;
-    /// pdName is unique name of the PD resource in GCE.
-    std::string pdName;
-    /// readOnly here will force the ReadOnly setting in VolumeMounts.
-    std::optional<bool> readOnly;
-    kopp::UnknownFields unknown_fields;
+  /// fsType is filesystem type of the volume that you want to mount.
+  std::string fsType;
+  /// partition is the partition in the volume that you want to mount.
+  std::optional<std::int32_t> partition;
+  /// pdName is unique name of the PD resource in GCE.
+  std::string pdName;
+  /// readOnly here will force the ReadOnly setting in VolumeMounts.
+  std::optional<bool> readOnly;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const GCEPersistentDiskVolumeSource&, const GCEPersistentDiskVolumeSource&) = default;
+  friend bool operator==(const GCEPersistentDiskVolumeSource&, const GCEPersistentDiskVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(GCEPersistentDiskVolumeSource, (), (fsType, partition, pdName, readOnly,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(GCEPersistentDiskVolumeSource, (), (fsType, partition, pdName, readOnly, unknown_fields))
 
 /// Represents a volume that is populated with the contents of a git repository.
 struct GitRepoVolumeSource {
-    /// directory is the target directory name.
-    std::string directory;
-    /// repository is the URL
-    std::string repository;
-    /// revision is the commit hash for the specified revision.
-    std::string revision;
-    kopp::UnknownFields unknown_fields;
+  /// directory is the target directory name.
+  std::string directory;
+  /// repository is the URL
+  std::string repository;
+  /// revision is the commit hash for the specified revision.
+  std::string revision;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const GitRepoVolumeSource&, const GitRepoVolumeSource&) = default;
+  friend bool operator==(const GitRepoVolumeSource&, const GitRepoVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(GitRepoVolumeSource, (), (directory, repository, revision,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(GitRepoVolumeSource, (), (directory, repository, revision, unknown_fields))
 
 /// Represents a Glusterfs mount that lasts the lifetime of a pod.
 struct GlusterfsPersistentVolumeSource {
-    /// endpoints is the endpoint name that details Glusterfs topology.
-    std::string endpoints;
-    /// endpointsNamespace is the namespace that contains Glusterfs endpoint.
-    std::optional<std::string> endpointsNamespace;
-    /// path is the Glusterfs volume path.
-    std::string path;
-    /// readOnly here will force the Glusterfs volume to be mounted with read-only permissions.
-    std::optional<bool> readOnly;
-    kopp::UnknownFields unknown_fields;
+  /// endpoints is the endpoint name that details Glusterfs topology.
+  std::string endpoints;
+  /// endpointsNamespace is the namespace that contains Glusterfs endpoint.
+  std::optional<std::string> endpointsNamespace;
+  /// path is the Glusterfs volume path.
+  std::string path;
+  /// readOnly here will force the Glusterfs volume to be mounted with read-only permissions.
+  std::optional<bool> readOnly;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const GlusterfsPersistentVolumeSource&, const GlusterfsPersistentVolumeSource&) = default;
+  friend bool operator==(const GlusterfsPersistentVolumeSource&, const GlusterfsPersistentVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(GlusterfsPersistentVolumeSource, (), (endpoints, endpointsNamespace,
-    path, readOnly, unknown_fields))
+BOOST_DESCRIBE_STRUCT(GlusterfsPersistentVolumeSource, (),
+                      (endpoints, endpointsNamespace, path, readOnly, unknown_fields))
 
 /// Represents a Glusterfs mount that lasts the lifetime of a pod.
 struct GlusterfsVolumeSource {
-    /// endpoints is the endpoint name that details Glusterfs topology.
-    std::string endpoints;
-    /// path is the Glusterfs volume path.
-    std::string path;
-    /// readOnly here will force the Glusterfs volume to be mounted with read-only permissions.
-    std::optional<bool> readOnly;
-    kopp::UnknownFields unknown_fields;
+  /// endpoints is the endpoint name that details Glusterfs topology.
+  std::string endpoints;
+  /// path is the Glusterfs volume path.
+  std::string path;
+  /// readOnly here will force the Glusterfs volume to be mounted with read-only permissions.
+  std::optional<bool> readOnly;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const GlusterfsVolumeSource&, const GlusterfsVolumeSource&) = default;
+  friend bool operator==(const GlusterfsVolumeSource&, const GlusterfsVolumeSource&) = default;
 };
 BOOST_DESCRIBE_STRUCT(GlusterfsVolumeSource, (), (endpoints, path, readOnly, unknown_fields))
 
 /// HostAlias holds the mapping between IP and hostnames that will be injected as an entry in the pod's hosts file.
 struct HostAlias {
-    /// Hostnames for the above IP address.
-    std::vector<std::string> hostnames;
-    /// IP address of the host file entry.
-    std::string ip;
-    kopp::UnknownFields unknown_fields;
+  /// Hostnames for the above IP address.
+  std::vector<std::string> hostnames;
+  /// IP address of the host file entry.
+  std::string ip;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const HostAlias&, const HostAlias&) = default;
+  friend bool operator==(const HostAlias&, const HostAlias&) = default;
 };
 BOOST_DESCRIBE_STRUCT(HostAlias, (), (hostnames, ip, unknown_fields))
 
 /// HostIP represents a single IP address allocated to the host.
 struct HostIP {
-    /// IP is the IP address assigned to the host
-    std::string ip;
-    kopp::UnknownFields unknown_fields;
+  /// IP is the IP address assigned to the host
+  std::string ip;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const HostIP&, const HostIP&) = default;
+  friend bool operator==(const HostIP&, const HostIP&) = default;
 };
 BOOST_DESCRIBE_STRUCT(HostIP, (), (ip, unknown_fields))
 
 /// Represents a host path mapped into a pod.
 struct HostPathVolumeSource {
-    /// path of the directory on the host.
-    std::string path;
-    /// type for HostPath Volume Defaults to "" More info: https://kubernetes.io/docs/concepts/storage/volumes#hostpath
-    std::optional<std::string> type;
-    kopp::UnknownFields unknown_fields;
+  /// path of the directory on the host.
+  std::string path;
+  /// type for HostPath Volume Defaults to "" More info: https://kubernetes.io/docs/concepts/storage/volumes#hostpath
+  std::optional<std::string> type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const HostPathVolumeSource&, const HostPathVolumeSource&) = default;
+  friend bool operator==(const HostPathVolumeSource&, const HostPathVolumeSource&) = default;
 };
 BOOST_DESCRIBE_STRUCT(HostPathVolumeSource, (), (path, type, unknown_fields))
 
 /// ISCSIPersistentVolumeSource represents an ISCSI disk.
 struct ISCSIPersistentVolumeSource {
-    /// chapAuthDiscovery defines whether support iSCSI Discovery CHAP authentication
-    std::optional<bool> chapAuthDiscovery;
-    /// chapAuthSession defines whether support iSCSI Session CHAP authentication
-    std::optional<bool> chapAuthSession;
-    /// fsType is the filesystem type of the volume that you want to mount.
-    std::string fsType;
-    /// initiatorName is the custom iSCSI Initiator Name.
-    std::optional<std::string> initiatorName;
-    /// iqn is Target iSCSI Qualified Name.
-    std::string iqn;
-    /// iscsiInterface is the interface Name that uses an iSCSI transport.
-    std::string iscsiInterface;
-    /// lun is iSCSI Target Lun number.
-    std::int32_t lun = 0;
-    /// portals is the iSCSI Target Portal List.
-    std::vector<std::string> portals;
-    /// readOnly here will force the ReadOnly setting in VolumeMounts.
-    std::optional<bool> readOnly;
-    /// secretRef is the CHAP Secret for iSCSI target and initiator authentication
-    std::optional<SecretReference> secretRef;
-    /// targetPortal is iSCSI Target Portal.
-    std::string targetPortal;
-    kopp::UnknownFields unknown_fields;
+  /// chapAuthDiscovery defines whether support iSCSI Discovery CHAP authentication
+  std::optional<bool> chapAuthDiscovery;
+  /// chapAuthSession defines whether support iSCSI Session CHAP authentication
+  std::optional<bool> chapAuthSession;
+  /// fsType is the filesystem type of the volume that you want to mount.
+  std::string fsType;
+  /// initiatorName is the custom iSCSI Initiator Name.
+  std::optional<std::string> initiatorName;
+  /// iqn is Target iSCSI Qualified Name.
+  std::string iqn;
+  /// iscsiInterface is the interface Name that uses an iSCSI transport.
+  std::string iscsiInterface;
+  /// lun is iSCSI Target Lun number.
+  std::int32_t lun = 0;
+  /// portals is the iSCSI Target Portal List.
+  std::vector<std::string> portals;
+  /// readOnly here will force the ReadOnly setting in VolumeMounts.
+  std::optional<bool> readOnly;
+  /// secretRef is the CHAP Secret for iSCSI target and initiator authentication
+  std::optional<SecretReference> secretRef;
+  /// targetPortal is iSCSI Target Portal.
+  std::string targetPortal;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ISCSIPersistentVolumeSource&, const ISCSIPersistentVolumeSource&) = default;
+  friend bool operator==(const ISCSIPersistentVolumeSource&, const ISCSIPersistentVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ISCSIPersistentVolumeSource, (), (chapAuthDiscovery, chapAuthSession,
-    fsType, initiatorName, iqn, iscsiInterface, lun, portals, readOnly, secretRef,
-    targetPortal, unknown_fields))
+BOOST_DESCRIBE_STRUCT(ISCSIPersistentVolumeSource, (),
+                      (chapAuthDiscovery, chapAuthSession, fsType, initiatorName, iqn, iscsiInterface, lun, portals,
+                       readOnly, secretRef, targetPortal, unknown_fields))
 
 /// Represents an ISCSI disk.
 struct ISCSIVolumeSource {
-    /// chapAuthDiscovery defines whether support iSCSI Discovery CHAP authentication
-    std::optional<bool> chapAuthDiscovery;
-    /// chapAuthSession defines whether support iSCSI Session CHAP authentication
-    std::optional<bool> chapAuthSession;
-    /// fsType is the filesystem type of the volume that you want to mount.
-    std::string fsType;
-    /// initiatorName is the custom iSCSI Initiator Name.
-    std::optional<std::string> initiatorName;
-    /// iqn is the target iSCSI Qualified Name.
-    std::string iqn;
-    /// iscsiInterface is the interface Name that uses an iSCSI transport.
-    std::string iscsiInterface;
-    /// lun represents iSCSI Target Lun number.
-    std::int32_t lun = 0;
-    /// portals is the iSCSI Target Portal List.
-    std::vector<std::string> portals;
-    /// readOnly here will force the ReadOnly setting in VolumeMounts.
-    std::optional<bool> readOnly;
-    /// secretRef is the CHAP Secret for iSCSI target and initiator authentication
-    std::optional<LocalObjectReference> secretRef;
-    /// targetPortal is iSCSI Target Portal.
-    std::string targetPortal;
-    kopp::UnknownFields unknown_fields;
+  /// chapAuthDiscovery defines whether support iSCSI Discovery CHAP authentication
+  std::optional<bool> chapAuthDiscovery;
+  /// chapAuthSession defines whether support iSCSI Session CHAP authentication
+  std::optional<bool> chapAuthSession;
+  /// fsType is the filesystem type of the volume that you want to mount.
+  std::string fsType;
+  /// initiatorName is the custom iSCSI Initiator Name.
+  std::optional<std::string> initiatorName;
+  /// iqn is the target iSCSI Qualified Name.
+  std::string iqn;
+  /// iscsiInterface is the interface Name that uses an iSCSI transport.
+  std::string iscsiInterface;
+  /// lun represents iSCSI Target Lun number.
+  std::int32_t lun = 0;
+  /// portals is the iSCSI Target Portal List.
+  std::vector<std::string> portals;
+  /// readOnly here will force the ReadOnly setting in VolumeMounts.
+  std::optional<bool> readOnly;
+  /// secretRef is the CHAP Secret for iSCSI target and initiator authentication
+  std::optional<LocalObjectReference> secretRef;
+  /// targetPortal is iSCSI Target Portal.
+  std::string targetPortal;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ISCSIVolumeSource&, const ISCSIVolumeSource&) = default;
+  friend bool operator==(const ISCSIVolumeSource&, const ISCSIVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ISCSIVolumeSource, (), (chapAuthDiscovery, chapAuthSession, fsType,
-    initiatorName, iqn, iscsiInterface, lun, portals, readOnly, secretRef, targetPortal,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(ISCSIVolumeSource, (),
+                      (chapAuthDiscovery, chapAuthSession, fsType, initiatorName, iqn, iscsiInterface, lun, portals,
+                       readOnly, secretRef, targetPortal, unknown_fields))
 
 /// ImageVolumeSource represents a image volume resource.
 struct ImageVolumeSource {
-    /// Policy for pulling OCI objects.
-    std::string pullPolicy;
-    /// Required: Image or artifact reference to be used.
-    std::string reference;
-    kopp::UnknownFields unknown_fields;
+  /// Policy for pulling OCI objects.
+  std::string pullPolicy;
+  /// Required: Image or artifact reference to be used.
+  std::string reference;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ImageVolumeSource&, const ImageVolumeSource&) = default;
+  friend bool operator==(const ImageVolumeSource&, const ImageVolumeSource&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ImageVolumeSource, (), (pullPolicy, reference, unknown_fields))
 
 /// LimitRangeItem defines a min/max usage limit for any resource that matches on kind.
 struct LimitRangeItem {
-    /// Default resource requirement limit value by resource name if resource limit is omitted.
-    std::map<std::string, kopp::Quantity> default_;
-    /// DefaultRequest is the default resource requirement request value by resource name if resource request is omitted.
-    std::map<std::string, kopp::Quantity> defaultRequest;
-    /// Max usage constraints on this kind by resource name.
-    std::map<std::string, kopp::Quantity> max;
-    /// MaxLimitRequestRatio if specified, the named resource must have a request and limit that are both non-zero where limit divided by request is less than or...
-    std::map<std::string, kopp::Quantity> maxLimitRequestRatio;
-    /// Min usage constraints on this kind by resource name.
-    std::map<std::string, kopp::Quantity> min;
-    /// Type of resource that this limit applies to.
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// Default resource requirement limit value by resource name if resource limit is omitted.
+  std::map<std::string, kopp::Quantity> default_;
+  /// DefaultRequest is the default resource requirement request value by resource name if resource request is omitted.
+  std::map<std::string, kopp::Quantity> defaultRequest;
+  /// Max usage constraints on this kind by resource name.
+  std::map<std::string, kopp::Quantity> max;
+  /// MaxLimitRequestRatio if specified, the named resource must have a request and limit that are both non-zero where limit divided by request is less than or...
+  std::map<std::string, kopp::Quantity> maxLimitRequestRatio;
+  /// Min usage constraints on this kind by resource name.
+  std::map<std::string, kopp::Quantity> min;
+  /// Type of resource that this limit applies to.
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const LimitRangeItem&, const LimitRangeItem&) = default;
+  friend bool operator==(const LimitRangeItem&, const LimitRangeItem&) = default;
 };
-BOOST_DESCRIBE_STRUCT(LimitRangeItem, (), (default_, defaultRequest, max, maxLimitRequestRatio,
-    min, type, unknown_fields))
+BOOST_DESCRIBE_STRUCT(LimitRangeItem, (),
+                      (default_, defaultRequest, max, maxLimitRequestRatio, min, type, unknown_fields))
 
 /// LimitRangeSpec defines a min/max usage limit for resources that match on kind.
 struct LimitRangeSpec {
-    /// Limits is the list of LimitRangeItem objects that are enforced.
-    std::vector<LimitRangeItem> limits;
-    kopp::UnknownFields unknown_fields;
+  /// Limits is the list of LimitRangeItem objects that are enforced.
+  std::vector<LimitRangeItem> limits;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const LimitRangeSpec&, const LimitRangeSpec&) = default;
+  friend bool operator==(const LimitRangeSpec&, const LimitRangeSpec&) = default;
 };
 BOOST_DESCRIBE_STRUCT(LimitRangeSpec, (), (limits, unknown_fields))
 
 /// LimitRange sets resource usage limits for each kind of resource in a Namespace.
 struct LimitRange {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// Standard object's metadata.
-    kopp::ObjectMeta metadata;
-    /// Spec defines the limits enforced.
-    LimitRangeSpec spec;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// Standard object's metadata.
+  kopp::ObjectMeta metadata;
+  /// Spec defines the limits enforced.
+  LimitRangeSpec spec;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const LimitRange&, const LimitRange&) = default;
+  friend bool operator==(const LimitRange&, const LimitRange&) = default;
 };
 BOOST_DESCRIBE_STRUCT(LimitRange, (), (apiVersion, kind, metadata, spec, unknown_fields))
 KOPP_RESOURCE(LimitRange, "", "v1", "LimitRange", "limitranges", namespaced)
 
 /// PortStatus represents the error condition of a service port
 struct PortStatus {
-    /// Error is to record the problem with the service port The format of the error shall comply with the following rules: - built-in error values shall be...
-    std::optional<std::string> error;
-    /// Port is the port number of the service port of which status is recorded here
-    std::int32_t port = 0;
-    /// Protocol is the protocol of the service port of which status is recorded here The supported values are: "TCP", "UDP", "SCTP"
-    std::string protocol;
-    kopp::UnknownFields unknown_fields;
+  /// Error is to record the problem with the service port The format of the error shall comply with the following rules: - built-in error values shall be...
+  std::optional<std::string> error;
+  /// Port is the port number of the service port of which status is recorded here
+  std::int32_t port = 0;
+  /// Protocol is the protocol of the service port of which status is recorded here The supported values are: "TCP", "UDP", "SCTP"
+  std::string protocol;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PortStatus&, const PortStatus&) = default;
+  friend bool operator==(const PortStatus&, const PortStatus&) = default;
 };
 BOOST_DESCRIBE_STRUCT(PortStatus, (), (error, port, protocol, unknown_fields))
 
 /// LoadBalancerIngress represents the status of a load-balancer ingress point: traffic intended for the service should be sent to an ingress point.
 struct LoadBalancerIngress {
-    /// Hostname is set for load-balancer ingress points that are DNS based (typically AWS load-balancers)
-    std::string hostname;
-    /// IP is set for load-balancer ingress points that are IP based (typically GCE or OpenStack load-balancers)
-    std::string ip;
-    /// IPMode specifies how the load-balancer IP behaves, and may only be specified when the ip field is specified.
-    std::optional<std::string> ipMode;
-    /// Ports is a list of records of service ports If used, every port defined in the service should have an entry in it
-    std::vector<PortStatus> ports;
-    kopp::UnknownFields unknown_fields;
+  /// Hostname is set for load-balancer ingress points that are DNS based (typically AWS load-balancers)
+  std::string hostname;
+  /// IP is set for load-balancer ingress points that are IP based (typically GCE or OpenStack load-balancers)
+  std::string ip;
+  /// IPMode specifies how the load-balancer IP behaves, and may only be specified when the ip field is specified.
+  std::optional<std::string> ipMode;
+  /// Ports is a list of records of service ports If used, every port defined in the service should have an entry in it
+  std::vector<PortStatus> ports;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const LoadBalancerIngress&, const LoadBalancerIngress&) = default;
+  friend bool operator==(const LoadBalancerIngress&, const LoadBalancerIngress&) = default;
 };
 BOOST_DESCRIBE_STRUCT(LoadBalancerIngress, (), (hostname, ip, ipMode, ports, unknown_fields))
 
 /// LoadBalancerStatus represents the status of a load-balancer.
 struct LoadBalancerStatus {
-    /// Ingress is a list containing ingress points for the load-balancer.
-    std::vector<LoadBalancerIngress> ingress;
-    kopp::UnknownFields unknown_fields;
+  /// Ingress is a list containing ingress points for the load-balancer.
+  std::vector<LoadBalancerIngress> ingress;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const LoadBalancerStatus&, const LoadBalancerStatus&) = default;
+  friend bool operator==(const LoadBalancerStatus&, const LoadBalancerStatus&) = default;
 };
 BOOST_DESCRIBE_STRUCT(LoadBalancerStatus, (), (ingress, unknown_fields))
 
 /// Local represents directly-attached storage with node affinity
 struct LocalVolumeSource {
-    /// fsType is the filesystem type to mount.
-    std::optional<std::string> fsType;
-    /// path of the full path to the volume on the node.
-    std::string path;
-    kopp::UnknownFields unknown_fields;
+  /// fsType is the filesystem type to mount.
+  std::optional<std::string> fsType;
+  /// path of the full path to the volume on the node.
+  std::string path;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const LocalVolumeSource&, const LocalVolumeSource&) = default;
+  friend bool operator==(const LocalVolumeSource&, const LocalVolumeSource&) = default;
 };
 BOOST_DESCRIBE_STRUCT(LocalVolumeSource, (), (fsType, path, unknown_fields))
 
 /// ModifyVolumeStatus represents the status object of ControllerModifyVolume operation
 struct ModifyVolumeStatus {
-    /// status is the status of the ControllerModifyVolume operation.
-    std::string status;
-    /// targetVolumeAttributesClassName is the name of the VolumeAttributesClass the PVC currently being reconciled
-    std::string targetVolumeAttributesClassName;
-    kopp::UnknownFields unknown_fields;
+  /// status is the status of the ControllerModifyVolume operation.
+  std::string status;
+  /// targetVolumeAttributesClassName is the name of the VolumeAttributesClass the PVC currently being reconciled
+  std::string targetVolumeAttributesClassName;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ModifyVolumeStatus&, const ModifyVolumeStatus&) = default;
+  friend bool operator==(const ModifyVolumeStatus&, const ModifyVolumeStatus&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ModifyVolumeStatus, (), (status, targetVolumeAttributesClassName,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(ModifyVolumeStatus, (), (status, targetVolumeAttributesClassName, unknown_fields))
 
 /// Represents an NFS mount that lasts the lifetime of a pod.
 struct NFSVolumeSource {
-    /// path that is exported by the NFS server.
-    std::string path;
-    /// readOnly here will force the NFS export to be mounted with read-only permissions.
-    std::optional<bool> readOnly;
-    /// server is the hostname or IP address of the NFS server.
-    std::string server;
-    kopp::UnknownFields unknown_fields;
+  /// path that is exported by the NFS server.
+  std::string path;
+  /// readOnly here will force the NFS export to be mounted with read-only permissions.
+  std::optional<bool> readOnly;
+  /// server is the hostname or IP address of the NFS server.
+  std::string server;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NFSVolumeSource&, const NFSVolumeSource&) = default;
+  friend bool operator==(const NFSVolumeSource&, const NFSVolumeSource&) = default;
 };
 BOOST_DESCRIBE_STRUCT(NFSVolumeSource, (), (path, readOnly, server, unknown_fields))
 
 /// NamespaceSpec describes the attributes on a Namespace.
 struct NamespaceSpec {
-    /// Finalizers is an opaque list of values that must be empty to permanently remove object from storage.
-    std::vector<std::string> finalizers;
-    kopp::UnknownFields unknown_fields;
+  /// Finalizers is an opaque list of values that must be empty to permanently remove object from storage.
+  std::vector<std::string> finalizers;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NamespaceSpec&, const NamespaceSpec&) = default;
+  friend bool operator==(const NamespaceSpec&, const NamespaceSpec&) = default;
 };
 BOOST_DESCRIBE_STRUCT(NamespaceSpec, (), (finalizers, unknown_fields))
 
 /// NamespaceCondition contains details about state of namespace.
 struct NamespaceCondition {
-    /// Last time the condition transitioned from one status to another.
-    std::optional<kopp::Time> lastTransitionTime;
-    /// Human-readable message indicating details about last transition.
-    std::string message;
-    /// Unique, one-word, CamelCase reason for the condition's last transition.
-    std::string reason;
-    /// Status of the condition, one of True, False, Unknown.
-    std::string status;
-    /// Type of namespace controller condition.
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// Last time the condition transitioned from one status to another.
+  std::optional<kopp::Time> lastTransitionTime;
+  /// Human-readable message indicating details about last transition.
+  std::string message;
+  /// Unique, one-word, CamelCase reason for the condition's last transition.
+  std::string reason;
+  /// Status of the condition, one of True, False, Unknown.
+  std::string status;
+  /// Type of namespace controller condition.
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NamespaceCondition&, const NamespaceCondition&) = default;
+  friend bool operator==(const NamespaceCondition&, const NamespaceCondition&) = default;
 };
-BOOST_DESCRIBE_STRUCT(NamespaceCondition, (), (lastTransitionTime, message, reason, status,
-    type, unknown_fields))
+BOOST_DESCRIBE_STRUCT(NamespaceCondition, (), (lastTransitionTime, message, reason, status, type, unknown_fields))
 
 /// NamespaceStatus is information about the current status of a Namespace.
 struct NamespaceStatus {
-    /// Represents the latest available observations of a namespace's current state.
-    std::vector<NamespaceCondition> conditions;
-    /// Phase is the current lifecycle phase of the namespace.
-    std::string phase;
-    kopp::UnknownFields unknown_fields;
+  /// Represents the latest available observations of a namespace's current state.
+  std::vector<NamespaceCondition> conditions;
+  /// Phase is the current lifecycle phase of the namespace.
+  std::string phase;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NamespaceStatus&, const NamespaceStatus&) = default;
+  friend bool operator==(const NamespaceStatus&, const NamespaceStatus&) = default;
 };
 BOOST_DESCRIBE_STRUCT(NamespaceStatus, (), (conditions, phase, unknown_fields))
 
 /// Namespace provides a scope for Names.
 struct Namespace {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// Standard object's metadata.
-    kopp::ObjectMeta metadata;
-    /// Spec defines the behavior of the Namespace.
-    NamespaceSpec spec;
-    /// Status describes the current status of a Namespace.
-    NamespaceStatus status;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// Standard object's metadata.
+  kopp::ObjectMeta metadata;
+  /// Spec defines the behavior of the Namespace.
+  NamespaceSpec spec;
+  /// Status describes the current status of a Namespace.
+  NamespaceStatus status;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const Namespace&, const Namespace&) = default;
+  friend bool operator==(const Namespace&, const Namespace&) = default;
 };
 BOOST_DESCRIBE_STRUCT(Namespace, (), (apiVersion, kind, metadata, spec, status, unknown_fields))
 KOPP_RESOURCE(Namespace, "", "v1", "Namespace", "namespaces", cluster)
 
 /// NodeConfigSource specifies a source of node configuration.
 struct NodeConfigSource {
-    /// ConfigMap is a reference to a Node's ConfigMap
-    std::optional<ConfigMapNodeConfigSource> configMap;
-    kopp::UnknownFields unknown_fields;
+  /// ConfigMap is a reference to a Node's ConfigMap
+  std::optional<ConfigMapNodeConfigSource> configMap;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NodeConfigSource&, const NodeConfigSource&) = default;
+  friend bool operator==(const NodeConfigSource&, const NodeConfigSource&) = default;
 };
 BOOST_DESCRIBE_STRUCT(NodeConfigSource, (), (configMap, unknown_fields))
 
 /// NodePodPreemptionPolicy defines the node-level policies governing preemption for pods on this node.
 struct NodePodPreemptionPolicy {
-    /// DisableResizePreemption lists the owners (e.g., autoscalers, operators, administrators) that have requested to disable scheduler and Kubelet preemption for...
-    std::vector<std::string> disableResizePreemption;
-    kopp::UnknownFields unknown_fields;
+  /// DisableResizePreemption lists the owners (e.g., autoscalers, operators, administrators) that have requested to disable scheduler and Kubelet preemption for...
+  std::vector<std::string> disableResizePreemption;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NodePodPreemptionPolicy&, const NodePodPreemptionPolicy&) = default;
+  friend bool operator==(const NodePodPreemptionPolicy&, const NodePodPreemptionPolicy&) = default;
 };
 BOOST_DESCRIBE_STRUCT(NodePodPreemptionPolicy, (), (disableResizePreemption, unknown_fields))
 
 /// The node this Taint is attached to has the "effect" on any pod that does not tolerate the Taint.
 struct Taint {
-    /// Required.
-    std::string effect;
-    /// Required.
-    std::string key;
-    /// TimeAdded represents the time at which the taint was added.
-    std::optional<kopp::Time> timeAdded;
-    /// The taint value corresponding to the taint key.
-    std::string value;
-    kopp::UnknownFields unknown_fields;
+  /// Required.
+  std::string effect;
+  /// Required.
+  std::string key;
+  /// TimeAdded represents the time at which the taint was added.
+  std::optional<kopp::Time> timeAdded;
+  /// The taint value corresponding to the taint key.
+  std::string value;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const Taint&, const Taint&) = default;
+  friend bool operator==(const Taint&, const Taint&) = default;
 };
 BOOST_DESCRIBE_STRUCT(Taint, (), (effect, key, timeAdded, value, unknown_fields))
 
 /// NodeSpec describes the attributes that a node is created with.
 struct NodeSpec {
-    /// Deprecated: Previously used to specify the source of the node's configuration for the DynamicKubeletConfig feature.
-    std::optional<NodeConfigSource> configSource;
-    /// Deprecated.
-    std::string externalID;
-    /// PodCIDR represents the pod IP range assigned to the node.
-    std::string podCIDR;
-    /// podCIDRs represents the IP ranges assigned to the node for usage by Pods on that node.
-    std::vector<std::string> podCIDRs;
-    /// PodPreemptionPolicy controls the node-level preemption behaviors for pods on this node.
-    std::optional<NodePodPreemptionPolicy> podPreemptionPolicy;
-    /// ID of the node assigned by the cloud provider in the format: <ProviderName>://<ProviderSpecificNodeID>
-    std::string providerID;
-    /// If specified, the node's taints.
-    std::vector<Taint> taints;
-    /// Unschedulable controls node schedulability of new pods.
-    std::optional<bool> unschedulable;
-    kopp::UnknownFields unknown_fields;
+  /// Deprecated: Previously used to specify the source of the node's configuration for the DynamicKubeletConfig feature.
+  std::optional<NodeConfigSource> configSource;
+  /// Deprecated.
+  std::string externalID;
+  /// PodCIDR represents the pod IP range assigned to the node.
+  std::string podCIDR;
+  /// podCIDRs represents the IP ranges assigned to the node for usage by Pods on that node.
+  std::vector<std::string> podCIDRs;
+  /// PodPreemptionPolicy controls the node-level preemption behaviors for pods on this node.
+  std::optional<NodePodPreemptionPolicy> podPreemptionPolicy;
+  /// ID of the node assigned by the cloud provider in the format: <ProviderName>://<ProviderSpecificNodeID>
+  std::string providerID;
+  /// If specified, the node's taints.
+  std::vector<Taint> taints;
+  /// Unschedulable controls node schedulability of new pods.
+  std::optional<bool> unschedulable;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NodeSpec&, const NodeSpec&) = default;
+  friend bool operator==(const NodeSpec&, const NodeSpec&) = default;
 };
-BOOST_DESCRIBE_STRUCT(NodeSpec, (), (configSource, externalID, podCIDR, podCIDRs,
-    podPreemptionPolicy, providerID, taints, unschedulable, unknown_fields))
+BOOST_DESCRIBE_STRUCT(NodeSpec, (),
+                      (configSource, externalID, podCIDR, podCIDRs, podPreemptionPolicy, providerID, taints,
+                       unschedulable, unknown_fields))
 
 /// NodeAddress contains information for the node's address.
 struct NodeAddress {
-    /// The node address.
-    std::string address;
-    /// Node address type, one of Hostname, ExternalIP or InternalIP.
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// The node address.
+  std::string address;
+  /// Node address type, one of Hostname, ExternalIP or InternalIP.
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NodeAddress&, const NodeAddress&) = default;
+  friend bool operator==(const NodeAddress&, const NodeAddress&) = default;
 };
 BOOST_DESCRIBE_STRUCT(NodeAddress, (), (address, type, unknown_fields))
 
 /// NodeCondition contains condition information for a node.
 struct NodeCondition {
-    /// Last time we got an update on a given condition.
-    std::optional<kopp::Time> lastHeartbeatTime;
-    /// Last time the condition transit from one status to another.
-    std::optional<kopp::Time> lastTransitionTime;
-    /// Human readable message indicating details about last transition.
-    std::string message;
-    /// (brief) reason for the condition's last transition.
-    std::string reason;
-    /// Status of the condition, one of True, False, Unknown.
-    std::string status;
-    /// Type of node condition.
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// Last time we got an update on a given condition.
+  std::optional<kopp::Time> lastHeartbeatTime;
+  /// Last time the condition transit from one status to another.
+  std::optional<kopp::Time> lastTransitionTime;
+  /// Human readable message indicating details about last transition.
+  std::string message;
+  /// (brief) reason for the condition's last transition.
+  std::string reason;
+  /// Status of the condition, one of True, False, Unknown.
+  std::string status;
+  /// Type of node condition.
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NodeCondition&, const NodeCondition&) = default;
+  friend bool operator==(const NodeCondition&, const NodeCondition&) = default;
 };
-BOOST_DESCRIBE_STRUCT(NodeCondition, (), (lastHeartbeatTime, lastTransitionTime, message,
-    reason, status, type, unknown_fields))
+BOOST_DESCRIBE_STRUCT(NodeCondition, (),
+                      (lastHeartbeatTime, lastTransitionTime, message, reason, status, type, unknown_fields))
 
 /// NodeConfigStatus describes the status of the config assigned by Node.Spec.ConfigSource.
 struct NodeConfigStatus {
-    /// Active reports the checkpointed config the node is actively using.
-    std::optional<NodeConfigSource> active;
-    /// Assigned reports the checkpointed config the node will try to use.
-    std::optional<NodeConfigSource> assigned;
-    /// Error describes any problems reconciling the Spec.ConfigSource to the Active config.
-    std::string error;
-    /// LastKnownGood reports the checkpointed config the node will fall back to when it encounters an error attempting to use the Assigned config.
-    std::optional<NodeConfigSource> lastKnownGood;
-    kopp::UnknownFields unknown_fields;
+  /// Active reports the checkpointed config the node is actively using.
+  std::optional<NodeConfigSource> active;
+  /// Assigned reports the checkpointed config the node will try to use.
+  std::optional<NodeConfigSource> assigned;
+  /// Error describes any problems reconciling the Spec.ConfigSource to the Active config.
+  std::string error;
+  /// LastKnownGood reports the checkpointed config the node will fall back to when it encounters an error attempting to use the Assigned config.
+  std::optional<NodeConfigSource> lastKnownGood;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NodeConfigStatus&, const NodeConfigStatus&) = default;
+  friend bool operator==(const NodeConfigStatus&, const NodeConfigStatus&) = default;
 };
-BOOST_DESCRIBE_STRUCT(NodeConfigStatus, (), (active, assigned, error, lastKnownGood,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(NodeConfigStatus, (), (active, assigned, error, lastKnownGood, unknown_fields))
 
 /// NodeDaemonEndpoints lists ports opened by daemons running on the Node.
 struct NodeDaemonEndpoints {
-    /// Endpoint on which Kubelet is listening.
-    DaemonEndpoint kubeletEndpoint;
-    kopp::UnknownFields unknown_fields;
+  /// Endpoint on which Kubelet is listening.
+  DaemonEndpoint kubeletEndpoint;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NodeDaemonEndpoints&, const NodeDaemonEndpoints&) = default;
+  friend bool operator==(const NodeDaemonEndpoints&, const NodeDaemonEndpoints&) = default;
 };
 BOOST_DESCRIBE_STRUCT(NodeDaemonEndpoints, (), (kubeletEndpoint, unknown_fields))
 
 /// NodeFeatures describes the set of features implemented by the CRI implementation.
 struct NodeFeatures {
-    /// SupplementalGroupsPolicy is set to true if the runtime supports SupplementalGroupsPolicy and ContainerUser.
-    std::optional<bool> supplementalGroupsPolicy;
-    kopp::UnknownFields unknown_fields;
+  /// SupplementalGroupsPolicy is set to true if the runtime supports SupplementalGroupsPolicy and ContainerUser.
+  std::optional<bool> supplementalGroupsPolicy;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NodeFeatures&, const NodeFeatures&) = default;
+  friend bool operator==(const NodeFeatures&, const NodeFeatures&) = default;
 };
 BOOST_DESCRIBE_STRUCT(NodeFeatures, (), (supplementalGroupsPolicy, unknown_fields))
 
 /// NodeRuntimeHandlerFeatures is a set of features implemented by the runtime handler.
 struct NodeRuntimeHandlerFeatures {
-    /// RecursiveReadOnlyMounts is set to true if the runtime handler supports RecursiveReadOnlyMounts.
-    std::optional<bool> recursiveReadOnlyMounts;
-    /// UserNamespaces is set to true if the runtime handler supports UserNamespaces, including for volumes.
-    std::optional<bool> userNamespaces;
-    kopp::UnknownFields unknown_fields;
+  /// RecursiveReadOnlyMounts is set to true if the runtime handler supports RecursiveReadOnlyMounts.
+  std::optional<bool> recursiveReadOnlyMounts;
+  /// UserNamespaces is set to true if the runtime handler supports UserNamespaces, including for volumes.
+  std::optional<bool> userNamespaces;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NodeRuntimeHandlerFeatures&, const NodeRuntimeHandlerFeatures&) = default;
+  friend bool operator==(const NodeRuntimeHandlerFeatures&, const NodeRuntimeHandlerFeatures&) = default;
 };
-BOOST_DESCRIBE_STRUCT(NodeRuntimeHandlerFeatures, (), (recursiveReadOnlyMounts, userNamespaces,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(NodeRuntimeHandlerFeatures, (), (recursiveReadOnlyMounts, userNamespaces, unknown_fields))
 
 /// NodeRuntimeHandler is a set of runtime handler information.
 struct NodeRuntimeHandler {
-    /// Supported features.
-    std::optional<NodeRuntimeHandlerFeatures> features;
-    /// Runtime handler name.
-    std::string name;
-    kopp::UnknownFields unknown_fields;
+  /// Supported features.
+  std::optional<NodeRuntimeHandlerFeatures> features;
+  /// Runtime handler name.
+  std::string name;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NodeRuntimeHandler&, const NodeRuntimeHandler&) = default;
+  friend bool operator==(const NodeRuntimeHandler&, const NodeRuntimeHandler&) = default;
 };
 BOOST_DESCRIBE_STRUCT(NodeRuntimeHandler, (), (features, name, unknown_fields))
 
 /// NodeSwapStatus represents swap memory information.
 struct NodeSwapStatus {
-    /// Total amount of swap memory in bytes.
-    std::optional<std::int64_t> capacity;
-    kopp::UnknownFields unknown_fields;
+  /// Total amount of swap memory in bytes.
+  std::optional<std::int64_t> capacity;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NodeSwapStatus&, const NodeSwapStatus&) = default;
+  friend bool operator==(const NodeSwapStatus&, const NodeSwapStatus&) = default;
 };
 BOOST_DESCRIBE_STRUCT(NodeSwapStatus, (), (capacity, unknown_fields))
 
 /// NodeSystemInfo is a set of ids/uuids to uniquely identify the node.
 struct NodeSystemInfo {
-    /// The Architecture reported by the node
-    std::string architecture;
-    /// Boot ID reported by the node.
-    std::string bootID;
-    /// ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).
-    std::string containerRuntimeVersion;
-    /// Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).
-    std::string kernelVersion;
-    /// Deprecated: KubeProxy Version reported by the node.
-    std::string kubeProxyVersion;
-    /// Kubelet Version reported by the node.
-    std::string kubeletVersion;
-    /// MachineID reported by the node.
-    std::string machineID;
-    /// The Operating System reported by the node
-    std::string operatingSystem;
-    /// OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).
-    std::string osImage;
-    /// Whether the node is running in a user namespace.
-    std::optional<bool> runningInUserNamespace;
-    /// Swap Info reported by the node.
-    std::optional<NodeSwapStatus> swap;
-    /// SystemUUID reported by the node.
-    std::string systemUUID;
-    kopp::UnknownFields unknown_fields;
+  /// The Architecture reported by the node
+  std::string architecture;
+  /// Boot ID reported by the node.
+  std::string bootID;
+  /// ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).
+  std::string containerRuntimeVersion;
+  /// Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).
+  std::string kernelVersion;
+  /// Deprecated: KubeProxy Version reported by the node.
+  std::string kubeProxyVersion;
+  /// Kubelet Version reported by the node.
+  std::string kubeletVersion;
+  /// MachineID reported by the node.
+  std::string machineID;
+  /// The Operating System reported by the node
+  std::string operatingSystem;
+  /// OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).
+  std::string osImage;
+  /// Whether the node is running in a user namespace.
+  std::optional<bool> runningInUserNamespace;
+  /// Swap Info reported by the node.
+  std::optional<NodeSwapStatus> swap;
+  /// SystemUUID reported by the node.
+  std::string systemUUID;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NodeSystemInfo&, const NodeSystemInfo&) = default;
+  friend bool operator==(const NodeSystemInfo&, const NodeSystemInfo&) = default;
 };
-BOOST_DESCRIBE_STRUCT(NodeSystemInfo, (), (architecture, bootID, containerRuntimeVersion,
-    kernelVersion, kubeProxyVersion, kubeletVersion, machineID, operatingSystem, osImage,
-    runningInUserNamespace, swap, systemUUID, unknown_fields))
+BOOST_DESCRIBE_STRUCT(NodeSystemInfo, (),
+                      (architecture, bootID, containerRuntimeVersion, kernelVersion, kubeProxyVersion, kubeletVersion,
+                       machineID, operatingSystem, osImage, runningInUserNamespace, swap, systemUUID, unknown_fields))
 
 /// NodeStatus is information about the current status of a node.
 struct NodeStatus {
-    /// List of addresses reachable to the node.
-    std::vector<NodeAddress> addresses;
-    /// Allocatable represents the resources of a node that are available for scheduling.
-    std::map<std::string, kopp::Quantity> allocatable;
-    /// Capacity represents the total resources of a node.
-    std::map<std::string, kopp::Quantity> capacity;
-    /// Conditions is an array of current observed node conditions.
-    std::vector<NodeCondition> conditions;
-    /// Status of the config assigned to the node via the dynamic Kubelet config feature.
-    std::optional<NodeConfigStatus> config;
-    /// Endpoints of daemons running on the Node.
-    NodeDaemonEndpoints daemonEndpoints;
-    /// DeclaredFeatures represents the features related to feature gates that are declared by the node.
-    std::vector<std::string> declaredFeatures;
-    /// Features describes the set of features implemented by the CRI implementation.
-    std::optional<NodeFeatures> features;
-    /// List of container images on this node
-    std::vector<ContainerImage> images;
-    /// Set of ids/uuids to uniquely identify the node.
-    NodeSystemInfo nodeInfo;
-    /// NodePhase is the recently observed lifecycle phase of the node.
-    std::string phase;
-    /// The available runtime handlers.
-    std::vector<NodeRuntimeHandler> runtimeHandlers;
-    /// List of volumes that are attached to the node.
-    std::vector<AttachedVolume> volumesAttached;
-    /// List of attachable volumes in use (mounted) by the node.
-    std::vector<std::string> volumesInUse;
-    kopp::UnknownFields unknown_fields;
+  /// List of addresses reachable to the node.
+  std::vector<NodeAddress> addresses;
+  /// Allocatable represents the resources of a node that are available for scheduling.
+  std::map<std::string, kopp::Quantity> allocatable;
+  /// Capacity represents the total resources of a node.
+  std::map<std::string, kopp::Quantity> capacity;
+  /// Conditions is an array of current observed node conditions.
+  std::vector<NodeCondition> conditions;
+  /// Status of the config assigned to the node via the dynamic Kubelet config feature.
+  std::optional<NodeConfigStatus> config;
+  /// Endpoints of daemons running on the Node.
+  NodeDaemonEndpoints daemonEndpoints;
+  /// DeclaredFeatures represents the features related to feature gates that are declared by the node.
+  std::vector<std::string> declaredFeatures;
+  /// Features describes the set of features implemented by the CRI implementation.
+  std::optional<NodeFeatures> features;
+  /// List of container images on this node
+  std::vector<ContainerImage> images;
+  /// Set of ids/uuids to uniquely identify the node.
+  NodeSystemInfo nodeInfo;
+  /// NodePhase is the recently observed lifecycle phase of the node.
+  std::string phase;
+  /// The available runtime handlers.
+  std::vector<NodeRuntimeHandler> runtimeHandlers;
+  /// List of volumes that are attached to the node.
+  std::vector<AttachedVolume> volumesAttached;
+  /// List of attachable volumes in use (mounted) by the node.
+  std::vector<std::string> volumesInUse;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NodeStatus&, const NodeStatus&) = default;
+  friend bool operator==(const NodeStatus&, const NodeStatus&) = default;
 };
-BOOST_DESCRIBE_STRUCT(NodeStatus, (), (addresses, allocatable, capacity, conditions, config,
-    daemonEndpoints, declaredFeatures, features, images, nodeInfo, phase, runtimeHandlers,
-    volumesAttached, volumesInUse, unknown_fields))
+BOOST_DESCRIBE_STRUCT(NodeStatus, (),
+                      (addresses, allocatable, capacity, conditions, config, daemonEndpoints, declaredFeatures,
+                       features, images, nodeInfo, phase, runtimeHandlers, volumesAttached, volumesInUse,
+                       unknown_fields))
 
 /// Node is a worker node in Kubernetes.
 struct Node {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// Standard object's metadata.
-    kopp::ObjectMeta metadata;
-    /// Spec defines the behavior of a node.
-    NodeSpec spec;
-    /// Most recently observed status of the node.
-    NodeStatus status;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// Standard object's metadata.
+  kopp::ObjectMeta metadata;
+  /// Spec defines the behavior of a node.
+  NodeSpec spec;
+  /// Most recently observed status of the node.
+  NodeStatus status;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const Node&, const Node&) = default;
+  friend bool operator==(const Node&, const Node&) = default;
 };
 BOOST_DESCRIBE_STRUCT(Node, (), (apiVersion, kind, metadata, spec, status, unknown_fields))
 KOPP_RESOURCE(Node, "", "v1", "Node", "nodes", cluster)
 
 /// NodeAllocatableMappedResources describes mapped node allocatable resource allocations.
 struct NodeAllocatableMappedResources {
-    /// Name is the name of the resource (e.g., cpu, memory).
-    std::string name;
-    /// Quantity is the total node allocatable resource capacity allocated for the claim.
-    kopp::Quantity quantity;
-    kopp::UnknownFields unknown_fields;
+  /// Name is the name of the resource (e.g., cpu, memory).
+  std::string name;
+  /// Quantity is the total node allocatable resource capacity allocated for the claim.
+  kopp::Quantity quantity;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NodeAllocatableMappedResources&, const NodeAllocatableMappedResources&) = default;
+  friend bool operator==(const NodeAllocatableMappedResources&, const NodeAllocatableMappedResources&) = default;
 };
 BOOST_DESCRIBE_STRUCT(NodeAllocatableMappedResources, (), (name, quantity, unknown_fields))
 
 /// NodeAllocatableOverheadResources describes auxiliary overhead resource allocations.
 struct NodeAllocatableOverheadResources {
-    /// Name is the name of the resource (e.g., cpu, memory).
-    std::string name;
-    /// PerContainer is the variable overhead quantity applied for each container referencing the claim.
-    std::optional<kopp::Quantity> perContainer;
-    /// PerPod is the flat overhead quantity allocated per pod.
-    std::optional<kopp::Quantity> perPod;
-    kopp::UnknownFields unknown_fields;
+  /// Name is the name of the resource (e.g., cpu, memory).
+  std::string name;
+  /// PerContainer is the variable overhead quantity applied for each container referencing the claim.
+  std::optional<kopp::Quantity> perContainer;
+  /// PerPod is the flat overhead quantity allocated per pod.
+  std::optional<kopp::Quantity> perPod;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NodeAllocatableOverheadResources&, const NodeAllocatableOverheadResources&) = default;
+  friend bool operator==(const NodeAllocatableOverheadResources&, const NodeAllocatableOverheadResources&) = default;
 };
-BOOST_DESCRIBE_STRUCT(NodeAllocatableOverheadResources, (), (name, perContainer, perPod,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(NodeAllocatableOverheadResources, (), (name, perContainer, perPod, unknown_fields))
 
 /// NodeAllocatableResourceClaimStatus describes the status of node allocatable resources allocated via DRA.
 struct NodeAllocatableResourceClaimStatus {
-    /// Containers lists the names of all containers in this pod that reference the claim.
-    std::vector<std::string> containers;
-    /// Mapping contains allocations through devices mapped in the device spec's `nodeAllocatableResources[...].mapping` field.
-    std::vector<NodeAllocatableMappedResources> mapping;
-    /// Overhead contains allocations through devices mapped in the device spec's `nodeAllocatableResources[...].overhead` field.
-    std::vector<NodeAllocatableOverheadResources> overhead;
-    /// ResourceClaimName is the resource claim referenced by the pod that resulted in this node allocatable resource allocation.
-    std::string resourceClaimName;
-    kopp::UnknownFields unknown_fields;
+  /// Containers lists the names of all containers in this pod that reference the claim.
+  std::vector<std::string> containers;
+  /// Mapping contains allocations through devices mapped in the device spec's `nodeAllocatableResources[...].mapping` field.
+  std::vector<NodeAllocatableMappedResources> mapping;
+  /// Overhead contains allocations through devices mapped in the device spec's `nodeAllocatableResources[...].overhead` field.
+  std::vector<NodeAllocatableOverheadResources> overhead;
+  /// ResourceClaimName is the resource claim referenced by the pod that resulted in this node allocatable resource allocation.
+  std::string resourceClaimName;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NodeAllocatableResourceClaimStatus&, const NodeAllocatableResourceClaimStatus&) = default;
+  friend bool operator==(const NodeAllocatableResourceClaimStatus&,
+                         const NodeAllocatableResourceClaimStatus&) = default;
 };
-BOOST_DESCRIBE_STRUCT(NodeAllocatableResourceClaimStatus, (), (containers, mapping, overhead,
-    resourceClaimName, unknown_fields))
+BOOST_DESCRIBE_STRUCT(NodeAllocatableResourceClaimStatus, (),
+                      (containers, mapping, overhead, resourceClaimName, unknown_fields))
 
 /// Represents a Photon Controller persistent disk resource.
 struct PhotonPersistentDiskVolumeSource {
-    /// fsType is the filesystem type to mount.
-    std::string fsType;
-    /// pdID is the ID that identifies Photon Controller persistent disk
-    std::string pdID;
-    kopp::UnknownFields unknown_fields;
+  /// fsType is the filesystem type to mount.
+  std::string fsType;
+  /// pdID is the ID that identifies Photon Controller persistent disk
+  std::string pdID;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PhotonPersistentDiskVolumeSource&, const PhotonPersistentDiskVolumeSource&) = default;
+  friend bool operator==(const PhotonPersistentDiskVolumeSource&, const PhotonPersistentDiskVolumeSource&) = default;
 };
 BOOST_DESCRIBE_STRUCT(PhotonPersistentDiskVolumeSource, (), (fsType, pdID, unknown_fields))
 
 /// PortworxVolumeSource represents a Portworx volume resource.
 struct PortworxVolumeSource {
-    /// fSType represents the filesystem type to mount Must be a filesystem type supported by the host operating system.
-    std::string fsType;
-    /// readOnly defaults to false (read/write).
-    std::optional<bool> readOnly;
-    /// volumeID uniquely identifies a Portworx volume
-    std::string volumeID;
-    kopp::UnknownFields unknown_fields;
+  /// fSType represents the filesystem type to mount Must be a filesystem type supported by the host operating system.
+  std::string fsType;
+  /// readOnly defaults to false (read/write).
+  std::optional<bool> readOnly;
+  /// volumeID uniquely identifies a Portworx volume
+  std::string volumeID;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PortworxVolumeSource&, const PortworxVolumeSource&) = default;
+  friend bool operator==(const PortworxVolumeSource&, const PortworxVolumeSource&) = default;
 };
 BOOST_DESCRIBE_STRUCT(PortworxVolumeSource, (), (fsType, readOnly, volumeID, unknown_fields))
 
 /// Represents a Quobyte mount that lasts the lifetime of a pod.
 struct QuobyteVolumeSource {
-    /// group to map volume access to Default is no group
-    std::string group;
-    /// readOnly here will force the Quobyte volume to be mounted with read-only permissions.
-    std::optional<bool> readOnly;
-    /// registry represents a single or multiple Quobyte Registry services specified as a string as host:port pair (multiple entries are separated with commas)...
-    std::string registry;
-    /// tenant owning the given Quobyte volume in the Backend Used with dynamically provisioned Quobyte volumes, value is set by the plugin
-    std::string tenant;
-    /// user to map volume access to Defaults to serivceaccount user
-    std::string user;
-    /// volume is a string that references an already created Quobyte volume by name.
-    std::string volume;
-    kopp::UnknownFields unknown_fields;
+  /// group to map volume access to Default is no group
+  std::string group;
+  /// readOnly here will force the Quobyte volume to be mounted with read-only permissions.
+  std::optional<bool> readOnly;
+  /// registry represents a single or multiple Quobyte Registry services specified as a string as host:port pair (multiple entries are separated with commas)...
+  std::string registry;
+  /// tenant owning the given Quobyte volume in the Backend Used with dynamically provisioned Quobyte volumes, value is set by the plugin
+  std::string tenant;
+  /// user to map volume access to Defaults to serivceaccount user
+  std::string user;
+  /// volume is a string that references an already created Quobyte volume by name.
+  std::string volume;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const QuobyteVolumeSource&, const QuobyteVolumeSource&) = default;
+  friend bool operator==(const QuobyteVolumeSource&, const QuobyteVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(QuobyteVolumeSource, (), (group, readOnly, registry, tenant, user,
-    volume, unknown_fields))
+BOOST_DESCRIBE_STRUCT(QuobyteVolumeSource, (), (group, readOnly, registry, tenant, user, volume, unknown_fields))
 
 /// Represents a Rados Block Device mount that lasts the lifetime of a pod.
 struct RBDPersistentVolumeSource {
-    /// fsType is the filesystem type of the volume that you want to mount.
-    std::string fsType;
-    /// image is the rados image name.
-    std::string image;
-    /// keyring is the path to key ring for RBDUser.
-    std::string keyring;
-    /// monitors is a collection of Ceph monitors.
-    std::vector<std::string> monitors;
-    /// pool is the rados pool name.
-    std::string pool;
-    /// readOnly here will force the ReadOnly setting in VolumeMounts.
-    std::optional<bool> readOnly;
-    /// secretRef is name of the authentication secret for RBDUser.
-    std::optional<SecretReference> secretRef;
-    /// user is the rados user name.
-    std::string user;
-    kopp::UnknownFields unknown_fields;
+  /// fsType is the filesystem type of the volume that you want to mount.
+  std::string fsType;
+  /// image is the rados image name.
+  std::string image;
+  /// keyring is the path to key ring for RBDUser.
+  std::string keyring;
+  /// monitors is a collection of Ceph monitors.
+  std::vector<std::string> monitors;
+  /// pool is the rados pool name.
+  std::string pool;
+  /// readOnly here will force the ReadOnly setting in VolumeMounts.
+  std::optional<bool> readOnly;
+  /// secretRef is name of the authentication secret for RBDUser.
+  std::optional<SecretReference> secretRef;
+  /// user is the rados user name.
+  std::string user;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const RBDPersistentVolumeSource&, const RBDPersistentVolumeSource&) = default;
+  friend bool operator==(const RBDPersistentVolumeSource&, const RBDPersistentVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(RBDPersistentVolumeSource, (), (fsType, image, keyring, monitors, pool,
-    readOnly, secretRef, user, unknown_fields))
+BOOST_DESCRIBE_STRUCT(RBDPersistentVolumeSource, (),
+                      (fsType, image, keyring, monitors, pool, readOnly, secretRef, user, unknown_fields))
 
 /// ScaleIOPersistentVolumeSource represents a persistent ScaleIO volume
 struct ScaleIOPersistentVolumeSource {
-    /// fsType is the filesystem type to mount.
-    std::string fsType;
-    /// gateway is the host address of the ScaleIO API Gateway.
-    std::string gateway;
-    /// protectionDomain is the name of the ScaleIO Protection Domain for the configured storage.
-    std::string protectionDomain;
-    /// readOnly defaults to false (read/write).
-    std::optional<bool> readOnly;
-    /// secretRef references to the secret for ScaleIO user and other sensitive information.
-    SecretReference secretRef;
-    /// sslEnabled is the flag to enable/disable SSL communication with Gateway, default false
-    std::optional<bool> sslEnabled;
-    /// storageMode indicates whether the storage for a volume should be ThickProvisioned or ThinProvisioned.
-    std::string storageMode;
-    /// storagePool is the ScaleIO Storage Pool associated with the protection domain.
-    std::string storagePool;
-    /// system is the name of the storage system as configured in ScaleIO.
-    std::string system;
-    /// volumeName is the name of a volume already created in the ScaleIO system that is associated with this volume source.
-    std::string volumeName;
-    kopp::UnknownFields unknown_fields;
+  /// fsType is the filesystem type to mount.
+  std::string fsType;
+  /// gateway is the host address of the ScaleIO API Gateway.
+  std::string gateway;
+  /// protectionDomain is the name of the ScaleIO Protection Domain for the configured storage.
+  std::string protectionDomain;
+  /// readOnly defaults to false (read/write).
+  std::optional<bool> readOnly;
+  /// secretRef references to the secret for ScaleIO user and other sensitive information.
+  SecretReference secretRef;
+  /// sslEnabled is the flag to enable/disable SSL communication with Gateway, default false
+  std::optional<bool> sslEnabled;
+  /// storageMode indicates whether the storage for a volume should be ThickProvisioned or ThinProvisioned.
+  std::string storageMode;
+  /// storagePool is the ScaleIO Storage Pool associated with the protection domain.
+  std::string storagePool;
+  /// system is the name of the storage system as configured in ScaleIO.
+  std::string system;
+  /// volumeName is the name of a volume already created in the ScaleIO system that is associated with this volume source.
+  std::string volumeName;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ScaleIOPersistentVolumeSource&, const ScaleIOPersistentVolumeSource&) = default;
+  friend bool operator==(const ScaleIOPersistentVolumeSource&, const ScaleIOPersistentVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ScaleIOPersistentVolumeSource, (), (fsType, gateway, protectionDomain,
-    readOnly, secretRef, sslEnabled, storageMode, storagePool, system, volumeName,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(ScaleIOPersistentVolumeSource, (),
+                      (fsType, gateway, protectionDomain, readOnly, secretRef, sslEnabled, storageMode, storagePool,
+                       system, volumeName, unknown_fields))
 
 /// Represents a StorageOS persistent volume resource.
 struct StorageOSPersistentVolumeSource {
-    /// fsType is the filesystem type to mount.
-    std::string fsType;
-    /// readOnly defaults to false (read/write).
-    std::optional<bool> readOnly;
-    /// secretRef specifies the secret to use for obtaining the StorageOS API credentials.
-    std::optional<ObjectReference> secretRef;
-    /// volumeName is the human-readable name of the StorageOS volume.
-    std::string volumeName;
-    /// volumeNamespace specifies the scope of the volume within StorageOS.
-    std::string volumeNamespace;
-    kopp::UnknownFields unknown_fields;
+  /// fsType is the filesystem type to mount.
+  std::string fsType;
+  /// readOnly defaults to false (read/write).
+  std::optional<bool> readOnly;
+  /// secretRef specifies the secret to use for obtaining the StorageOS API credentials.
+  std::optional<ObjectReference> secretRef;
+  /// volumeName is the human-readable name of the StorageOS volume.
+  std::string volumeName;
+  /// volumeNamespace specifies the scope of the volume within StorageOS.
+  std::string volumeNamespace;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const StorageOSPersistentVolumeSource&, const StorageOSPersistentVolumeSource&) = default;
+  friend bool operator==(const StorageOSPersistentVolumeSource&, const StorageOSPersistentVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(StorageOSPersistentVolumeSource, (), (fsType, readOnly, secretRef,
-    volumeName, volumeNamespace, unknown_fields))
+BOOST_DESCRIBE_STRUCT(StorageOSPersistentVolumeSource, (),
+                      (fsType, readOnly, secretRef, volumeName, volumeNamespace, unknown_fields))
 
 /// VolumeNodeAffinity defines constraints that limit what nodes this volume can be accessed from.
 struct VolumeNodeAffinity {
-    /// required specifies hard node constraints that must be met.
-    std::optional<NodeSelector> required;
-    kopp::UnknownFields unknown_fields;
+  /// required specifies hard node constraints that must be met.
+  std::optional<NodeSelector> required;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const VolumeNodeAffinity&, const VolumeNodeAffinity&) = default;
+  friend bool operator==(const VolumeNodeAffinity&, const VolumeNodeAffinity&) = default;
 };
 BOOST_DESCRIBE_STRUCT(VolumeNodeAffinity, (), (required, unknown_fields))
 
 /// Represents a vSphere volume resource.
 struct VsphereVirtualDiskVolumeSource {
-    /// fsType is filesystem type to mount.
-    std::string fsType;
-    /// storagePolicyID is the storage Policy Based Management (SPBM) profile ID associated with the StoragePolicyName.
-    std::string storagePolicyID;
-    /// storagePolicyName is the storage Policy Based Management (SPBM) profile name.
-    std::string storagePolicyName;
-    /// volumePath is the path that identifies vSphere volume vmdk
-    std::string volumePath;
-    kopp::UnknownFields unknown_fields;
+  /// fsType is filesystem type to mount.
+  std::string fsType;
+  /// storagePolicyID is the storage Policy Based Management (SPBM) profile ID associated with the StoragePolicyName.
+  std::string storagePolicyID;
+  /// storagePolicyName is the storage Policy Based Management (SPBM) profile name.
+  std::string storagePolicyName;
+  /// volumePath is the path that identifies vSphere volume vmdk
+  std::string volumePath;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const VsphereVirtualDiskVolumeSource&, const VsphereVirtualDiskVolumeSource&) = default;
+  friend bool operator==(const VsphereVirtualDiskVolumeSource&, const VsphereVirtualDiskVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(VsphereVirtualDiskVolumeSource, (), (fsType, storagePolicyID,
-    storagePolicyName, volumePath, unknown_fields))
+BOOST_DESCRIBE_STRUCT(VsphereVirtualDiskVolumeSource, (),
+                      (fsType, storagePolicyID, storagePolicyName, volumePath, unknown_fields))
 
 /// PersistentVolumeSpec is the specification of a persistent volume.
 struct PersistentVolumeSpec {
-    /// accessModes contains all ways the volume can be mounted.
-    std::vector<std::string> accessModes;
-    /// awsElasticBlockStore represents an AWS Disk resource that is attached to a kubelet's host machine and then exposed to the pod.
-    std::optional<AWSElasticBlockStoreVolumeSource> awsElasticBlockStore;
-    /// azureDisk represents an Azure Data Disk mount on the host and bind mount to the pod.
-    std::optional<AzureDiskVolumeSource> azureDisk;
-    /// azureFile represents an Azure File Service mount on the host and bind mount to the pod.
-    std::optional<AzureFilePersistentVolumeSource> azureFile;
-    /// capacity is the description of the persistent volume's resources and capacity.
-    std::map<std::string, kopp::Quantity> capacity;
-    /// cephFS represents a Ceph FS mount on the host that shares a pod's lifetime.
-    std::optional<CephFSPersistentVolumeSource> cephfs;
-    /// cinder represents a cinder volume attached and mounted on kubelets host machine.
-    std::optional<CinderPersistentVolumeSource> cinder;
-    /// claimRef is part of a bi-directional binding between PersistentVolume and PersistentVolumeClaim.
-    std::optional<ObjectReference> claimRef;
-    /// csi represents storage that is handled by an external CSI driver.
-    std::optional<CSIPersistentVolumeSource> csi;
-    /// fc represents a Fibre Channel resource that is attached to a kubelet's host machine and then exposed to the pod.
-    std::optional<FCVolumeSource> fc;
-    /// flexVolume represents a generic volume resource that is provisioned/attached using an exec based plugin.
-    std::optional<FlexPersistentVolumeSource> flexVolume;
-    /// flocker represents a Flocker volume attached to a kubelet's host machine and exposed to the pod for its usage.
-    std::optional<FlockerVolumeSource> flocker;
-    /// gcePersistentDisk represents a GCE Disk resource that is attached to a kubelet's host machine and then exposed to the pod.
-    std::optional<GCEPersistentDiskVolumeSource> gcePersistentDisk;
-    /// glusterfs represents a Glusterfs volume that is attached to a host and exposed to the pod.
-    std::optional<GlusterfsPersistentVolumeSource> glusterfs;
-    /// hostPath represents a directory on the host.
-    std::optional<HostPathVolumeSource> hostPath;
-    /// iscsi represents an ISCSI Disk resource that is attached to a kubelet's host machine and then exposed to the pod.
-    std::optional<ISCSIPersistentVolumeSource> iscsi;
-    /// local represents directly-attached storage with node affinity
-    std::optional<LocalVolumeSource> local;
-    /// mountOptions is the list of mount options, e.g. ["ro", "soft"].
-    std::vector<std::string> mountOptions;
-    /// nfs represents an NFS mount on the host.
-    std::optional<NFSVolumeSource> nfs;
-    /// nodeAffinity defines constraints that limit what nodes this volume can be accessed from.
-    std::optional<VolumeNodeAffinity> nodeAffinity;
-    /// persistentVolumeReclaimPolicy defines what happens to a persistent volume when released from its claim.
-    std::string persistentVolumeReclaimPolicy;
-    /// photonPersistentDisk represents a PhotonController persistent disk attached and mounted on kubelets host machine.
-    std::optional<PhotonPersistentDiskVolumeSource> photonPersistentDisk;
-    /// portworxVolume represents a portworx volume attached and mounted on kubelets host machine.
-    std::optional<PortworxVolumeSource> portworxVolume;
-    /// quobyte represents a Quobyte mount on the host that shares a pod's lifetime.
-    std::optional<QuobyteVolumeSource> quobyte;
-    /// rbd represents a Rados Block Device mount on the host that shares a pod's lifetime.
-    std::optional<RBDPersistentVolumeSource> rbd;
-    /// scaleIO represents a ScaleIO persistent volume attached and mounted on Kubernetes nodes.
-    std::optional<ScaleIOPersistentVolumeSource> scaleIO;
-    /// storageClassName is the name of StorageClass to which this persistent volume belongs.
-    std::string storageClassName;
-    /// storageOS represents a StorageOS volume that is attached to the kubelet's host machine and mounted into the pod.
-    std::optional<StorageOSPersistentVolumeSource> storageos;
-    /// Name of VolumeAttributesClass to which this persistent volume belongs.
-    std::optional<std::string> volumeAttributesClassName;
-    /// volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state.
-    std::optional<std::string> volumeMode;
-    /// vsphereVolume represents a vSphere volume attached and mounted on kubelets host machine.
-    std::optional<VsphereVirtualDiskVolumeSource> vsphereVolume;
-    kopp::UnknownFields unknown_fields;
+  /// accessModes contains all ways the volume can be mounted.
+  std::vector<std::string> accessModes;
+  /// awsElasticBlockStore represents an AWS Disk resource that is attached to a kubelet's host machine and then exposed to the pod.
+  std::optional<AWSElasticBlockStoreVolumeSource> awsElasticBlockStore;
+  /// azureDisk represents an Azure Data Disk mount on the host and bind mount to the pod.
+  std::optional<AzureDiskVolumeSource> azureDisk;
+  /// azureFile represents an Azure File Service mount on the host and bind mount to the pod.
+  std::optional<AzureFilePersistentVolumeSource> azureFile;
+  /// capacity is the description of the persistent volume's resources and capacity.
+  std::map<std::string, kopp::Quantity> capacity;
+  /// cephFS represents a Ceph FS mount on the host that shares a pod's lifetime.
+  std::optional<CephFSPersistentVolumeSource> cephfs;
+  /// cinder represents a cinder volume attached and mounted on kubelets host machine.
+  std::optional<CinderPersistentVolumeSource> cinder;
+  /// claimRef is part of a bi-directional binding between PersistentVolume and PersistentVolumeClaim.
+  std::optional<ObjectReference> claimRef;
+  /// csi represents storage that is handled by an external CSI driver.
+  std::optional<CSIPersistentVolumeSource> csi;
+  /// fc represents a Fibre Channel resource that is attached to a kubelet's host machine and then exposed to the pod.
+  std::optional<FCVolumeSource> fc;
+  /// flexVolume represents a generic volume resource that is provisioned/attached using an exec based plugin.
+  std::optional<FlexPersistentVolumeSource> flexVolume;
+  /// flocker represents a Flocker volume attached to a kubelet's host machine and exposed to the pod for its usage.
+  std::optional<FlockerVolumeSource> flocker;
+  /// gcePersistentDisk represents a GCE Disk resource that is attached to a kubelet's host machine and then exposed to the pod.
+  std::optional<GCEPersistentDiskVolumeSource> gcePersistentDisk;
+  /// glusterfs represents a Glusterfs volume that is attached to a host and exposed to the pod.
+  std::optional<GlusterfsPersistentVolumeSource> glusterfs;
+  /// hostPath represents a directory on the host.
+  std::optional<HostPathVolumeSource> hostPath;
+  /// iscsi represents an ISCSI Disk resource that is attached to a kubelet's host machine and then exposed to the pod.
+  std::optional<ISCSIPersistentVolumeSource> iscsi;
+  /// local represents directly-attached storage with node affinity
+  std::optional<LocalVolumeSource> local;
+  /// mountOptions is the list of mount options, e.g. ["ro", "soft"].
+  std::vector<std::string> mountOptions;
+  /// nfs represents an NFS mount on the host.
+  std::optional<NFSVolumeSource> nfs;
+  /// nodeAffinity defines constraints that limit what nodes this volume can be accessed from.
+  std::optional<VolumeNodeAffinity> nodeAffinity;
+  /// persistentVolumeReclaimPolicy defines what happens to a persistent volume when released from its claim.
+  std::string persistentVolumeReclaimPolicy;
+  /// photonPersistentDisk represents a PhotonController persistent disk attached and mounted on kubelets host machine.
+  std::optional<PhotonPersistentDiskVolumeSource> photonPersistentDisk;
+  /// portworxVolume represents a portworx volume attached and mounted on kubelets host machine.
+  std::optional<PortworxVolumeSource> portworxVolume;
+  /// quobyte represents a Quobyte mount on the host that shares a pod's lifetime.
+  std::optional<QuobyteVolumeSource> quobyte;
+  /// rbd represents a Rados Block Device mount on the host that shares a pod's lifetime.
+  std::optional<RBDPersistentVolumeSource> rbd;
+  /// scaleIO represents a ScaleIO persistent volume attached and mounted on Kubernetes nodes.
+  std::optional<ScaleIOPersistentVolumeSource> scaleIO;
+  /// storageClassName is the name of StorageClass to which this persistent volume belongs.
+  std::string storageClassName;
+  /// storageOS represents a StorageOS volume that is attached to the kubelet's host machine and mounted into the pod.
+  std::optional<StorageOSPersistentVolumeSource> storageos;
+  /// Name of VolumeAttributesClass to which this persistent volume belongs.
+  std::optional<std::string> volumeAttributesClassName;
+  /// volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state.
+  std::optional<std::string> volumeMode;
+  /// vsphereVolume represents a vSphere volume attached and mounted on kubelets host machine.
+  std::optional<VsphereVirtualDiskVolumeSource> vsphereVolume;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PersistentVolumeSpec&, const PersistentVolumeSpec&) = default;
+  friend bool operator==(const PersistentVolumeSpec&, const PersistentVolumeSpec&) = default;
 };
-BOOST_DESCRIBE_STRUCT(PersistentVolumeSpec, (), (accessModes, awsElasticBlockStore, azureDisk,
-    azureFile, capacity, cephfs, cinder, claimRef, csi, fc, flexVolume, flocker,
-    gcePersistentDisk, glusterfs, hostPath, iscsi, local, mountOptions, nfs, nodeAffinity,
-    persistentVolumeReclaimPolicy, photonPersistentDisk, portworxVolume, quobyte, rbd, scaleIO,
-    storageClassName, storageos, volumeAttributesClassName, volumeMode, vsphereVolume,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(PersistentVolumeSpec, (),
+                      (accessModes, awsElasticBlockStore, azureDisk, azureFile, capacity, cephfs, cinder, claimRef, csi,
+                       fc, flexVolume, flocker, gcePersistentDisk, glusterfs, hostPath, iscsi, local, mountOptions, nfs,
+                       nodeAffinity, persistentVolumeReclaimPolicy, photonPersistentDisk, portworxVolume, quobyte, rbd,
+                       scaleIO, storageClassName, storageos, volumeAttributesClassName, volumeMode, vsphereVolume,
+                       unknown_fields))
 
 /// PersistentVolumeStatus is the current status of a persistent volume.
 struct PersistentVolumeStatus {
-    /// lastPhaseTransitionTime is the time the phase transitioned from one to another and automatically resets to current time everytime a volume phase transitions.
-    std::optional<kopp::Time> lastPhaseTransitionTime;
-    /// message is a human-readable message indicating details about why the volume is in this state.
-    std::string message;
-    /// phase indicates if a volume is available, bound to a claim, or released by a claim.
-    std::string phase;
-    /// reason is a brief CamelCase string that describes any failure and is meant for machine parsing and tidy display in the CLI.
-    std::string reason;
-    kopp::UnknownFields unknown_fields;
+  /// lastPhaseTransitionTime is the time the phase transitioned from one to another and automatically resets to current time everytime a volume phase transitions.
+  std::optional<kopp::Time> lastPhaseTransitionTime;
+  /// message is a human-readable message indicating details about why the volume is in this state.
+  std::string message;
+  /// phase indicates if a volume is available, bound to a claim, or released by a claim.
+  std::string phase;
+  /// reason is a brief CamelCase string that describes any failure and is meant for machine parsing and tidy display in the CLI.
+  std::string reason;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PersistentVolumeStatus&, const PersistentVolumeStatus&) = default;
+  friend bool operator==(const PersistentVolumeStatus&, const PersistentVolumeStatus&) = default;
 };
-BOOST_DESCRIBE_STRUCT(PersistentVolumeStatus, (), (lastPhaseTransitionTime, message, phase,
-    reason, unknown_fields))
+BOOST_DESCRIBE_STRUCT(PersistentVolumeStatus, (), (lastPhaseTransitionTime, message, phase, reason, unknown_fields))
 
 /// PersistentVolume (PV) is a storage resource provisioned by an administrator.
 struct PersistentVolume {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// Standard object's metadata.
-    kopp::ObjectMeta metadata;
-    /// spec defines a specification of a persistent volume owned by the cluster.
-    PersistentVolumeSpec spec;
-    /// status represents the current information/status for the persistent volume.
-    PersistentVolumeStatus status;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// Standard object's metadata.
+  kopp::ObjectMeta metadata;
+  /// spec defines a specification of a persistent volume owned by the cluster.
+  PersistentVolumeSpec spec;
+  /// status represents the current information/status for the persistent volume.
+  PersistentVolumeStatus status;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PersistentVolume&, const PersistentVolume&) = default;
+  friend bool operator==(const PersistentVolume&, const PersistentVolume&) = default;
 };
-BOOST_DESCRIBE_STRUCT(PersistentVolume, (), (apiVersion, kind, metadata, spec, status,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(PersistentVolume, (), (apiVersion, kind, metadata, spec, status, unknown_fields))
 KOPP_RESOURCE(PersistentVolume, "", "v1", "PersistentVolume", "persistentvolumes", cluster)
 
 /// PersistentVolumeClaimCondition contains details about state of pvc
 struct PersistentVolumeClaimCondition {
-    /// lastProbeTime is the time we probed the condition.
-    std::optional<kopp::Time> lastProbeTime;
-    /// lastTransitionTime is the time the condition transitioned from one status to another.
-    std::optional<kopp::Time> lastTransitionTime;
-    /// message is the human-readable message indicating details about last transition.
-    std::string message;
-    /// reason is a unique, this should be a short, machine understandable string that gives the reason for condition's last transition.
-    std::string reason;
-    /// Status is the status of the condition.
-    std::string status;
-    /// Type is the type of the condition.
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// lastProbeTime is the time we probed the condition.
+  std::optional<kopp::Time> lastProbeTime;
+  /// lastTransitionTime is the time the condition transitioned from one status to another.
+  std::optional<kopp::Time> lastTransitionTime;
+  /// message is the human-readable message indicating details about last transition.
+  std::string message;
+  /// reason is a unique, this should be a short, machine understandable string that gives the reason for condition's last transition.
+  std::string reason;
+  /// Status is the status of the condition.
+  std::string status;
+  /// Type is the type of the condition.
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PersistentVolumeClaimCondition&, const PersistentVolumeClaimCondition&) = default;
+  friend bool operator==(const PersistentVolumeClaimCondition&, const PersistentVolumeClaimCondition&) = default;
 };
-BOOST_DESCRIBE_STRUCT(PersistentVolumeClaimCondition, (), (lastProbeTime, lastTransitionTime,
-    message, reason, status, type, unknown_fields))
+BOOST_DESCRIBE_STRUCT(PersistentVolumeClaimCondition, (),
+                      (lastProbeTime, lastTransitionTime, message, reason, status, type, unknown_fields))
 
 /// VolumeHealthCondition represents an adverse health condition reported for a volume.
 struct VolumeHealthCondition {
-    /// message is a human-readable description.
-    std::string message;
-    /// reason is a brief CamelCase machine-parseable reason.
-    std::string reason;
-    /// status is the machine-parseable health category.
-    std::string status;
-    kopp::UnknownFields unknown_fields;
+  /// message is a human-readable description.
+  std::string message;
+  /// reason is a brief CamelCase machine-parseable reason.
+  std::string reason;
+  /// status is the machine-parseable health category.
+  std::string status;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const VolumeHealthCondition&, const VolumeHealthCondition&) = default;
+  friend bool operator==(const VolumeHealthCondition&, const VolumeHealthCondition&) = default;
 };
 BOOST_DESCRIBE_STRUCT(VolumeHealthCondition, (), (message, reason, status, unknown_fields))
 
 /// VolumeHealthStatus contains health information for a volume reported by the CSI controller plugin.
 struct VolumeHealthStatus {
-    /// conditions is the set of adverse conditions reported by the CSI controller plugin.
-    std::vector<VolumeHealthCondition> healthConditions;
-    /// lastTransitionTime is when the current set of conditions first appeared.
-    std::optional<kopp::Time> lastTransitionTime;
-    kopp::UnknownFields unknown_fields;
+  /// conditions is the set of adverse conditions reported by the CSI controller plugin.
+  std::vector<VolumeHealthCondition> healthConditions;
+  /// lastTransitionTime is when the current set of conditions first appeared.
+  std::optional<kopp::Time> lastTransitionTime;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const VolumeHealthStatus&, const VolumeHealthStatus&) = default;
+  friend bool operator==(const VolumeHealthStatus&, const VolumeHealthStatus&) = default;
 };
-BOOST_DESCRIBE_STRUCT(VolumeHealthStatus, (), (healthConditions, lastTransitionTime,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(VolumeHealthStatus, (), (healthConditions, lastTransitionTime, unknown_fields))
 
 /// PersistentVolumeClaimStatus is the current status of a persistent volume claim.
 struct PersistentVolumeClaimStatus {
-    /// accessModes contains the actual access modes the volume backing the PVC has.
-    std::vector<std::string> accessModes;
-    /// allocatedResourceStatuses stores status of resource being resized for the given PVC.
-    std::map<std::string, std::string> allocatedResourceStatuses;
-    /// allocatedResources tracks the resources allocated to a PVC including its capacity.
-    std::map<std::string, kopp::Quantity> allocatedResources;
-    /// capacity represents the actual resources of the underlying volume.
-    std::map<std::string, kopp::Quantity> capacity;
-    /// conditions is the current Condition of persistent volume claim.
-    std::vector<PersistentVolumeClaimCondition> conditions;
-    /// currentVolumeAttributesClassName is the current name of the VolumeAttributesClass the PVC is using.
-    std::optional<std::string> currentVolumeAttributesClassName;
-    /// healthStatus contains the latest controller-reported health information for the volume bound to this claim.
-    std::optional<VolumeHealthStatus> healthStatus;
-    /// ModifyVolumeStatus represents the status object of ControllerModifyVolume operation.
-    std::optional<ModifyVolumeStatus> modifyVolumeStatus;
-    /// phase represents the current phase of PersistentVolumeClaim.
-    std::string phase;
-    kopp::UnknownFields unknown_fields;
+  /// accessModes contains the actual access modes the volume backing the PVC has.
+  std::vector<std::string> accessModes;
+  /// allocatedResourceStatuses stores status of resource being resized for the given PVC.
+  std::map<std::string, std::string> allocatedResourceStatuses;
+  /// allocatedResources tracks the resources allocated to a PVC including its capacity.
+  std::map<std::string, kopp::Quantity> allocatedResources;
+  /// capacity represents the actual resources of the underlying volume.
+  std::map<std::string, kopp::Quantity> capacity;
+  /// conditions is the current Condition of persistent volume claim.
+  std::vector<PersistentVolumeClaimCondition> conditions;
+  /// currentVolumeAttributesClassName is the current name of the VolumeAttributesClass the PVC is using.
+  std::optional<std::string> currentVolumeAttributesClassName;
+  /// healthStatus contains the latest controller-reported health information for the volume bound to this claim.
+  std::optional<VolumeHealthStatus> healthStatus;
+  /// ModifyVolumeStatus represents the status object of ControllerModifyVolume operation.
+  std::optional<ModifyVolumeStatus> modifyVolumeStatus;
+  /// phase represents the current phase of PersistentVolumeClaim.
+  std::string phase;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PersistentVolumeClaimStatus&, const PersistentVolumeClaimStatus&) = default;
+  friend bool operator==(const PersistentVolumeClaimStatus&, const PersistentVolumeClaimStatus&) = default;
 };
-BOOST_DESCRIBE_STRUCT(PersistentVolumeClaimStatus, (), (accessModes, allocatedResourceStatuses,
-    allocatedResources, capacity, conditions, currentVolumeAttributesClassName, healthStatus,
-    modifyVolumeStatus, phase, unknown_fields))
+BOOST_DESCRIBE_STRUCT(PersistentVolumeClaimStatus, (),
+                      (accessModes, allocatedResourceStatuses, allocatedResources, capacity, conditions,
+                       currentVolumeAttributesClassName, healthStatus, modifyVolumeStatus, phase, unknown_fields))
 
 /// PersistentVolumeClaim is a user's request for and claim to a persistent volume
 struct PersistentVolumeClaim {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// Standard object's metadata.
-    kopp::ObjectMeta metadata;
-    /// spec defines the desired characteristics of a volume requested by a pod author.
-    PersistentVolumeClaimSpec spec;
-    /// status represents the current information/status of a persistent volume claim.
-    PersistentVolumeClaimStatus status;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// Standard object's metadata.
+  kopp::ObjectMeta metadata;
+  /// spec defines the desired characteristics of a volume requested by a pod author.
+  PersistentVolumeClaimSpec spec;
+  /// status represents the current information/status of a persistent volume claim.
+  PersistentVolumeClaimStatus status;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PersistentVolumeClaim&, const PersistentVolumeClaim&) = default;
+  friend bool operator==(const PersistentVolumeClaim&, const PersistentVolumeClaim&) = default;
 };
-BOOST_DESCRIBE_STRUCT(PersistentVolumeClaim, (), (apiVersion, kind, metadata, spec, status,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(PersistentVolumeClaim, (), (apiVersion, kind, metadata, spec, status, unknown_fields))
 KOPP_RESOURCE(PersistentVolumeClaim, "", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", namespaced)
 
 /// PersistentVolumeClaimVolumeSource references the user's PVC in the same namespace.
 struct PersistentVolumeClaimVolumeSource {
-    /// claimName is the name of a PersistentVolumeClaim in the same namespace as the pod using this volume.
-    std::string claimName;
-    /// readOnly Will force the ReadOnly setting in VolumeMounts.
-    std::optional<bool> readOnly;
-    kopp::UnknownFields unknown_fields;
+  /// claimName is the name of a PersistentVolumeClaim in the same namespace as the pod using this volume.
+  std::string claimName;
+  /// readOnly Will force the ReadOnly setting in VolumeMounts.
+  std::optional<bool> readOnly;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PersistentVolumeClaimVolumeSource&, const PersistentVolumeClaimVolumeSource&) = default;
+  friend bool operator==(const PersistentVolumeClaimVolumeSource&, const PersistentVolumeClaimVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(PersistentVolumeClaimVolumeSource, (), (claimName, readOnly,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(PersistentVolumeClaimVolumeSource, (), (claimName, readOnly, unknown_fields))
 
 /// PodDNSConfigOption defines DNS resolver options of a pod.
 struct PodDNSConfigOption {
-    /// Name is this DNS resolver option's name.
-    std::string name;
-    /// Value is this DNS resolver option's value.
-    std::optional<std::string> value;
-    kopp::UnknownFields unknown_fields;
+  /// Name is this DNS resolver option's name.
+  std::string name;
+  /// Value is this DNS resolver option's value.
+  std::optional<std::string> value;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodDNSConfigOption&, const PodDNSConfigOption&) = default;
+  friend bool operator==(const PodDNSConfigOption&, const PodDNSConfigOption&) = default;
 };
 BOOST_DESCRIBE_STRUCT(PodDNSConfigOption, (), (name, value, unknown_fields))
 
 /// PodDNSConfig defines the DNS parameters of a pod in addition to those generated from DNSPolicy.
 struct PodDNSConfig {
-    /// A list of DNS name server IP addresses.
-    std::vector<std::string> nameservers;
-    /// A list of DNS resolver options.
-    std::vector<PodDNSConfigOption> options;
-    /// A list of DNS search domains for host-name lookup.
-    std::vector<std::string> searches;
-    kopp::UnknownFields unknown_fields;
+  /// A list of DNS name server IP addresses.
+  std::vector<std::string> nameservers;
+  /// A list of DNS resolver options.
+  std::vector<PodDNSConfigOption> options;
+  /// A list of DNS search domains for host-name lookup.
+  std::vector<std::string> searches;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodDNSConfig&, const PodDNSConfig&) = default;
+  friend bool operator==(const PodDNSConfig&, const PodDNSConfig&) = default;
 };
 BOOST_DESCRIBE_STRUCT(PodDNSConfig, (), (nameservers, options, searches, unknown_fields))
 
 /// PodOS defines the OS parameters of a pod.
 struct PodOS {
-    /// Name is the name of the operating system.
-    std::string name;
-    kopp::UnknownFields unknown_fields;
+  /// Name is the name of the operating system.
+  std::string name;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodOS&, const PodOS&) = default;
+  friend bool operator==(const PodOS&, const PodOS&) = default;
 };
 BOOST_DESCRIBE_STRUCT(PodOS, (), (name, unknown_fields))
 
 /// PodReadinessGate contains the reference to a pod condition
 struct PodReadinessGate {
-    /// ConditionType refers to a condition in the pod's condition list with matching type.
-    std::string conditionType;
-    kopp::UnknownFields unknown_fields;
+  /// ConditionType refers to a condition in the pod's condition list with matching type.
+  std::string conditionType;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodReadinessGate&, const PodReadinessGate&) = default;
+  friend bool operator==(const PodReadinessGate&, const PodReadinessGate&) = default;
 };
 BOOST_DESCRIBE_STRUCT(PodReadinessGate, (), (conditionType, unknown_fields))
 
 /// PodResourceClaim references exactly one ResourceClaim, either directly or by naming a ResourceClaimTemplate which is then turned into a ResourceClaim for the pod.
 struct PodResourceClaim {
-    /// Name uniquely identifies this resource claim inside the pod.
-    std::string name;
-    /// ResourceClaimName is the name of a ResourceClaim object in the same namespace as this pod.
-    std::optional<std::string> resourceClaimName;
-    /// ResourceClaimTemplateName is the name of a ResourceClaimTemplate object in the same namespace as this pod.
-    std::optional<std::string> resourceClaimTemplateName;
-    kopp::UnknownFields unknown_fields;
+  /// Name uniquely identifies this resource claim inside the pod.
+  std::string name;
+  /// ResourceClaimName is the name of a ResourceClaim object in the same namespace as this pod.
+  std::optional<std::string> resourceClaimName;
+  /// ResourceClaimTemplateName is the name of a ResourceClaimTemplate object in the same namespace as this pod.
+  std::optional<std::string> resourceClaimTemplateName;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodResourceClaim&, const PodResourceClaim&) = default;
+  friend bool operator==(const PodResourceClaim&, const PodResourceClaim&) = default;
 };
-BOOST_DESCRIBE_STRUCT(PodResourceClaim, (), (name, resourceClaimName,
-    resourceClaimTemplateName, unknown_fields))
+BOOST_DESCRIBE_STRUCT(PodResourceClaim, (), (name, resourceClaimName, resourceClaimTemplateName, unknown_fields))
 
 /// PodSchedulingGate is associated to a Pod to guard its scheduling.
 struct PodSchedulingGate {
-    /// Name of the scheduling gate.
-    std::string name;
-    kopp::UnknownFields unknown_fields;
+  /// Name of the scheduling gate.
+  std::string name;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodSchedulingGate&, const PodSchedulingGate&) = default;
+  friend bool operator==(const PodSchedulingGate&, const PodSchedulingGate&) = default;
 };
 BOOST_DESCRIBE_STRUCT(PodSchedulingGate, (), (name, unknown_fields))
 
 /// PodSchedulingGroup identifies the runtime scheduling group instance that a Pod belongs to.
 struct PodSchedulingGroup {
-    /// PodGroupName specifies the name of the standalone PodGroup object that represents the runtime instance of this group.
-    std::optional<std::string> podGroupName;
-    kopp::UnknownFields unknown_fields;
+  /// PodGroupName specifies the name of the standalone PodGroup object that represents the runtime instance of this group.
+  std::optional<std::string> podGroupName;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodSchedulingGroup&, const PodSchedulingGroup&) = default;
+  friend bool operator==(const PodSchedulingGroup&, const PodSchedulingGroup&) = default;
 };
 BOOST_DESCRIBE_STRUCT(PodSchedulingGroup, (), (podGroupName, unknown_fields))
 
 /// Sysctl defines a kernel parameter to be set
 struct Sysctl {
-    /// Name of a property to set
-    std::string name;
-    /// Value of a property to set
-    std::string value;
-    kopp::UnknownFields unknown_fields;
+  /// Name of a property to set
+  std::string name;
+  /// Value of a property to set
+  std::string value;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const Sysctl&, const Sysctl&) = default;
+  friend bool operator==(const Sysctl&, const Sysctl&) = default;
 };
 BOOST_DESCRIBE_STRUCT(Sysctl, (), (name, value, unknown_fields))
 
 /// PodSecurityContext holds pod-level security attributes and common container settings.
 struct PodSecurityContext {
-    /// appArmorProfile is the AppArmor options to use by the containers in this pod.
-    std::optional<AppArmorProfile> appArmorProfile;
-    /// A special supplemental group that applies to all containers in a pod.
-    std::optional<std::int64_t> fsGroup;
-    /// fsGroupChangePolicy defines behavior of changing ownership and permission of the volume before being exposed inside Pod.
-    std::optional<std::string> fsGroupChangePolicy;
-    /// The GID to run the entrypoint of the container process.
-    std::optional<std::int64_t> runAsGroup;
-    /// Indicates that the container must run as a non-root user.
-    std::optional<bool> runAsNonRoot;
-    /// The UID to run the entrypoint of the container process.
-    std::optional<std::int64_t> runAsUser;
-    /// seLinuxChangePolicy defines how the container's SELinux label is applied to all volumes used by the Pod.
-    std::optional<std::string> seLinuxChangePolicy;
-    /// The SELinux context to be applied to all containers.
-    std::optional<SELinuxOptions> seLinuxOptions;
-    /// The seccomp options to use by the containers in this pod.
-    std::optional<SeccompProfile> seccompProfile;
-    /// A list of groups applied to the first process run in each container, in addition to the container's primary GID and fsGroup (if specified).
-    std::vector<std::int64_t> supplementalGroups;
-    /// Defines how supplemental groups of the first container processes are calculated.
-    std::optional<std::string> supplementalGroupsPolicy;
-    /// Sysctls hold a list of namespaced sysctls used for the pod.
-    std::vector<Sysctl> sysctls;
-    /// The Windows specific settings applied to all containers.
-    std::optional<WindowsSecurityContextOptions> windowsOptions;
-    kopp::UnknownFields unknown_fields;
+  /// appArmorProfile is the AppArmor options to use by the containers in this pod.
+  std::optional<AppArmorProfile> appArmorProfile;
+  /// A special supplemental group that applies to all containers in a pod.
+  std::optional<std::int64_t> fsGroup;
+  /// fsGroupChangePolicy defines behavior of changing ownership and permission of the volume before being exposed inside Pod.
+  std::optional<std::string> fsGroupChangePolicy;
+  /// The GID to run the entrypoint of the container process.
+  std::optional<std::int64_t> runAsGroup;
+  /// Indicates that the container must run as a non-root user.
+  std::optional<bool> runAsNonRoot;
+  /// The UID to run the entrypoint of the container process.
+  std::optional<std::int64_t> runAsUser;
+  /// seLinuxChangePolicy defines how the container's SELinux label is applied to all volumes used by the Pod.
+  std::optional<std::string> seLinuxChangePolicy;
+  /// The SELinux context to be applied to all containers.
+  std::optional<SELinuxOptions> seLinuxOptions;
+  /// The seccomp options to use by the containers in this pod.
+  std::optional<SeccompProfile> seccompProfile;
+  /// A list of groups applied to the first process run in each container, in addition to the container's primary GID and fsGroup (if specified).
+  std::vector<std::int64_t> supplementalGroups;
+  /// Defines how supplemental groups of the first container processes are calculated.
+  std::optional<std::string> supplementalGroupsPolicy;
+  /// Sysctls hold a list of namespaced sysctls used for the pod.
+  std::vector<Sysctl> sysctls;
+  /// The Windows specific settings applied to all containers.
+  std::optional<WindowsSecurityContextOptions> windowsOptions;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodSecurityContext&, const PodSecurityContext&) = default;
+  friend bool operator==(const PodSecurityContext&, const PodSecurityContext&) = default;
 };
-BOOST_DESCRIBE_STRUCT(PodSecurityContext, (), (appArmorProfile, fsGroup, fsGroupChangePolicy,
-    runAsGroup, runAsNonRoot, runAsUser, seLinuxChangePolicy, seLinuxOptions, seccompProfile,
-    supplementalGroups, supplementalGroupsPolicy, sysctls, windowsOptions, unknown_fields))
+BOOST_DESCRIBE_STRUCT(PodSecurityContext, (),
+                      (appArmorProfile, fsGroup, fsGroupChangePolicy, runAsGroup, runAsNonRoot, runAsUser,
+                       seLinuxChangePolicy, seLinuxOptions, seccompProfile, supplementalGroups,
+                       supplementalGroupsPolicy, sysctls, windowsOptions, unknown_fields))
 
 /// The pod this Toleration is attached to tolerates any taint that matches the triple <key,value,effect> using the matching operator <operator>.
 struct Toleration {
-    /// Effect indicates the taint effect to match.
-    std::string effect;
-    /// Key is the taint key that the toleration applies to.
-    std::string key;
-    /// Operator represents a key's relationship to the value.
-    std::string operator_;
-    /// TolerationSeconds represents the period of time the toleration (which must be of effect NoExecute, otherwise this field is ignored) tolerates the taint.
-    std::optional<std::int64_t> tolerationSeconds;
-    /// Value is the taint value the toleration matches to.
-    std::string value;
-    kopp::UnknownFields unknown_fields;
+  /// Effect indicates the taint effect to match.
+  std::string effect;
+  /// Key is the taint key that the toleration applies to.
+  std::string key;
+  /// Operator represents a key's relationship to the value.
+  std::string operator_;
+  /// TolerationSeconds represents the period of time the toleration (which must be of effect NoExecute, otherwise this field is ignored) tolerates the taint.
+  std::optional<std::int64_t> tolerationSeconds;
+  /// Value is the taint value the toleration matches to.
+  std::string value;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const Toleration&, const Toleration&) = default;
+  friend bool operator==(const Toleration&, const Toleration&) = default;
 };
-BOOST_DESCRIBE_STRUCT(Toleration, (), (effect, key, operator_, tolerationSeconds, value,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(Toleration, (), (effect, key, operator_, tolerationSeconds, value, unknown_fields))
 
 /// TopologySpreadConstraint specifies how to spread matching pods among the given topology.
 struct TopologySpreadConstraint {
-    /// LabelSelector is used to find matching pods.
-    std::optional<kopp::api::meta::v1::LabelSelector> labelSelector;
-    /// MatchLabelKeys is a set of pod label keys to select the pods over which spreading will be calculated.
-    std::vector<std::string> matchLabelKeys;
-    /// MaxSkew describes the degree to which pods may be unevenly distributed.
-    std::int32_t maxSkew = 0;
-    /// MinDomains indicates a minimum number of eligible domains.
-    std::optional<std::int32_t> minDomains;
-    /// NodeAffinityPolicy indicates how we will treat Pod's nodeAffinity/nodeSelector when calculating pod topology spread skew.
-    std::optional<std::string> nodeAffinityPolicy;
-    /// NodeTaintsPolicy indicates how we will treat node taints when calculating pod topology spread skew.
-    std::optional<std::string> nodeTaintsPolicy;
-    /// TopologyKey is the key of node labels.
-    std::string topologyKey;
-    /// WhenUnsatisfiable indicates how to deal with a pod if it doesn't satisfy the spread constraint.
-    std::string whenUnsatisfiable;
-    kopp::UnknownFields unknown_fields;
+  /// LabelSelector is used to find matching pods.
+  std::optional<kopp::api::meta::v1::LabelSelector> labelSelector;
+  /// MatchLabelKeys is a set of pod label keys to select the pods over which spreading will be calculated.
+  std::vector<std::string> matchLabelKeys;
+  /// MaxSkew describes the degree to which pods may be unevenly distributed.
+  std::int32_t maxSkew = 0;
+  /// MinDomains indicates a minimum number of eligible domains.
+  std::optional<std::int32_t> minDomains;
+  /// NodeAffinityPolicy indicates how we will treat Pod's nodeAffinity/nodeSelector when calculating pod topology spread skew.
+  std::optional<std::string> nodeAffinityPolicy;
+  /// NodeTaintsPolicy indicates how we will treat node taints when calculating pod topology spread skew.
+  std::optional<std::string> nodeTaintsPolicy;
+  /// TopologyKey is the key of node labels.
+  std::string topologyKey;
+  /// WhenUnsatisfiable indicates how to deal with a pod if it doesn't satisfy the spread constraint.
+  std::string whenUnsatisfiable;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const TopologySpreadConstraint&, const TopologySpreadConstraint&) = default;
+  friend bool operator==(const TopologySpreadConstraint&, const TopologySpreadConstraint&) = default;
 };
-BOOST_DESCRIBE_STRUCT(TopologySpreadConstraint, (), (labelSelector, matchLabelKeys, maxSkew,
-    minDomains, nodeAffinityPolicy, nodeTaintsPolicy, topologyKey, whenUnsatisfiable,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(TopologySpreadConstraint, (),
+                      (labelSelector, matchLabelKeys, maxSkew, minDomains, nodeAffinityPolicy, nodeTaintsPolicy,
+                       topologyKey, whenUnsatisfiable, unknown_fields))
 
 /// PodCertificateProjection provides a private key and X.509 certificate in the pod filesystem.
 struct PodCertificateProjection {
-    /// Write the certificate chain at this path in the projected volume.
-    std::string certificateChainPath;
-    /// Write the credential bundle at this path in the projected volume.
-    std::string credentialBundlePath;
-    /// Write the key at this path in the projected volume.
-    std::string keyPath;
-    /// The type of keypair Kubelet will generate for the pod.
-    std::string keyType;
-    /// maxExpirationSeconds is the maximum lifetime permitted for the certificate.
-    std::optional<std::int32_t> maxExpirationSeconds;
-    /// Kubelet's generated CSRs will be addressed to this signer.
-    std::string signerName;
-    /// user is Optional: The owner UID of the created file.
-    std::optional<std::int64_t> user;
-    /// userAnnotations allow pod authors to pass additional information to the signer implementation.
-    std::map<std::string, std::string> userAnnotations;
-    kopp::UnknownFields unknown_fields;
+  /// Write the certificate chain at this path in the projected volume.
+  std::string certificateChainPath;
+  /// Write the credential bundle at this path in the projected volume.
+  std::string credentialBundlePath;
+  /// Write the key at this path in the projected volume.
+  std::string keyPath;
+  /// The type of keypair Kubelet will generate for the pod.
+  std::string keyType;
+  /// maxExpirationSeconds is the maximum lifetime permitted for the certificate.
+  std::optional<std::int32_t> maxExpirationSeconds;
+  /// Kubelet's generated CSRs will be addressed to this signer.
+  std::string signerName;
+  /// user is Optional: The owner UID of the created file.
+  std::optional<std::int64_t> user;
+  /// userAnnotations allow pod authors to pass additional information to the signer implementation.
+  std::map<std::string, std::string> userAnnotations;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodCertificateProjection&, const PodCertificateProjection&) = default;
+  friend bool operator==(const PodCertificateProjection&, const PodCertificateProjection&) = default;
 };
-BOOST_DESCRIBE_STRUCT(PodCertificateProjection, (), (certificateChainPath,
-    credentialBundlePath, keyPath, keyType, maxExpirationSeconds, signerName, user,
-    userAnnotations, unknown_fields))
+BOOST_DESCRIBE_STRUCT(PodCertificateProjection, (),
+                      (certificateChainPath, credentialBundlePath, keyPath, keyType, maxExpirationSeconds, signerName,
+                       user, userAnnotations, unknown_fields))
 
 /// Adapts a secret into a projected volume.
 struct SecretProjection {
-    /// items if unspecified, each key-value pair in the Data field of the referenced Secret will be projected into the volume as a file whose name is the key and...
-    std::vector<KeyToPath> items;
-    /// Name of the referent.
-    std::string name;
-    /// optional field specify whether the Secret or its key must be defined
-    std::optional<bool> optional;
-    kopp::UnknownFields unknown_fields;
+  /// items if unspecified, each key-value pair in the Data field of the referenced Secret will be projected into the volume as a file whose name is the key and...
+  std::vector<KeyToPath> items;
+  /// Name of the referent.
+  std::string name;
+  /// optional field specify whether the Secret or its key must be defined
+  std::optional<bool> optional;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const SecretProjection&, const SecretProjection&) = default;
+  friend bool operator==(const SecretProjection&, const SecretProjection&) = default;
 };
 BOOST_DESCRIBE_STRUCT(SecretProjection, (), (items, name, optional, unknown_fields))
 
 /// ServiceAccountTokenProjection represents a projected service account token volume.
 struct ServiceAccountTokenProjection {
-    /// audience is the intended audience of the token.
-    std::string audience;
-    /// expirationSeconds is the requested duration of validity of the service account token.
-    std::optional<std::int64_t> expirationSeconds;
-    /// path is the path relative to the mount point of the file to project the token into.
-    std::string path;
-    /// user is Optional: The owner UID of the created file.
-    std::optional<std::int64_t> user;
-    kopp::UnknownFields unknown_fields;
+  /// audience is the intended audience of the token.
+  std::string audience;
+  /// expirationSeconds is the requested duration of validity of the service account token.
+  std::optional<std::int64_t> expirationSeconds;
+  /// path is the path relative to the mount point of the file to project the token into.
+  std::string path;
+  /// user is Optional: The owner UID of the created file.
+  std::optional<std::int64_t> user;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ServiceAccountTokenProjection&, const ServiceAccountTokenProjection&) = default;
+  friend bool operator==(const ServiceAccountTokenProjection&, const ServiceAccountTokenProjection&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ServiceAccountTokenProjection, (), (audience, expirationSeconds, path,
-    user, unknown_fields))
+BOOST_DESCRIBE_STRUCT(ServiceAccountTokenProjection, (), (audience, expirationSeconds, path, user, unknown_fields))
 
 /// Projection that may be projected along with other supported volume types.
 struct VolumeProjection {
-    /// ClusterTrustBundle allows a pod to access the `.spec.trustBundle` field of ClusterTrustBundle objects in an auto-updating file.
-    std::optional<ClusterTrustBundleProjection> clusterTrustBundle;
-    /// configMap information about the configMap data to project
-    std::optional<ConfigMapProjection> configMap;
-    /// downwardAPI information about the downwardAPI data to project
-    std::optional<DownwardAPIProjection> downwardAPI;
-    /// Projects an auto-rotating credential bundle (private key and certificate chain) that the pod can use either as a TLS client or server.
-    std::optional<PodCertificateProjection> podCertificate;
-    /// secret information about the secret data to project
-    std::optional<SecretProjection> secret;
-    /// serviceAccountToken is information about the serviceAccountToken data to project
-    std::optional<ServiceAccountTokenProjection> serviceAccountToken;
-    kopp::UnknownFields unknown_fields;
+  /// ClusterTrustBundle allows a pod to access the `.spec.trustBundle` field of ClusterTrustBundle objects in an auto-updating file.
+  std::optional<ClusterTrustBundleProjection> clusterTrustBundle;
+  /// configMap information about the configMap data to project
+  std::optional<ConfigMapProjection> configMap;
+  /// downwardAPI information about the downwardAPI data to project
+  std::optional<DownwardAPIProjection> downwardAPI;
+  /// Projects an auto-rotating credential bundle (private key and certificate chain) that the pod can use either as a TLS client or server.
+  std::optional<PodCertificateProjection> podCertificate;
+  /// secret information about the secret data to project
+  std::optional<SecretProjection> secret;
+  /// serviceAccountToken is information about the serviceAccountToken data to project
+  std::optional<ServiceAccountTokenProjection> serviceAccountToken;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const VolumeProjection&, const VolumeProjection&) = default;
+  friend bool operator==(const VolumeProjection&, const VolumeProjection&) = default;
 };
-BOOST_DESCRIBE_STRUCT(VolumeProjection, (), (clusterTrustBundle, configMap, downwardAPI,
-    podCertificate, secret, serviceAccountToken, unknown_fields))
+BOOST_DESCRIBE_STRUCT(VolumeProjection, (),
+                      (clusterTrustBundle, configMap, downwardAPI, podCertificate, secret, serviceAccountToken,
+                       unknown_fields))
 
 /// Represents a projected volume source
 struct ProjectedVolumeSource {
-    /// defaultMode are the mode bits used to set permissions on created files by default.
-    std::optional<std::int32_t> defaultMode;
-    /// defaultUser is Optional: The owner UID of the created files by default.
-    std::optional<std::int64_t> defaultUser;
-    /// sources is the list of volume projections.
-    std::vector<VolumeProjection> sources;
-    kopp::UnknownFields unknown_fields;
+  /// defaultMode are the mode bits used to set permissions on created files by default.
+  std::optional<std::int32_t> defaultMode;
+  /// defaultUser is Optional: The owner UID of the created files by default.
+  std::optional<std::int64_t> defaultUser;
+  /// sources is the list of volume projections.
+  std::vector<VolumeProjection> sources;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ProjectedVolumeSource&, const ProjectedVolumeSource&) = default;
+  friend bool operator==(const ProjectedVolumeSource&, const ProjectedVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ProjectedVolumeSource, (), (defaultMode, defaultUser, sources,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(ProjectedVolumeSource, (), (defaultMode, defaultUser, sources, unknown_fields))
 
 /// Represents a Rados Block Device mount that lasts the lifetime of a pod.
 struct RBDVolumeSource {
-    /// fsType is the filesystem type of the volume that you want to mount.
-    std::string fsType;
-    /// image is the rados image name.
-    std::string image;
-    /// keyring is the path to key ring for RBDUser.
-    std::string keyring;
-    /// monitors is a collection of Ceph monitors.
-    std::vector<std::string> monitors;
-    /// pool is the rados pool name.
-    std::string pool;
-    /// readOnly here will force the ReadOnly setting in VolumeMounts.
-    std::optional<bool> readOnly;
-    /// secretRef is name of the authentication secret for RBDUser.
-    std::optional<LocalObjectReference> secretRef;
-    /// user is the rados user name.
-    std::string user;
-    kopp::UnknownFields unknown_fields;
+  /// fsType is the filesystem type of the volume that you want to mount.
+  std::string fsType;
+  /// image is the rados image name.
+  std::string image;
+  /// keyring is the path to key ring for RBDUser.
+  std::string keyring;
+  /// monitors is a collection of Ceph monitors.
+  std::vector<std::string> monitors;
+  /// pool is the rados pool name.
+  std::string pool;
+  /// readOnly here will force the ReadOnly setting in VolumeMounts.
+  std::optional<bool> readOnly;
+  /// secretRef is name of the authentication secret for RBDUser.
+  std::optional<LocalObjectReference> secretRef;
+  /// user is the rados user name.
+  std::string user;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const RBDVolumeSource&, const RBDVolumeSource&) = default;
+  friend bool operator==(const RBDVolumeSource&, const RBDVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(RBDVolumeSource, (), (fsType, image, keyring, monitors, pool, readOnly,
-    secretRef, user, unknown_fields))
+BOOST_DESCRIBE_STRUCT(RBDVolumeSource, (),
+                      (fsType, image, keyring, monitors, pool, readOnly, secretRef, user, unknown_fields))
 
 /// ScaleIOVolumeSource represents a persistent ScaleIO volume
 struct ScaleIOVolumeSource {
-    /// fsType is the filesystem type to mount.
-    std::string fsType;
-    /// gateway is the host address of the ScaleIO API Gateway.
-    std::string gateway;
-    /// protectionDomain is the name of the ScaleIO Protection Domain for the configured storage.
-    std::string protectionDomain;
-    /// readOnly Defaults to false (read/write).
-    std::optional<bool> readOnly;
-    /// secretRef references to the secret for ScaleIO user and other sensitive information.
-    LocalObjectReference secretRef;
-    /// sslEnabled Flag enable/disable SSL communication with Gateway, default false
-    std::optional<bool> sslEnabled;
-    /// storageMode indicates whether the storage for a volume should be ThickProvisioned or ThinProvisioned.
-    std::string storageMode;
-    /// storagePool is the ScaleIO Storage Pool associated with the protection domain.
-    std::string storagePool;
-    /// system is the name of the storage system as configured in ScaleIO.
-    std::string system;
-    /// volumeName is the name of a volume already created in the ScaleIO system that is associated with this volume source.
-    std::string volumeName;
-    kopp::UnknownFields unknown_fields;
+  /// fsType is the filesystem type to mount.
+  std::string fsType;
+  /// gateway is the host address of the ScaleIO API Gateway.
+  std::string gateway;
+  /// protectionDomain is the name of the ScaleIO Protection Domain for the configured storage.
+  std::string protectionDomain;
+  /// readOnly Defaults to false (read/write).
+  std::optional<bool> readOnly;
+  /// secretRef references to the secret for ScaleIO user and other sensitive information.
+  LocalObjectReference secretRef;
+  /// sslEnabled Flag enable/disable SSL communication with Gateway, default false
+  std::optional<bool> sslEnabled;
+  /// storageMode indicates whether the storage for a volume should be ThickProvisioned or ThinProvisioned.
+  std::string storageMode;
+  /// storagePool is the ScaleIO Storage Pool associated with the protection domain.
+  std::string storagePool;
+  /// system is the name of the storage system as configured in ScaleIO.
+  std::string system;
+  /// volumeName is the name of a volume already created in the ScaleIO system that is associated with this volume source.
+  std::string volumeName;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ScaleIOVolumeSource&, const ScaleIOVolumeSource&) = default;
+  friend bool operator==(const ScaleIOVolumeSource&, const ScaleIOVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ScaleIOVolumeSource, (), (fsType, gateway, protectionDomain, readOnly,
-    secretRef, sslEnabled, storageMode, storagePool, system, volumeName, unknown_fields))
+BOOST_DESCRIBE_STRUCT(ScaleIOVolumeSource, (),
+                      (fsType, gateway, protectionDomain, readOnly, secretRef, sslEnabled, storageMode, storagePool,
+                       system, volumeName, unknown_fields))
 
 /// Adapts a Secret into a volume.
 struct SecretVolumeSource {
-    /// defaultMode is Optional: mode bits used to set permissions on created files by default.
-    std::optional<std::int32_t> defaultMode;
-    /// defaultUser is Optional: The owner UID of the created files by default.
-    std::optional<std::int64_t> defaultUser;
-    /// items If unspecified, each key-value pair in the Data field of the referenced Secret will be projected into the volume as a file whose name is the key and...
-    std::vector<KeyToPath> items;
-    /// optional field specify whether the Secret or its keys must be defined
-    std::optional<bool> optional;
-    /// secretName is the name of the secret in the pod's namespace to use.
-    std::string secretName;
-    kopp::UnknownFields unknown_fields;
+  /// defaultMode is Optional: mode bits used to set permissions on created files by default.
+  std::optional<std::int32_t> defaultMode;
+  /// defaultUser is Optional: The owner UID of the created files by default.
+  std::optional<std::int64_t> defaultUser;
+  /// items If unspecified, each key-value pair in the Data field of the referenced Secret will be projected into the volume as a file whose name is the key and...
+  std::vector<KeyToPath> items;
+  /// optional field specify whether the Secret or its keys must be defined
+  std::optional<bool> optional;
+  /// secretName is the name of the secret in the pod's namespace to use.
+  std::string secretName;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const SecretVolumeSource&, const SecretVolumeSource&) = default;
+  friend bool operator==(const SecretVolumeSource&, const SecretVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(SecretVolumeSource, (), (defaultMode, defaultUser, items, optional,
-    secretName, unknown_fields))
+BOOST_DESCRIBE_STRUCT(SecretVolumeSource, (), (defaultMode, defaultUser, items, optional, secretName, unknown_fields))
 
 /// Represents a StorageOS persistent volume resource.
 struct StorageOSVolumeSource {
-    /// fsType is the filesystem type to mount.
-    std::string fsType;
-    /// readOnly defaults to false (read/write).
-    std::optional<bool> readOnly;
-    /// secretRef specifies the secret to use for obtaining the StorageOS API credentials.
-    std::optional<LocalObjectReference> secretRef;
-    /// volumeName is the human-readable name of the StorageOS volume.
-    std::string volumeName;
-    /// volumeNamespace specifies the scope of the volume within StorageOS.
-    std::string volumeNamespace;
-    kopp::UnknownFields unknown_fields;
+  /// fsType is the filesystem type to mount.
+  std::string fsType;
+  /// readOnly defaults to false (read/write).
+  std::optional<bool> readOnly;
+  /// secretRef specifies the secret to use for obtaining the StorageOS API credentials.
+  std::optional<LocalObjectReference> secretRef;
+  /// volumeName is the human-readable name of the StorageOS volume.
+  std::string volumeName;
+  /// volumeNamespace specifies the scope of the volume within StorageOS.
+  std::string volumeNamespace;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const StorageOSVolumeSource&, const StorageOSVolumeSource&) = default;
+  friend bool operator==(const StorageOSVolumeSource&, const StorageOSVolumeSource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(StorageOSVolumeSource, (), (fsType, readOnly, secretRef, volumeName,
-    volumeNamespace, unknown_fields))
+BOOST_DESCRIBE_STRUCT(StorageOSVolumeSource, (),
+                      (fsType, readOnly, secretRef, volumeName, volumeNamespace, unknown_fields))
 
 /// Volume represents a named volume in a pod that may be accessed by any container in the pod.
 struct Volume {
-    /// awsElasticBlockStore represents an AWS Disk resource that is attached to a kubelet's host machine and then exposed to the pod.
-    std::optional<AWSElasticBlockStoreVolumeSource> awsElasticBlockStore;
-    /// azureDisk represents an Azure Data Disk mount on the host and bind mount to the pod.
-    std::optional<AzureDiskVolumeSource> azureDisk;
-    /// azureFile represents an Azure File Service mount on the host and bind mount to the pod.
-    std::optional<AzureFileVolumeSource> azureFile;
-    /// cephFS represents a Ceph FS mount on the host that shares a pod's lifetime.
-    std::optional<CephFSVolumeSource> cephfs;
-    /// cinder represents a cinder volume attached and mounted on kubelets host machine.
-    std::optional<CinderVolumeSource> cinder;
-    /// configMap represents a configMap that should populate this volume
-    std::optional<ConfigMapVolumeSource> configMap;
-    /// csi (Container Storage Interface) represents ephemeral storage that is handled by certain external CSI drivers.
-    std::optional<CSIVolumeSource> csi;
-    /// downwardAPI represents downward API about the pod that should populate this volume
-    std::optional<DownwardAPIVolumeSource> downwardAPI;
-    /// emptyDir represents a temporary directory that shares a pod's lifetime.
-    std::optional<EmptyDirVolumeSource> emptyDir;
-    /// ephemeral represents a volume that is handled by a cluster storage driver.
-    std::optional<EphemeralVolumeSource> ephemeral;
-    /// fc represents a Fibre Channel resource that is attached to a kubelet's host machine and then exposed to the pod.
-    std::optional<FCVolumeSource> fc;
-    /// flexVolume represents a generic volume resource that is provisioned/attached using an exec based plugin.
-    std::optional<FlexVolumeSource> flexVolume;
-    /// flocker represents a Flocker volume attached to a kubelet's host machine.
-    std::optional<FlockerVolumeSource> flocker;
-    /// gcePersistentDisk represents a GCE Disk resource that is attached to a kubelet's host machine and then exposed to the pod.
-    std::optional<GCEPersistentDiskVolumeSource> gcePersistentDisk;
-    /// gitRepo represents a git repository at a particular revision.
-    std::optional<GitRepoVolumeSource> gitRepo;
-    /// glusterfs represents a Glusterfs mount on the host that shares a pod's lifetime.
-    std::optional<GlusterfsVolumeSource> glusterfs;
-    /// hostPath represents a pre-existing file or directory on the host machine that is directly exposed to the container.
-    std::optional<HostPathVolumeSource> hostPath;
-    /// image represents an OCI object (a container image or artifact) pulled and mounted on the kubelet's host machine.
-    std::optional<ImageVolumeSource> image;
-    /// iscsi represents an ISCSI Disk resource that is attached to a kubelet's host machine and then exposed to the pod.
-    std::optional<ISCSIVolumeSource> iscsi;
-    /// name of the volume.
-    std::string name;
-    /// nfs represents an NFS mount on the host that shares a pod's lifetime More info: https://kubernetes.io/docs/concepts/storage/volumes#nfs
-    std::optional<NFSVolumeSource> nfs;
-    /// persistentVolumeClaimVolumeSource represents a reference to a PersistentVolumeClaim in the same namespace.
-    std::optional<PersistentVolumeClaimVolumeSource> persistentVolumeClaim;
-    /// photonPersistentDisk represents a PhotonController persistent disk attached and mounted on kubelets host machine.
-    std::optional<PhotonPersistentDiskVolumeSource> photonPersistentDisk;
-    /// portworxVolume represents a portworx volume attached and mounted on kubelets host machine.
-    std::optional<PortworxVolumeSource> portworxVolume;
-    /// projected items for all in one resources secrets, configmaps, and downward API
-    std::optional<ProjectedVolumeSource> projected;
-    /// quobyte represents a Quobyte mount on the host that shares a pod's lifetime.
-    std::optional<QuobyteVolumeSource> quobyte;
-    /// rbd represents a Rados Block Device mount on the host that shares a pod's lifetime.
-    std::optional<RBDVolumeSource> rbd;
-    /// scaleIO represents a ScaleIO persistent volume attached and mounted on Kubernetes nodes.
-    std::optional<ScaleIOVolumeSource> scaleIO;
-    /// secret represents a secret that should populate this volume.
-    std::optional<SecretVolumeSource> secret;
-    /// storageOS represents a StorageOS volume attached and mounted on Kubernetes nodes.
-    std::optional<StorageOSVolumeSource> storageos;
-    /// vsphereVolume represents a vSphere volume attached and mounted on kubelets host machine.
-    std::optional<VsphereVirtualDiskVolumeSource> vsphereVolume;
-    kopp::UnknownFields unknown_fields;
+  /// awsElasticBlockStore represents an AWS Disk resource that is attached to a kubelet's host machine and then exposed to the pod.
+  std::optional<AWSElasticBlockStoreVolumeSource> awsElasticBlockStore;
+  /// azureDisk represents an Azure Data Disk mount on the host and bind mount to the pod.
+  std::optional<AzureDiskVolumeSource> azureDisk;
+  /// azureFile represents an Azure File Service mount on the host and bind mount to the pod.
+  std::optional<AzureFileVolumeSource> azureFile;
+  /// cephFS represents a Ceph FS mount on the host that shares a pod's lifetime.
+  std::optional<CephFSVolumeSource> cephfs;
+  /// cinder represents a cinder volume attached and mounted on kubelets host machine.
+  std::optional<CinderVolumeSource> cinder;
+  /// configMap represents a configMap that should populate this volume
+  std::optional<ConfigMapVolumeSource> configMap;
+  /// csi (Container Storage Interface) represents ephemeral storage that is handled by certain external CSI drivers.
+  std::optional<CSIVolumeSource> csi;
+  /// downwardAPI represents downward API about the pod that should populate this volume
+  std::optional<DownwardAPIVolumeSource> downwardAPI;
+  /// emptyDir represents a temporary directory that shares a pod's lifetime.
+  std::optional<EmptyDirVolumeSource> emptyDir;
+  /// ephemeral represents a volume that is handled by a cluster storage driver.
+  std::optional<EphemeralVolumeSource> ephemeral;
+  /// fc represents a Fibre Channel resource that is attached to a kubelet's host machine and then exposed to the pod.
+  std::optional<FCVolumeSource> fc;
+  /// flexVolume represents a generic volume resource that is provisioned/attached using an exec based plugin.
+  std::optional<FlexVolumeSource> flexVolume;
+  /// flocker represents a Flocker volume attached to a kubelet's host machine.
+  std::optional<FlockerVolumeSource> flocker;
+  /// gcePersistentDisk represents a GCE Disk resource that is attached to a kubelet's host machine and then exposed to the pod.
+  std::optional<GCEPersistentDiskVolumeSource> gcePersistentDisk;
+  /// gitRepo represents a git repository at a particular revision.
+  std::optional<GitRepoVolumeSource> gitRepo;
+  /// glusterfs represents a Glusterfs mount on the host that shares a pod's lifetime.
+  std::optional<GlusterfsVolumeSource> glusterfs;
+  /// hostPath represents a pre-existing file or directory on the host machine that is directly exposed to the container.
+  std::optional<HostPathVolumeSource> hostPath;
+  /// image represents an OCI object (a container image or artifact) pulled and mounted on the kubelet's host machine.
+  std::optional<ImageVolumeSource> image;
+  /// iscsi represents an ISCSI Disk resource that is attached to a kubelet's host machine and then exposed to the pod.
+  std::optional<ISCSIVolumeSource> iscsi;
+  /// name of the volume.
+  std::string name;
+  /// nfs represents an NFS mount on the host that shares a pod's lifetime More info: https://kubernetes.io/docs/concepts/storage/volumes#nfs
+  std::optional<NFSVolumeSource> nfs;
+  /// persistentVolumeClaimVolumeSource represents a reference to a PersistentVolumeClaim in the same namespace.
+  std::optional<PersistentVolumeClaimVolumeSource> persistentVolumeClaim;
+  /// photonPersistentDisk represents a PhotonController persistent disk attached and mounted on kubelets host machine.
+  std::optional<PhotonPersistentDiskVolumeSource> photonPersistentDisk;
+  /// portworxVolume represents a portworx volume attached and mounted on kubelets host machine.
+  std::optional<PortworxVolumeSource> portworxVolume;
+  /// projected items for all in one resources secrets, configmaps, and downward API
+  std::optional<ProjectedVolumeSource> projected;
+  /// quobyte represents a Quobyte mount on the host that shares a pod's lifetime.
+  std::optional<QuobyteVolumeSource> quobyte;
+  /// rbd represents a Rados Block Device mount on the host that shares a pod's lifetime.
+  std::optional<RBDVolumeSource> rbd;
+  /// scaleIO represents a ScaleIO persistent volume attached and mounted on Kubernetes nodes.
+  std::optional<ScaleIOVolumeSource> scaleIO;
+  /// secret represents a secret that should populate this volume.
+  std::optional<SecretVolumeSource> secret;
+  /// storageOS represents a StorageOS volume attached and mounted on Kubernetes nodes.
+  std::optional<StorageOSVolumeSource> storageos;
+  /// vsphereVolume represents a vSphere volume attached and mounted on kubelets host machine.
+  std::optional<VsphereVirtualDiskVolumeSource> vsphereVolume;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const Volume&, const Volume&) = default;
+  friend bool operator==(const Volume&, const Volume&) = default;
 };
-BOOST_DESCRIBE_STRUCT(Volume, (), (awsElasticBlockStore, azureDisk, azureFile, cephfs, cinder,
-    configMap, csi, downwardAPI, emptyDir, ephemeral, fc, flexVolume, flocker,
-    gcePersistentDisk, gitRepo, glusterfs, hostPath, image, iscsi, name, nfs,
-    persistentVolumeClaim, photonPersistentDisk, portworxVolume, projected, quobyte, rbd,
-    scaleIO, secret, storageos, vsphereVolume, unknown_fields))
+BOOST_DESCRIBE_STRUCT(Volume, (),
+                      (awsElasticBlockStore, azureDisk, azureFile, cephfs, cinder, configMap, csi, downwardAPI,
+                       emptyDir, ephemeral, fc, flexVolume, flocker, gcePersistentDisk, gitRepo, glusterfs, hostPath,
+                       image, iscsi, name, nfs, persistentVolumeClaim, photonPersistentDisk, portworxVolume, projected,
+                       quobyte, rbd, scaleIO, secret, storageos, vsphereVolume, unknown_fields))
 
 /// PodSpec is a description of a pod.
 struct PodSpec {
-    /// Optional duration in seconds the pod may be active on the node relative to StartTime before the system will actively try to mark it failed and kill...
-    std::optional<std::int64_t> activeDeadlineSeconds;
-    /// If specified, the pod's scheduling constraints
-    std::optional<Affinity> affinity;
-    /// AutomountServiceAccountToken indicates whether a service account token should be automatically mounted.
-    std::optional<bool> automountServiceAccountToken;
-    /// List of containers belonging to the pod.
-    std::vector<Container> containers;
-    /// Specifies the DNS parameters of a pod.
-    std::optional<PodDNSConfig> dnsConfig;
-    /// Set DNS policy for the pod.
-    std::string dnsPolicy;
-    /// EnableServiceLinks indicates whether information about services should be injected into pod's environment variables, matching the syntax of Docker links.
-    std::optional<bool> enableServiceLinks;
-    /// List of ephemeral containers run in this pod.
-    std::vector<EphemeralContainer> ephemeralContainers;
-    /// evictionResponders reference responders that react to Evictions based on EvictionRequests.
-    std::vector<EvictionResponder> evictionResponders;
-    /// HostAliases is an optional list of hosts and IPs that will be injected into the pod's hosts file if specified.
-    std::vector<HostAlias> hostAliases;
-    /// Use the host's ipc namespace.
-    std::optional<bool> hostIPC;
-    /// Host networking requested for this pod.
-    std::optional<bool> hostNetwork;
-    /// Use the host's pid namespace.
-    std::optional<bool> hostPID;
-    /// Use the host's user namespace.
-    std::optional<bool> hostUsers;
-    /// Specifies the hostname of the Pod If not specified, the pod's hostname will be set to a system-defined value.
-    std::string hostname;
-    /// HostnameOverride specifies an explicit override for the pod's hostname as perceived by the pod.
-    std::optional<std::string> hostnameOverride;
-    /// ImagePullSecrets is an optional list of references to secrets in the same namespace to use for pulling any of the images used by this PodSpec.
-    std::vector<LocalObjectReference> imagePullSecrets;
-    /// List of initialization containers belonging to the pod.
-    std::vector<Container> initContainers;
-    /// NodeName indicates in which node this pod is scheduled.
-    std::string nodeName;
-    /// NodeSelector is a selector which must be true for the pod to fit on a node.
-    std::map<std::string, std::string> nodeSelector;
-    /// Specifies the OS of the containers in the pod.
-    std::optional<PodOS> os;
-    /// Overhead represents the resource overhead associated with running a pod for a given RuntimeClass.
-    std::map<std::string, kopp::Quantity> overhead;
-    /// PreemptionPolicy is the Policy for preempting pods with lower priority.
-    std::optional<std::string> preemptionPolicy;
-    /// The priority value.
-    std::optional<std::int32_t> priority;
-    /// If specified, indicates the pod's priority.
-    std::string priorityClassName;
-    /// If specified, all readiness gates will be evaluated for pod readiness.
-    std::vector<PodReadinessGate> readinessGates;
-    /// ResourceClaims defines which ResourceClaims must be allocated and reserved before the Pod is allowed to start.
-    std::vector<PodResourceClaim> resourceClaims;
-    /// Resources is the total amount of CPU and Memory resources required by all containers in the pod.
-    std::optional<ResourceRequirements> resources;
-    /// Restart policy for all containers within the pod.
-    std::string restartPolicy;
-    /// RuntimeClassName refers to a RuntimeClass object in the node.k8s.io group, which should be used to run this pod.
-    std::optional<std::string> runtimeClassName;
-    /// If specified, the pod will be dispatched by specified scheduler.
-    std::string schedulerName;
-    /// SchedulingGates is an opaque list of values that if specified will block scheduling the pod.
-    std::vector<PodSchedulingGate> schedulingGates;
-    /// SchedulingGroup provides a reference to the immediate scheduling runtime grouping object that this Pod belongs to.
-    std::optional<PodSchedulingGroup> schedulingGroup;
-    /// SecurityContext holds pod-level security attributes and common container settings.
-    std::optional<PodSecurityContext> securityContext;
-    /// DeprecatedServiceAccount is a deprecated alias for ServiceAccountName.
-    std::string serviceAccount;
-    /// ServiceAccountName is the name of the ServiceAccount to use to run this pod.
-    std::string serviceAccountName;
-    /// If true the pod's hostname will be configured as the pod's FQDN, rather than the leaf name (the default).
-    std::optional<bool> setHostnameAsFQDN;
-    /// Share a single process namespace between all of the containers in a pod.
-    std::optional<bool> shareProcessNamespace;
-    /// If specified, the fully qualified Pod hostname will be "<hostname>.<subdomain>.<pod namespace>.svc.<cluster domain>".
-    std::string subdomain;
-    /// Optional duration in seconds the pod needs to terminate gracefully.
-    std::optional<std::int64_t> terminationGracePeriodSeconds;
-    /// If specified, the pod's tolerations.
-    std::vector<Toleration> tolerations;
-    /// TopologySpreadConstraints describes how a group of pods ought to spread across topology domains.
-    std::vector<TopologySpreadConstraint> topologySpreadConstraints;
-    /// List of volumes that can be mounted by containers belonging to the pod.
-    std::vector<Volume> volumes;
-    kopp::UnknownFields unknown_fields;
+  /// Optional duration in seconds the pod may be active on the node relative to StartTime before the system will actively try to mark it failed and kill...
+  std::optional<std::int64_t> activeDeadlineSeconds;
+  /// If specified, the pod's scheduling constraints
+  std::optional<Affinity> affinity;
+  /// AutomountServiceAccountToken indicates whether a service account token should be automatically mounted.
+  std::optional<bool> automountServiceAccountToken;
+  /// List of containers belonging to the pod.
+  std::vector<Container> containers;
+  /// Specifies the DNS parameters of a pod.
+  std::optional<PodDNSConfig> dnsConfig;
+  /// Set DNS policy for the pod.
+  std::string dnsPolicy;
+  /// EnableServiceLinks indicates whether information about services should be injected into pod's environment variables, matching the syntax of Docker links.
+  std::optional<bool> enableServiceLinks;
+  /// List of ephemeral containers run in this pod.
+  std::vector<EphemeralContainer> ephemeralContainers;
+  /// evictionResponders reference responders that react to Evictions based on EvictionRequests.
+  std::vector<EvictionResponder> evictionResponders;
+  /// HostAliases is an optional list of hosts and IPs that will be injected into the pod's hosts file if specified.
+  std::vector<HostAlias> hostAliases;
+  /// Use the host's ipc namespace.
+  std::optional<bool> hostIPC;
+  /// Host networking requested for this pod.
+  std::optional<bool> hostNetwork;
+  /// Use the host's pid namespace.
+  std::optional<bool> hostPID;
+  /// Use the host's user namespace.
+  std::optional<bool> hostUsers;
+  /// Specifies the hostname of the Pod If not specified, the pod's hostname will be set to a system-defined value.
+  std::string hostname;
+  /// HostnameOverride specifies an explicit override for the pod's hostname as perceived by the pod.
+  std::optional<std::string> hostnameOverride;
+  /// ImagePullSecrets is an optional list of references to secrets in the same namespace to use for pulling any of the images used by this PodSpec.
+  std::vector<LocalObjectReference> imagePullSecrets;
+  /// List of initialization containers belonging to the pod.
+  std::vector<Container> initContainers;
+  /// NodeName indicates in which node this pod is scheduled.
+  std::string nodeName;
+  /// NodeSelector is a selector which must be true for the pod to fit on a node.
+  std::map<std::string, std::string> nodeSelector;
+  /// Specifies the OS of the containers in the pod.
+  std::optional<PodOS> os;
+  /// Overhead represents the resource overhead associated with running a pod for a given RuntimeClass.
+  std::map<std::string, kopp::Quantity> overhead;
+  /// PreemptionPolicy is the Policy for preempting pods with lower priority.
+  std::optional<std::string> preemptionPolicy;
+  /// The priority value.
+  std::optional<std::int32_t> priority;
+  /// If specified, indicates the pod's priority.
+  std::string priorityClassName;
+  /// If specified, all readiness gates will be evaluated for pod readiness.
+  std::vector<PodReadinessGate> readinessGates;
+  /// ResourceClaims defines which ResourceClaims must be allocated and reserved before the Pod is allowed to start.
+  std::vector<PodResourceClaim> resourceClaims;
+  /// Resources is the total amount of CPU and Memory resources required by all containers in the pod.
+  std::optional<ResourceRequirements> resources;
+  /// Restart policy for all containers within the pod.
+  std::string restartPolicy;
+  /// RuntimeClassName refers to a RuntimeClass object in the node.k8s.io group, which should be used to run this pod.
+  std::optional<std::string> runtimeClassName;
+  /// If specified, the pod will be dispatched by specified scheduler.
+  std::string schedulerName;
+  /// SchedulingGates is an opaque list of values that if specified will block scheduling the pod.
+  std::vector<PodSchedulingGate> schedulingGates;
+  /// SchedulingGroup provides a reference to the immediate scheduling runtime grouping object that this Pod belongs to.
+  std::optional<PodSchedulingGroup> schedulingGroup;
+  /// SecurityContext holds pod-level security attributes and common container settings.
+  std::optional<PodSecurityContext> securityContext;
+  /// DeprecatedServiceAccount is a deprecated alias for ServiceAccountName.
+  std::string serviceAccount;
+  /// ServiceAccountName is the name of the ServiceAccount to use to run this pod.
+  std::string serviceAccountName;
+  /// If true the pod's hostname will be configured as the pod's FQDN, rather than the leaf name (the default).
+  std::optional<bool> setHostnameAsFQDN;
+  /// Share a single process namespace between all of the containers in a pod.
+  std::optional<bool> shareProcessNamespace;
+  /// If specified, the fully qualified Pod hostname will be "<hostname>.<subdomain>.<pod namespace>.svc.<cluster domain>".
+  std::string subdomain;
+  /// Optional duration in seconds the pod needs to terminate gracefully.
+  std::optional<std::int64_t> terminationGracePeriodSeconds;
+  /// If specified, the pod's tolerations.
+  std::vector<Toleration> tolerations;
+  /// TopologySpreadConstraints describes how a group of pods ought to spread across topology domains.
+  std::vector<TopologySpreadConstraint> topologySpreadConstraints;
+  /// List of volumes that can be mounted by containers belonging to the pod.
+  std::vector<Volume> volumes;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodSpec&, const PodSpec&) = default;
+  friend bool operator==(const PodSpec&, const PodSpec&) = default;
 };
-BOOST_DESCRIBE_STRUCT(PodSpec, (), (activeDeadlineSeconds, affinity,
-    automountServiceAccountToken, containers, dnsConfig, dnsPolicy, enableServiceLinks,
-    ephemeralContainers, evictionResponders, hostAliases, hostIPC, hostNetwork, hostPID,
-    hostUsers, hostname, hostnameOverride, imagePullSecrets, initContainers, nodeName,
-    nodeSelector, os, overhead, preemptionPolicy, priority, priorityClassName, readinessGates,
-    resourceClaims, resources, restartPolicy, runtimeClassName, schedulerName, schedulingGates,
-    schedulingGroup, securityContext, serviceAccount, serviceAccountName, setHostnameAsFQDN,
-    shareProcessNamespace, subdomain, terminationGracePeriodSeconds, tolerations,
-    topologySpreadConstraints, volumes, unknown_fields))
+BOOST_DESCRIBE_STRUCT(PodSpec, (),
+                      (activeDeadlineSeconds, affinity, automountServiceAccountToken, containers, dnsConfig, dnsPolicy,
+                       enableServiceLinks, ephemeralContainers, evictionResponders, hostAliases, hostIPC, hostNetwork,
+                       hostPID, hostUsers, hostname, hostnameOverride, imagePullSecrets, initContainers, nodeName,
+                       nodeSelector, os, overhead, preemptionPolicy, priority, priorityClassName, readinessGates,
+                       resourceClaims, resources, restartPolicy, runtimeClassName, schedulerName, schedulingGates,
+                       schedulingGroup, securityContext, serviceAccount, serviceAccountName, setHostnameAsFQDN,
+                       shareProcessNamespace, subdomain, terminationGracePeriodSeconds, tolerations,
+                       topologySpreadConstraints, volumes, unknown_fields))
 
 /// PodCondition contains details for the current condition of this pod.
 struct PodCondition {
-    /// Last time we probed the condition.
-    std::optional<kopp::Time> lastProbeTime;
-    /// Last time the condition transitioned from one status to another.
-    std::optional<kopp::Time> lastTransitionTime;
-    /// Human-readable message indicating details about last transition.
-    std::string message;
-    /// If set, this represents the .metadata.generation that the pod condition was set based upon.
-    std::optional<std::int64_t> observedGeneration;
-    /// Unique, one-word, CamelCase reason for the condition's last transition.
-    std::string reason;
-    /// Status is the status of the condition.
-    std::string status;
-    /// Type is the type of the condition.
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// Last time we probed the condition.
+  std::optional<kopp::Time> lastProbeTime;
+  /// Last time the condition transitioned from one status to another.
+  std::optional<kopp::Time> lastTransitionTime;
+  /// Human-readable message indicating details about last transition.
+  std::string message;
+  /// If set, this represents the .metadata.generation that the pod condition was set based upon.
+  std::optional<std::int64_t> observedGeneration;
+  /// Unique, one-word, CamelCase reason for the condition's last transition.
+  std::string reason;
+  /// Status is the status of the condition.
+  std::string status;
+  /// Type is the type of the condition.
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodCondition&, const PodCondition&) = default;
+  friend bool operator==(const PodCondition&, const PodCondition&) = default;
 };
-BOOST_DESCRIBE_STRUCT(PodCondition, (), (lastProbeTime, lastTransitionTime, message,
-    observedGeneration, reason, status, type, unknown_fields))
+BOOST_DESCRIBE_STRUCT(PodCondition, (),
+                      (lastProbeTime, lastTransitionTime, message, observedGeneration, reason, status, type,
+                       unknown_fields))
 
 /// PodExtendedResourceClaimStatus is stored in the PodStatus for the extended resource requests backed by DRA.
 struct PodExtendedResourceClaimStatus {
-    /// RequestMappings identifies the mapping of <container, extended resource backed by DRA> to device request in the generated ResourceClaim.
-    std::vector<ContainerExtendedResourceRequest> requestMappings;
-    /// ResourceClaimName is the name of the ResourceClaim that was generated for the Pod in the namespace of the Pod.
-    std::string resourceClaimName;
-    kopp::UnknownFields unknown_fields;
+  /// RequestMappings identifies the mapping of <container, extended resource backed by DRA> to device request in the generated ResourceClaim.
+  std::vector<ContainerExtendedResourceRequest> requestMappings;
+  /// ResourceClaimName is the name of the ResourceClaim that was generated for the Pod in the namespace of the Pod.
+  std::string resourceClaimName;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodExtendedResourceClaimStatus&, const PodExtendedResourceClaimStatus&) = default;
+  friend bool operator==(const PodExtendedResourceClaimStatus&, const PodExtendedResourceClaimStatus&) = default;
 };
-BOOST_DESCRIBE_STRUCT(PodExtendedResourceClaimStatus, (), (requestMappings, resourceClaimName,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(PodExtendedResourceClaimStatus, (), (requestMappings, resourceClaimName, unknown_fields))
 
 /// PodIP represents a single IP address allocated to the pod.
 struct PodIP {
-    /// IP is the IP address assigned to the pod
-    std::string ip;
-    kopp::UnknownFields unknown_fields;
+  /// IP is the IP address assigned to the pod
+  std::string ip;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodIP&, const PodIP&) = default;
+  friend bool operator==(const PodIP&, const PodIP&) = default;
 };
 BOOST_DESCRIBE_STRUCT(PodIP, (), (ip, unknown_fields))
 
 /// PodResourceClaimStatus is stored in the PodStatus for each PodResourceClaim which references a ResourceClaimTemplate.
 struct PodResourceClaimStatus {
-    /// Name uniquely identifies this resource claim inside the pod.
-    std::string name;
-    /// ResourceClaimName is the name of the ResourceClaim that was generated for the Pod in the namespace of the Pod.
-    std::optional<std::string> resourceClaimName;
-    kopp::UnknownFields unknown_fields;
+  /// Name uniquely identifies this resource claim inside the pod.
+  std::string name;
+  /// ResourceClaimName is the name of the ResourceClaim that was generated for the Pod in the namespace of the Pod.
+  std::optional<std::string> resourceClaimName;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodResourceClaimStatus&, const PodResourceClaimStatus&) = default;
+  friend bool operator==(const PodResourceClaimStatus&, const PodResourceClaimStatus&) = default;
 };
 BOOST_DESCRIBE_STRUCT(PodResourceClaimStatus, (), (name, resourceClaimName, unknown_fields))
 
 /// PodVolumeHealth contains health information for a volume used by a pod, reported by the CSI node plugin via the kubelet.
 struct PodVolumeHealth {
-    /// conditions is the set of adverse conditions reported by the CSI node plugin for this volume on this node.
-    std::vector<VolumeHealthCondition> healthConditions;
-    /// lastTransitionTime is when the current set of conditions first appeared.
-    std::optional<kopp::Time> lastTransitionTime;
-    /// name matches an entry in pod.spec.volumes.
-    std::string name;
-    kopp::UnknownFields unknown_fields;
+  /// conditions is the set of adverse conditions reported by the CSI node plugin for this volume on this node.
+  std::vector<VolumeHealthCondition> healthConditions;
+  /// lastTransitionTime is when the current set of conditions first appeared.
+  std::optional<kopp::Time> lastTransitionTime;
+  /// name matches an entry in pod.spec.volumes.
+  std::string name;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodVolumeHealth&, const PodVolumeHealth&) = default;
+  friend bool operator==(const PodVolumeHealth&, const PodVolumeHealth&) = default;
 };
-BOOST_DESCRIBE_STRUCT(PodVolumeHealth, (), (healthConditions, lastTransitionTime, name,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(PodVolumeHealth, (), (healthConditions, lastTransitionTime, name, unknown_fields))
 
 /// PodStatus represents information about the status of a pod.
 struct PodStatus {
-    /// AllocatedResources is the total requests allocated for this pod by the node.
-    std::map<std::string, kopp::Quantity> allocatedResources;
-    /// Current service state of pod.
-    std::vector<PodCondition> conditions;
-    /// Statuses of containers in this pod.
-    std::vector<ContainerStatus> containerStatuses;
-    /// Statuses for any ephemeral containers that have run in this pod.
-    std::vector<ContainerStatus> ephemeralContainerStatuses;
-    /// Status of extended resource claim backed by DRA.
-    std::optional<PodExtendedResourceClaimStatus> extendedResourceClaimStatus;
-    /// hostIP holds the IP address of the host to which the pod is assigned.
-    std::string hostIP;
-    /// hostIPs holds the IP addresses allocated to the host.
-    std::vector<HostIP> hostIPs;
-    /// Statuses of init containers in this pod.
-    std::vector<ContainerStatus> initContainerStatuses;
-    /// A human readable message indicating details about why the pod is in this condition.
-    std::string message;
-    /// NodeAllocatableResourceClaimStatuses contains the status of node-allocatable resources that were allocated for this pod through DRA claims.
-    std::vector<NodeAllocatableResourceClaimStatus> nodeAllocatableResourceClaimStatuses;
-    /// nominatedNodeName is set only when this pod preempts other pods on the node, but it cannot be scheduled right away as preemption victims receive their...
-    std::string nominatedNodeName;
-    /// If set, this represents the .metadata.generation that the pod status was set based upon.
-    std::optional<std::int64_t> observedGeneration;
-    /// The phase of a Pod is a simple, high-level summary of where the Pod is in its lifecycle.
-    std::string phase;
-    /// podIP address allocated to the pod.
-    std::string podIP;
-    /// podIPs holds the IP addresses allocated to the pod.
-    std::vector<PodIP> podIPs;
-    /// The Quality of Service (QOS) classification assigned to the pod based on resource requirements See PodQOSClass type for available QOS classes More info:...
-    std::string qosClass;
-    /// A brief CamelCase message indicating details about why the pod is in this state.
-    std::string reason;
-    /// Status of resources resize desired for pod's containers.
-    std::string resize;
-    /// Status of resource claims.
-    std::vector<PodResourceClaimStatus> resourceClaimStatuses;
-    /// Resources represents the compute resource requests and limits that have been applied at the pod level if pod-level requests or limits are set in...
-    std::optional<ResourceRequirements> resources;
-    /// RFC 3339 date and time at which the object was acknowledged by the Kubelet.
-    std::optional<kopp::Time> startTime;
-    /// volumeHealth contains node-reported health for each volume the pod is using.
-    std::vector<PodVolumeHealth> volumeHealth;
-    kopp::UnknownFields unknown_fields;
+  /// AllocatedResources is the total requests allocated for this pod by the node.
+  std::map<std::string, kopp::Quantity> allocatedResources;
+  /// Current service state of pod.
+  std::vector<PodCondition> conditions;
+  /// Statuses of containers in this pod.
+  std::vector<ContainerStatus> containerStatuses;
+  /// Statuses for any ephemeral containers that have run in this pod.
+  std::vector<ContainerStatus> ephemeralContainerStatuses;
+  /// Status of extended resource claim backed by DRA.
+  std::optional<PodExtendedResourceClaimStatus> extendedResourceClaimStatus;
+  /// hostIP holds the IP address of the host to which the pod is assigned.
+  std::string hostIP;
+  /// hostIPs holds the IP addresses allocated to the host.
+  std::vector<HostIP> hostIPs;
+  /// Statuses of init containers in this pod.
+  std::vector<ContainerStatus> initContainerStatuses;
+  /// A human readable message indicating details about why the pod is in this condition.
+  std::string message;
+  /// NodeAllocatableResourceClaimStatuses contains the status of node-allocatable resources that were allocated for this pod through DRA claims.
+  std::vector<NodeAllocatableResourceClaimStatus> nodeAllocatableResourceClaimStatuses;
+  /// nominatedNodeName is set only when this pod preempts other pods on the node, but it cannot be scheduled right away as preemption victims receive their...
+  std::string nominatedNodeName;
+  /// If set, this represents the .metadata.generation that the pod status was set based upon.
+  std::optional<std::int64_t> observedGeneration;
+  /// The phase of a Pod is a simple, high-level summary of where the Pod is in its lifecycle.
+  std::string phase;
+  /// podIP address allocated to the pod.
+  std::string podIP;
+  /// podIPs holds the IP addresses allocated to the pod.
+  std::vector<PodIP> podIPs;
+  /// The Quality of Service (QOS) classification assigned to the pod based on resource requirements See PodQOSClass type for available QOS classes More info:...
+  std::string qosClass;
+  /// A brief CamelCase message indicating details about why the pod is in this state.
+  std::string reason;
+  /// Status of resources resize desired for pod's containers.
+  std::string resize;
+  /// Status of resource claims.
+  std::vector<PodResourceClaimStatus> resourceClaimStatuses;
+  /// Resources represents the compute resource requests and limits that have been applied at the pod level if pod-level requests or limits are set in...
+  std::optional<ResourceRequirements> resources;
+  /// RFC 3339 date and time at which the object was acknowledged by the Kubelet.
+  std::optional<kopp::Time> startTime;
+  /// volumeHealth contains node-reported health for each volume the pod is using.
+  std::vector<PodVolumeHealth> volumeHealth;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodStatus&, const PodStatus&) = default;
+  friend bool operator==(const PodStatus&, const PodStatus&) = default;
 };
-BOOST_DESCRIBE_STRUCT(PodStatus, (), (allocatedResources, conditions, containerStatuses,
-    ephemeralContainerStatuses, extendedResourceClaimStatus, hostIP, hostIPs,
-    initContainerStatuses, message, nodeAllocatableResourceClaimStatuses, nominatedNodeName,
-    observedGeneration, phase, podIP, podIPs, qosClass, reason, resize, resourceClaimStatuses,
-    resources, startTime, volumeHealth, unknown_fields))
+BOOST_DESCRIBE_STRUCT(PodStatus, (),
+                      (allocatedResources, conditions, containerStatuses, ephemeralContainerStatuses,
+                       extendedResourceClaimStatus, hostIP, hostIPs, initContainerStatuses, message,
+                       nodeAllocatableResourceClaimStatuses, nominatedNodeName, observedGeneration, phase, podIP,
+                       podIPs, qosClass, reason, resize, resourceClaimStatuses, resources, startTime, volumeHealth,
+                       unknown_fields))
 
 /// Pod is a collection of containers that can run on a host.
 struct Pod {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// Standard object's metadata.
-    kopp::ObjectMeta metadata;
-    /// Specification of the desired behavior of the pod.
-    PodSpec spec;
-    /// Most recently observed status of the pod.
-    PodStatus status;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// Standard object's metadata.
+  kopp::ObjectMeta metadata;
+  /// Specification of the desired behavior of the pod.
+  PodSpec spec;
+  /// Most recently observed status of the pod.
+  PodStatus status;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const Pod&, const Pod&) = default;
+  friend bool operator==(const Pod&, const Pod&) = default;
 };
 BOOST_DESCRIBE_STRUCT(Pod, (), (apiVersion, kind, metadata, spec, status, unknown_fields))
 KOPP_RESOURCE(Pod, "", "v1", "Pod", "pods", namespaced)
 
 /// PodTemplateSpec describes the data a pod should have when created from a template
 struct PodTemplateSpec {
-    /// Standard object's metadata.
-    kopp::ObjectMeta metadata;
-    /// Specification of the desired behavior of the pod.
-    PodSpec spec;
-    kopp::UnknownFields unknown_fields;
+  /// Standard object's metadata.
+  kopp::ObjectMeta metadata;
+  /// Specification of the desired behavior of the pod.
+  PodSpec spec;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodTemplateSpec&, const PodTemplateSpec&) = default;
+  friend bool operator==(const PodTemplateSpec&, const PodTemplateSpec&) = default;
 };
 BOOST_DESCRIBE_STRUCT(PodTemplateSpec, (), (metadata, spec, unknown_fields))
 
 /// PodTemplate describes a template for creating copies of a predefined pod.
 struct PodTemplate {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// Standard object's metadata.
-    kopp::ObjectMeta metadata;
-    /// Template defines the pods that will be created from this pod template.
-    PodTemplateSpec template_;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// Standard object's metadata.
+  kopp::ObjectMeta metadata;
+  /// Template defines the pods that will be created from this pod template.
+  PodTemplateSpec template_;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodTemplate&, const PodTemplate&) = default;
+  friend bool operator==(const PodTemplate&, const PodTemplate&) = default;
 };
 BOOST_DESCRIBE_STRUCT(PodTemplate, (), (apiVersion, kind, metadata, template_, unknown_fields))
 KOPP_RESOURCE(PodTemplate, "", "v1", "PodTemplate", "podtemplates", namespaced)
 
 /// ReplicationControllerSpec is the specification of a replication controller.
 struct ReplicationControllerSpec {
-    /// Minimum number of seconds for which a newly created pod should be ready without any of its container crashing, for it to be considered available.
-    std::optional<std::int32_t> minReadySeconds;
-    /// Replicas is the number of desired replicas.
-    std::optional<std::int32_t> replicas;
-    /// Selector is a label query over pods that should match the Replicas count.
-    std::map<std::string, std::string> selector;
-    /// Template is the object that describes the pod that will be created if insufficient replicas are detected.
-    std::optional<PodTemplateSpec> template_;
-    kopp::UnknownFields unknown_fields;
+  /// Minimum number of seconds for which a newly created pod should be ready without any of its container crashing, for it to be considered available.
+  std::optional<std::int32_t> minReadySeconds;
+  /// Replicas is the number of desired replicas.
+  std::optional<std::int32_t> replicas;
+  /// Selector is a label query over pods that should match the Replicas count.
+  std::map<std::string, std::string> selector;
+  /// Template is the object that describes the pod that will be created if insufficient replicas are detected.
+  std::optional<PodTemplateSpec> template_;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ReplicationControllerSpec&, const ReplicationControllerSpec&) = default;
+  friend bool operator==(const ReplicationControllerSpec&, const ReplicationControllerSpec&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ReplicationControllerSpec, (), (minReadySeconds, replicas, selector,
-    template_, unknown_fields))
+BOOST_DESCRIBE_STRUCT(ReplicationControllerSpec, (), (minReadySeconds, replicas, selector, template_, unknown_fields))
 
 /// ReplicationControllerCondition describes the state of a replication controller at a certain point.
 struct ReplicationControllerCondition {
-    /// The last time the condition transitioned from one status to another.
-    std::optional<kopp::Time> lastTransitionTime;
-    /// A human readable message indicating details about the transition.
-    std::string message;
-    /// The reason for the condition's last transition.
-    std::string reason;
-    /// Status of the condition, one of True, False, Unknown.
-    std::string status;
-    /// Type of replication controller condition.
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// The last time the condition transitioned from one status to another.
+  std::optional<kopp::Time> lastTransitionTime;
+  /// A human readable message indicating details about the transition.
+  std::string message;
+  /// The reason for the condition's last transition.
+  std::string reason;
+  /// Status of the condition, one of True, False, Unknown.
+  std::string status;
+  /// Type of replication controller condition.
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ReplicationControllerCondition&, const ReplicationControllerCondition&) = default;
+  friend bool operator==(const ReplicationControllerCondition&, const ReplicationControllerCondition&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ReplicationControllerCondition, (), (lastTransitionTime, message, reason,
-    status, type, unknown_fields))
+BOOST_DESCRIBE_STRUCT(ReplicationControllerCondition, (),
+                      (lastTransitionTime, message, reason, status, type, unknown_fields))
 
 /// ReplicationControllerStatus represents the current status of a replication controller.
 struct ReplicationControllerStatus {
-    /// The number of available replicas (ready for at least minReadySeconds) for this replication controller.
-    std::optional<std::int32_t> availableReplicas;
-    /// Represents the latest available observations of a replication controller's current state.
-    std::vector<ReplicationControllerCondition> conditions;
-    /// The number of pods that have labels matching the labels of the pod template of the replication controller.
-    std::optional<std::int32_t> fullyLabeledReplicas;
-    /// ObservedGeneration reflects the generation of the most recently observed replication controller.
-    std::optional<std::int64_t> observedGeneration;
-    /// The number of ready replicas for this replication controller.
-    std::optional<std::int32_t> readyReplicas;
-    /// Replicas is the most recently observed number of replicas.
-    std::int32_t replicas = 0;
-    kopp::UnknownFields unknown_fields;
+  /// The number of available replicas (ready for at least minReadySeconds) for this replication controller.
+  std::optional<std::int32_t> availableReplicas;
+  /// Represents the latest available observations of a replication controller's current state.
+  std::vector<ReplicationControllerCondition> conditions;
+  /// The number of pods that have labels matching the labels of the pod template of the replication controller.
+  std::optional<std::int32_t> fullyLabeledReplicas;
+  /// ObservedGeneration reflects the generation of the most recently observed replication controller.
+  std::optional<std::int64_t> observedGeneration;
+  /// The number of ready replicas for this replication controller.
+  std::optional<std::int32_t> readyReplicas;
+  /// Replicas is the most recently observed number of replicas.
+  std::int32_t replicas = 0;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ReplicationControllerStatus&, const ReplicationControllerStatus&) = default;
+  friend bool operator==(const ReplicationControllerStatus&, const ReplicationControllerStatus&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ReplicationControllerStatus, (), (availableReplicas, conditions,
-    fullyLabeledReplicas, observedGeneration, readyReplicas, replicas, unknown_fields))
+BOOST_DESCRIBE_STRUCT(ReplicationControllerStatus, (),
+                      (availableReplicas, conditions, fullyLabeledReplicas, observedGeneration, readyReplicas, replicas,
+                       unknown_fields))
 
 /// ReplicationController represents the configuration of a replication controller.
 struct ReplicationController {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// If the Labels of a ReplicationController are empty, they are defaulted to be the same as the Pod(s) that the replication controller manages.
-    kopp::ObjectMeta metadata;
-    /// Spec defines the specification of the desired behavior of the replication controller.
-    ReplicationControllerSpec spec;
-    /// Status is the most recently observed status of the replication controller.
-    ReplicationControllerStatus status;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// If the Labels of a ReplicationController are empty, they are defaulted to be the same as the Pod(s) that the replication controller manages.
+  kopp::ObjectMeta metadata;
+  /// Spec defines the specification of the desired behavior of the replication controller.
+  ReplicationControllerSpec spec;
+  /// Status is the most recently observed status of the replication controller.
+  ReplicationControllerStatus status;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ReplicationController&, const ReplicationController&) = default;
+  friend bool operator==(const ReplicationController&, const ReplicationController&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ReplicationController, (), (apiVersion, kind, metadata, spec, status,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(ReplicationController, (), (apiVersion, kind, metadata, spec, status, unknown_fields))
 KOPP_RESOURCE(ReplicationController, "", "v1", "ReplicationController", "replicationcontrollers", namespaced)
 
 /// A scoped-resource selector requirement is a selector that contains values, a scope name, and an operator that relates the scope name and values.
 struct ScopedResourceSelectorRequirement {
-    /// Represents a scope's relationship to a set of values.
-    std::string operator_;
-    /// The name of the scope that the selector applies to.
-    std::string scopeName;
-    /// An array of string values.
-    std::vector<std::string> values;
-    kopp::UnknownFields unknown_fields;
+  /// Represents a scope's relationship to a set of values.
+  std::string operator_;
+  /// The name of the scope that the selector applies to.
+  std::string scopeName;
+  /// An array of string values.
+  std::vector<std::string> values;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ScopedResourceSelectorRequirement&, const ScopedResourceSelectorRequirement&) = default;
+  friend bool operator==(const ScopedResourceSelectorRequirement&, const ScopedResourceSelectorRequirement&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ScopedResourceSelectorRequirement, (), (operator_, scopeName, values,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(ScopedResourceSelectorRequirement, (), (operator_, scopeName, values, unknown_fields))
 
 /// A scope selector represents the AND of the selectors represented by the scoped-resource selector requirements.
 struct ScopeSelector {
-    /// A list of scope selector requirements by scope of the resources.
-    std::vector<ScopedResourceSelectorRequirement> matchExpressions;
-    kopp::UnknownFields unknown_fields;
+  /// A list of scope selector requirements by scope of the resources.
+  std::vector<ScopedResourceSelectorRequirement> matchExpressions;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ScopeSelector&, const ScopeSelector&) = default;
+  friend bool operator==(const ScopeSelector&, const ScopeSelector&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ScopeSelector, (), (matchExpressions, unknown_fields))
 
 /// ResourceQuotaSpec defines the desired hard limits to enforce for Quota.
 struct ResourceQuotaSpec {
-    /// hard is the set of desired hard limits for each named resource.
-    std::map<std::string, kopp::Quantity> hard;
-    /// scopeSelector is also a collection of filters like scopes that must match each object tracked by a quota but expressed using ScopeSelectorOperator in...
-    std::optional<ScopeSelector> scopeSelector;
-    /// A collection of filters that must match each object tracked by a quota.
-    std::vector<std::string> scopes;
-    kopp::UnknownFields unknown_fields;
+  /// hard is the set of desired hard limits for each named resource.
+  std::map<std::string, kopp::Quantity> hard;
+  /// scopeSelector is also a collection of filters like scopes that must match each object tracked by a quota but expressed using ScopeSelectorOperator in...
+  std::optional<ScopeSelector> scopeSelector;
+  /// A collection of filters that must match each object tracked by a quota.
+  std::vector<std::string> scopes;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ResourceQuotaSpec&, const ResourceQuotaSpec&) = default;
+  friend bool operator==(const ResourceQuotaSpec&, const ResourceQuotaSpec&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ResourceQuotaSpec, (), (hard, scopeSelector, scopes, unknown_fields))
 
 /// ResourceQuotaStatus defines the enforced hard limits and observed use.
 struct ResourceQuotaStatus {
-    /// Hard is the set of enforced hard limits for each named resource.
-    std::map<std::string, kopp::Quantity> hard;
-    /// Used is the current observed total usage of the resource in the namespace.
-    std::map<std::string, kopp::Quantity> used;
-    kopp::UnknownFields unknown_fields;
+  /// Hard is the set of enforced hard limits for each named resource.
+  std::map<std::string, kopp::Quantity> hard;
+  /// Used is the current observed total usage of the resource in the namespace.
+  std::map<std::string, kopp::Quantity> used;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ResourceQuotaStatus&, const ResourceQuotaStatus&) = default;
+  friend bool operator==(const ResourceQuotaStatus&, const ResourceQuotaStatus&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ResourceQuotaStatus, (), (hard, used, unknown_fields))
 
 /// ResourceQuota sets aggregate quota restrictions enforced per namespace
 struct ResourceQuota {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// Standard object's metadata.
-    kopp::ObjectMeta metadata;
-    /// Spec defines the desired quota.
-    ResourceQuotaSpec spec;
-    /// Status defines the actual enforced quota and its current usage.
-    ResourceQuotaStatus status;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// Standard object's metadata.
+  kopp::ObjectMeta metadata;
+  /// Spec defines the desired quota.
+  ResourceQuotaSpec spec;
+  /// Status defines the actual enforced quota and its current usage.
+  ResourceQuotaStatus status;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ResourceQuota&, const ResourceQuota&) = default;
+  friend bool operator==(const ResourceQuota&, const ResourceQuota&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ResourceQuota, (), (apiVersion, kind, metadata, spec, status,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(ResourceQuota, (), (apiVersion, kind, metadata, spec, status, unknown_fields))
 KOPP_RESOURCE(ResourceQuota, "", "v1", "ResourceQuota", "resourcequotas", namespaced)
 
 /// Secret holds secret data of a certain type.
 struct Secret {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Data contains the secret data.
-    std::map<std::string, std::string> data;
-    /// Immutable, if set to true, ensures that data stored in the Secret cannot be updated (only object metadata can be modified).
-    std::optional<bool> immutable;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// Standard object's metadata.
-    kopp::ObjectMeta metadata;
-    /// stringData allows specifying non-binary secret data in string form.
-    std::map<std::string, std::string> stringData;
-    /// Used to facilitate programmatic handling of secret data.
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Data contains the secret data.
+  std::map<std::string, std::string> data;
+  /// Immutable, if set to true, ensures that data stored in the Secret cannot be updated (only object metadata can be modified).
+  std::optional<bool> immutable;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// Standard object's metadata.
+  kopp::ObjectMeta metadata;
+  /// stringData allows specifying non-binary secret data in string form.
+  std::map<std::string, std::string> stringData;
+  /// Used to facilitate programmatic handling of secret data.
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const Secret&, const Secret&) = default;
+  friend bool operator==(const Secret&, const Secret&) = default;
 };
-BOOST_DESCRIBE_STRUCT(Secret, (), (apiVersion, data, immutable, kind, metadata, stringData,
-    type, unknown_fields))
+BOOST_DESCRIBE_STRUCT(Secret, (), (apiVersion, data, immutable, kind, metadata, stringData, type, unknown_fields))
 KOPP_RESOURCE(Secret, "", "v1", "Secret", "secrets", namespaced)
 
 /// ServicePort contains information on service's port.
 struct ServicePort {
-    /// The application protocol for this port.
-    std::optional<std::string> appProtocol;
-    /// The name of this port within the service.
-    std::string name;
-    /// The port on each node on which this service is exposed when type is NodePort or LoadBalancer.
-    std::optional<std::int32_t> nodePort;
-    /// The port that will be exposed by this service.
-    std::int32_t port = 0;
-    /// The IP protocol for this port.
-    std::string protocol;
-    /// Number or name of the port to access on the pods targeted by the service.
-    std::optional<kopp::IntOrString> targetPort;
-    kopp::UnknownFields unknown_fields;
+  /// The application protocol for this port.
+  std::optional<std::string> appProtocol;
+  /// The name of this port within the service.
+  std::string name;
+  /// The port on each node on which this service is exposed when type is NodePort or LoadBalancer.
+  std::optional<std::int32_t> nodePort;
+  /// The port that will be exposed by this service.
+  std::int32_t port = 0;
+  /// The IP protocol for this port.
+  std::string protocol;
+  /// Number or name of the port to access on the pods targeted by the service.
+  std::optional<kopp::IntOrString> targetPort;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ServicePort&, const ServicePort&) = default;
+  friend bool operator==(const ServicePort&, const ServicePort&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ServicePort, (), (appProtocol, name, nodePort, port, protocol,
-    targetPort, unknown_fields))
+BOOST_DESCRIBE_STRUCT(ServicePort, (), (appProtocol, name, nodePort, port, protocol, targetPort, unknown_fields))
 
 /// SessionAffinityConfig represents the configurations of session affinity.
 struct SessionAffinityConfig {
-    /// clientIP contains the configurations of Client IP based session affinity.
-    std::optional<ClientIPConfig> clientIP;
-    kopp::UnknownFields unknown_fields;
+  /// clientIP contains the configurations of Client IP based session affinity.
+  std::optional<ClientIPConfig> clientIP;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const SessionAffinityConfig&, const SessionAffinityConfig&) = default;
+  friend bool operator==(const SessionAffinityConfig&, const SessionAffinityConfig&) = default;
 };
 BOOST_DESCRIBE_STRUCT(SessionAffinityConfig, (), (clientIP, unknown_fields))
 
 /// ServiceSpec describes the attributes that a user creates on a service.
 struct ServiceSpec {
-    /// allocateLoadBalancerNodePorts defines if NodePorts will be automatically allocated for services with type LoadBalancer.
-    std::optional<bool> allocateLoadBalancerNodePorts;
-    /// clusterIP is the IP address of the service and is usually assigned randomly.
-    std::string clusterIP;
-    /// ClusterIPs is a list of IP addresses assigned to this service, and are usually assigned randomly.
-    std::vector<std::string> clusterIPs;
-    /// externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.
-    std::vector<std::string> externalIPs;
-    /// externalName is the external reference that discovery mechanisms will return as an alias for this service (e.g. a DNS CNAME record).
-    std::string externalName;
-    /// externalTrafficPolicy describes how nodes distribute service traffic they receive on one of the Service's "externally-facing" addresses (NodePorts,...
-    std::string externalTrafficPolicy;
-    /// healthCheckNodePort specifies the healthcheck nodePort for the service.
-    std::optional<std::int32_t> healthCheckNodePort;
-    /// InternalTrafficPolicy describes how nodes distribute service traffic they receive on the ClusterIP.
-    std::optional<std::string> internalTrafficPolicy;
-    /// IPFamilies is a list of IP families (e.g. IPv4, IPv6) assigned to this service.
-    std::vector<std::string> ipFamilies;
-    /// IPFamilyPolicy represents the dual-stack-ness requested or required by this Service.
-    std::optional<std::string> ipFamilyPolicy;
-    /// loadBalancerClass is the class of the load balancer implementation this Service belongs to.
-    std::optional<std::string> loadBalancerClass;
-    /// Only applies to Service Type: LoadBalancer.
-    std::string loadBalancerIP;
-    /// If specified and supported by the platform, this will restrict traffic through the cloud-provider load-balancer will be restricted to the specified client IPs.
-    std::vector<std::string> loadBalancerSourceRanges;
-    /// The list of ports that are exposed by this service.
-    std::vector<ServicePort> ports;
-    /// publishNotReadyAddresses indicates that any agent which deals with endpoints for this Service should disregard any indications of ready/not-ready.
-    std::optional<bool> publishNotReadyAddresses;
-    /// Route service traffic to pods with label keys and values matching this selector.
-    std::map<std::string, std::string> selector;
-    /// Supports "ClientIP" and "None".
-    std::string sessionAffinity;
-    /// sessionAffinityConfig contains the configurations of session affinity.
-    std::optional<SessionAffinityConfig> sessionAffinityConfig;
-    /// TrafficDistribution offers a way to express preferences for how traffic is distributed to Service endpoints.
-    std::optional<std::string> trafficDistribution;
-    /// type determines how the Service is exposed.
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// allocateLoadBalancerNodePorts defines if NodePorts will be automatically allocated for services with type LoadBalancer.
+  std::optional<bool> allocateLoadBalancerNodePorts;
+  /// clusterIP is the IP address of the service and is usually assigned randomly.
+  std::string clusterIP;
+  /// ClusterIPs is a list of IP addresses assigned to this service, and are usually assigned randomly.
+  std::vector<std::string> clusterIPs;
+  /// externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.
+  std::vector<std::string> externalIPs;
+  /// externalName is the external reference that discovery mechanisms will return as an alias for this service (e.g. a DNS CNAME record).
+  std::string externalName;
+  /// externalTrafficPolicy describes how nodes distribute service traffic they receive on one of the Service's "externally-facing" addresses (NodePorts,...
+  std::string externalTrafficPolicy;
+  /// healthCheckNodePort specifies the healthcheck nodePort for the service.
+  std::optional<std::int32_t> healthCheckNodePort;
+  /// InternalTrafficPolicy describes how nodes distribute service traffic they receive on the ClusterIP.
+  std::optional<std::string> internalTrafficPolicy;
+  /// IPFamilies is a list of IP families (e.g. IPv4, IPv6) assigned to this service.
+  std::vector<std::string> ipFamilies;
+  /// IPFamilyPolicy represents the dual-stack-ness requested or required by this Service.
+  std::optional<std::string> ipFamilyPolicy;
+  /// loadBalancerClass is the class of the load balancer implementation this Service belongs to.
+  std::optional<std::string> loadBalancerClass;
+  /// Only applies to Service Type: LoadBalancer.
+  std::string loadBalancerIP;
+  /// If specified and supported by the platform, this will restrict traffic through the cloud-provider load-balancer will be restricted to the specified client IPs.
+  std::vector<std::string> loadBalancerSourceRanges;
+  /// The list of ports that are exposed by this service.
+  std::vector<ServicePort> ports;
+  /// publishNotReadyAddresses indicates that any agent which deals with endpoints for this Service should disregard any indications of ready/not-ready.
+  std::optional<bool> publishNotReadyAddresses;
+  /// Route service traffic to pods with label keys and values matching this selector.
+  std::map<std::string, std::string> selector;
+  /// Supports "ClientIP" and "None".
+  std::string sessionAffinity;
+  /// sessionAffinityConfig contains the configurations of session affinity.
+  std::optional<SessionAffinityConfig> sessionAffinityConfig;
+  /// TrafficDistribution offers a way to express preferences for how traffic is distributed to Service endpoints.
+  std::optional<std::string> trafficDistribution;
+  /// type determines how the Service is exposed.
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ServiceSpec&, const ServiceSpec&) = default;
+  friend bool operator==(const ServiceSpec&, const ServiceSpec&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ServiceSpec, (), (allocateLoadBalancerNodePorts, clusterIP, clusterIPs,
-    externalIPs, externalName, externalTrafficPolicy, healthCheckNodePort,
-    internalTrafficPolicy, ipFamilies, ipFamilyPolicy, loadBalancerClass, loadBalancerIP,
-    loadBalancerSourceRanges, ports, publishNotReadyAddresses, selector, sessionAffinity,
-    sessionAffinityConfig, trafficDistribution, type, unknown_fields))
+BOOST_DESCRIBE_STRUCT(ServiceSpec, (),
+                      (allocateLoadBalancerNodePorts, clusterIP, clusterIPs, externalIPs, externalName,
+                       externalTrafficPolicy, healthCheckNodePort, internalTrafficPolicy, ipFamilies, ipFamilyPolicy,
+                       loadBalancerClass, loadBalancerIP, loadBalancerSourceRanges, ports, publishNotReadyAddresses,
+                       selector, sessionAffinity, sessionAffinityConfig, trafficDistribution, type, unknown_fields))
 
 /// ServiceStatus represents the current status of a service.
 struct ServiceStatus {
-    /// Current service state
-    std::vector<kopp::Condition> conditions;
-    /// LoadBalancer contains the current status of the load-balancer, if one is present.
-    LoadBalancerStatus loadBalancer;
-    kopp::UnknownFields unknown_fields;
+  /// Current service state
+  std::vector<kopp::Condition> conditions;
+  /// LoadBalancer contains the current status of the load-balancer, if one is present.
+  LoadBalancerStatus loadBalancer;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ServiceStatus&, const ServiceStatus&) = default;
+  friend bool operator==(const ServiceStatus&, const ServiceStatus&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ServiceStatus, (), (conditions, loadBalancer, unknown_fields))
 
 /// Service is a named abstraction of software service (for example, mysql) consisting of local port (for example 3306) that the proxy listens on, and the selector that determines which pods will...
 struct Service {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// Standard object's metadata.
-    kopp::ObjectMeta metadata;
-    /// Spec defines the behavior of a service.
-    ServiceSpec spec;
-    /// Most recently observed status of the service.
-    ServiceStatus status;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// Standard object's metadata.
+  kopp::ObjectMeta metadata;
+  /// Spec defines the behavior of a service.
+  ServiceSpec spec;
+  /// Most recently observed status of the service.
+  ServiceStatus status;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const Service&, const Service&) = default;
+  friend bool operator==(const Service&, const Service&) = default;
 };
 BOOST_DESCRIBE_STRUCT(Service, (), (apiVersion, kind, metadata, spec, status, unknown_fields))
 KOPP_RESOURCE(Service, "", "v1", "Service", "services", namespaced)
 
 /// ServiceAccount binds together: * a name, understood by users, and perhaps by peripheral systems, for an identity * a principal that can be authenticated and authorized * a set of secrets
 struct ServiceAccount {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// AutomountServiceAccountToken indicates whether pods running as this service account should have an API token automatically mounted.
-    std::optional<bool> automountServiceAccountToken;
-    /// ImagePullSecrets is a list of references to secrets in the same namespace to use for pulling any images in pods that reference this ServiceAccount.
-    std::vector<LocalObjectReference> imagePullSecrets;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// Standard object's metadata.
-    kopp::ObjectMeta metadata;
-    /// Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.
-    std::vector<ObjectReference> secrets;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// AutomountServiceAccountToken indicates whether pods running as this service account should have an API token automatically mounted.
+  std::optional<bool> automountServiceAccountToken;
+  /// ImagePullSecrets is a list of references to secrets in the same namespace to use for pulling any images in pods that reference this ServiceAccount.
+  std::vector<LocalObjectReference> imagePullSecrets;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// Standard object's metadata.
+  kopp::ObjectMeta metadata;
+  /// Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.
+  std::vector<ObjectReference> secrets;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ServiceAccount&, const ServiceAccount&) = default;
+  friend bool operator==(const ServiceAccount&, const ServiceAccount&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ServiceAccount, (), (apiVersion, automountServiceAccountToken,
-    imagePullSecrets, kind, metadata, secrets, unknown_fields))
+BOOST_DESCRIBE_STRUCT(ServiceAccount, (),
+                      (apiVersion, automountServiceAccountToken, imagePullSecrets, kind, metadata, secrets,
+                       unknown_fields))
 KOPP_RESOURCE(ServiceAccount, "", "v1", "ServiceAccount", "serviceaccounts", namespaced)
 
 }  // namespace kopp::api::core::v1

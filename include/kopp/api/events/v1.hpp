@@ -22,60 +22,60 @@ namespace kopp::api::events::v1 {
 
 /// EventSeries contain information on series of events, i.e. thing that was/is happening continuously for some time.
 struct EventSeries {
-    /// count is the number of occurrences in this series up to the last heartbeat time.
-    std::int32_t count = 0;
-    /// lastObservedTime is the time when last Event from the series was seen before last heartbeat.
-    kopp::MicroTime lastObservedTime;
-    kopp::UnknownFields unknown_fields;
+  /// count is the number of occurrences in this series up to the last heartbeat time.
+  std::int32_t count = 0;
+  /// lastObservedTime is the time when last Event from the series was seen before last heartbeat.
+  kopp::MicroTime lastObservedTime;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const EventSeries&, const EventSeries&) = default;
+  friend bool operator==(const EventSeries&, const EventSeries&) = default;
 };
 BOOST_DESCRIBE_STRUCT(EventSeries, (), (count, lastObservedTime, unknown_fields))
 
 /// Event is a report of an event somewhere in the cluster.
 struct Event {
-    /// action is what action was taken/failed regarding to the regarding object.
-    std::string action;
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// deprecatedCount is the deprecated field assuring backward compatibility with core.v1 Event type.
-    std::optional<std::int32_t> deprecatedCount;
-    /// deprecatedFirstTimestamp is the deprecated field assuring backward compatibility with core.v1 Event type.
-    std::optional<kopp::Time> deprecatedFirstTimestamp;
-    /// deprecatedLastTimestamp is the deprecated field assuring backward compatibility with core.v1 Event type.
-    std::optional<kopp::Time> deprecatedLastTimestamp;
-    /// deprecatedSource is the deprecated field assuring backward compatibility with core.v1 Event type.
-    kopp::api::core::v1::EventSource deprecatedSource;
-    /// eventTime is the time when this Event was first observed.
-    kopp::MicroTime eventTime;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// metadata is the standard object's metadata.
-    kopp::ObjectMeta metadata;
-    /// note is a human-readable description of the status of this operation.
-    std::string note;
-    /// reason is why the action was taken.
-    std::string reason;
-    /// regarding contains the object this Event is about.
-    kopp::api::core::v1::ObjectReference regarding;
-    /// related is the optional secondary object for more complex actions.
-    std::optional<kopp::api::core::v1::ObjectReference> related;
-    /// reportingController is the name of the controller that emitted this Event, e.g. `kubernetes.io/kubelet`.
-    std::string reportingController;
-    /// reportingInstance is the ID of the controller instance, e.g. `kubelet-xyzf`.
-    std::string reportingInstance;
-    /// series is data about the Event series this event represents or nil if it's a singleton Event.
-    std::optional<EventSeries> series;
-    /// type is the type of this event (Normal, Warning), new types could be added in the future.
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// action is what action was taken/failed regarding to the regarding object.
+  std::string action;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// deprecatedCount is the deprecated field assuring backward compatibility with core.v1 Event type.
+  std::optional<std::int32_t> deprecatedCount;
+  /// deprecatedFirstTimestamp is the deprecated field assuring backward compatibility with core.v1 Event type.
+  std::optional<kopp::Time> deprecatedFirstTimestamp;
+  /// deprecatedLastTimestamp is the deprecated field assuring backward compatibility with core.v1 Event type.
+  std::optional<kopp::Time> deprecatedLastTimestamp;
+  /// deprecatedSource is the deprecated field assuring backward compatibility with core.v1 Event type.
+  kopp::api::core::v1::EventSource deprecatedSource;
+  /// eventTime is the time when this Event was first observed.
+  kopp::MicroTime eventTime;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// metadata is the standard object's metadata.
+  kopp::ObjectMeta metadata;
+  /// note is a human-readable description of the status of this operation.
+  std::string note;
+  /// reason is why the action was taken.
+  std::string reason;
+  /// regarding contains the object this Event is about.
+  kopp::api::core::v1::ObjectReference regarding;
+  /// related is the optional secondary object for more complex actions.
+  std::optional<kopp::api::core::v1::ObjectReference> related;
+  /// reportingController is the name of the controller that emitted this Event, e.g. `kubernetes.io/kubelet`.
+  std::string reportingController;
+  /// reportingInstance is the ID of the controller instance, e.g. `kubelet-xyzf`.
+  std::string reportingInstance;
+  /// series is data about the Event series this event represents or nil if it's a singleton Event.
+  std::optional<EventSeries> series;
+  /// type is the type of this event (Normal, Warning), new types could be added in the future.
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const Event&, const Event&) = default;
+  friend bool operator==(const Event&, const Event&) = default;
 };
-BOOST_DESCRIBE_STRUCT(Event, (), (action, apiVersion, deprecatedCount,
-    deprecatedFirstTimestamp, deprecatedLastTimestamp, deprecatedSource, eventTime, kind,
-    metadata, note, reason, regarding, related, reportingController, reportingInstance, series,
-    type, unknown_fields))
+BOOST_DESCRIBE_STRUCT(Event, (),
+                      (action, apiVersion, deprecatedCount, deprecatedFirstTimestamp, deprecatedLastTimestamp,
+                       deprecatedSource, eventTime, kind, metadata, note, reason, regarding, related,
+                       reportingController, reportingInstance, series, type, unknown_fields))
 KOPP_RESOURCE(Event, "events.k8s.io", "v1", "Event", "events", namespaced)
 
 }  // namespace kopp::api::events::v1

@@ -38,132 +38,132 @@ using MicroTime = kopp::MicroTime;
 
 /// APIResource specifies the name of a resource and whether it is namespaced.
 struct APIResource {
-    /// categories is a list of the grouped resources this resource belongs to (e.g. 'all')
-    std::vector<std::string> categories;
-    /// group is the preferred group of the resource.
-    std::string group;
-    /// kind is the kind for the resource (e.g. 'Foo' is the kind for a resource 'foo')
-    std::string kind;
-    /// name is the plural name of the resource.
-    std::string name;
-    /// namespaced indicates if a resource is namespaced or not.
-    bool namespaced = false;
-    /// shortNames is a list of suggested short names of the resource.
-    std::vector<std::string> shortNames;
-    /// singularName is the singular name of the resource.
-    std::string singularName;
-    /// The hash value of the storage version, the version this resource is converted to when written to the data store.
-    std::string storageVersionHash;
-    /// verbs is a list of supported kube verbs (this includes get, list, watch, create, update, patch, delete, deletecollection, and proxy)
-    std::vector<std::string> verbs;
-    /// version is the preferred version of the resource.
-    std::string version;
-    kopp::UnknownFields unknown_fields;
+  /// categories is a list of the grouped resources this resource belongs to (e.g. 'all')
+  std::vector<std::string> categories;
+  /// group is the preferred group of the resource.
+  std::string group;
+  /// kind is the kind for the resource (e.g. 'Foo' is the kind for a resource 'foo')
+  std::string kind;
+  /// name is the plural name of the resource.
+  std::string name;
+  /// namespaced indicates if a resource is namespaced or not.
+  bool namespaced = false;
+  /// shortNames is a list of suggested short names of the resource.
+  std::vector<std::string> shortNames;
+  /// singularName is the singular name of the resource.
+  std::string singularName;
+  /// The hash value of the storage version, the version this resource is converted to when written to the data store.
+  std::string storageVersionHash;
+  /// verbs is a list of supported kube verbs (this includes get, list, watch, create, update, patch, delete, deletecollection, and proxy)
+  std::vector<std::string> verbs;
+  /// version is the preferred version of the resource.
+  std::string version;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const APIResource&, const APIResource&) = default;
+  friend bool operator==(const APIResource&, const APIResource&) = default;
 };
-BOOST_DESCRIBE_STRUCT(APIResource, (), (categories, group, kind, name, namespaced, shortNames,
-    singularName, storageVersionHash, verbs, version, unknown_fields))
+BOOST_DESCRIBE_STRUCT(APIResource, (),
+                      (categories, group, kind, name, namespaced, shortNames, singularName, storageVersionHash, verbs,
+                       version, unknown_fields))
 
 /// APIResourceList is a list of APIResource, it is used to expose the name of the resources supported in a specific group and version, and if the resource is namespaced.
 struct APIResourceList {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// groupVersion is the group and version this APIResourceList is for.
-    std::string groupVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// resources contains the name of the resources and if they are namespaced.
-    std::vector<APIResource> resources;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// groupVersion is the group and version this APIResourceList is for.
+  std::string groupVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// resources contains the name of the resources and if they are namespaced.
+  std::vector<APIResource> resources;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const APIResourceList&, const APIResourceList&) = default;
+  friend bool operator==(const APIResourceList&, const APIResourceList&) = default;
 };
-BOOST_DESCRIBE_STRUCT(APIResourceList, (), (apiVersion, groupVersion, kind, resources,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(APIResourceList, (), (apiVersion, groupVersion, kind, resources, unknown_fields))
 
 /// Preconditions must be fulfilled before an operation (update, delete, etc.) is carried out.
 struct Preconditions {
-    /// Specifies the target ResourceVersion
-    std::optional<std::string> resourceVersion;
-    /// Specifies the target UID.
-    std::optional<std::string> uid;
-    kopp::UnknownFields unknown_fields;
+  /// Specifies the target ResourceVersion
+  std::optional<std::string> resourceVersion;
+  /// Specifies the target UID.
+  std::optional<std::string> uid;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const Preconditions&, const Preconditions&) = default;
+  friend bool operator==(const Preconditions&, const Preconditions&) = default;
 };
 BOOST_DESCRIBE_STRUCT(Preconditions, (), (resourceVersion, uid, unknown_fields))
 
 /// DeleteOptions may be provided when deleting an API object.
 struct DeleteOptions {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// When present, indicates that modifications should not be persisted.
-    std::vector<std::string> dryRun;
-    /// The duration in seconds before the object should be deleted.
-    std::optional<std::int64_t> gracePeriodSeconds;
-    /// if set to true, it will trigger an unsafe deletion of the resource in case the normal deletion flow fails with a corrupt object error.
-    std::optional<bool> ignoreStoreReadErrorWithClusterBreakingPotential;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// Deprecated: please use the PropagationPolicy, this field will be deprecated in 1.7.
-    std::optional<bool> orphanDependents;
-    /// Must be fulfilled before a deletion is carried out.
-    std::optional<Preconditions> preconditions;
-    /// Whether and how garbage collection will be performed.
-    std::optional<std::string> propagationPolicy;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// When present, indicates that modifications should not be persisted.
+  std::vector<std::string> dryRun;
+  /// The duration in seconds before the object should be deleted.
+  std::optional<std::int64_t> gracePeriodSeconds;
+  /// if set to true, it will trigger an unsafe deletion of the resource in case the normal deletion flow fails with a corrupt object error.
+  std::optional<bool> ignoreStoreReadErrorWithClusterBreakingPotential;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// Deprecated: please use the PropagationPolicy, this field will be deprecated in 1.7.
+  std::optional<bool> orphanDependents;
+  /// Must be fulfilled before a deletion is carried out.
+  std::optional<Preconditions> preconditions;
+  /// Whether and how garbage collection will be performed.
+  std::optional<std::string> propagationPolicy;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const DeleteOptions&, const DeleteOptions&) = default;
+  friend bool operator==(const DeleteOptions&, const DeleteOptions&) = default;
 };
-BOOST_DESCRIBE_STRUCT(DeleteOptions, (), (apiVersion, dryRun, gracePeriodSeconds,
-    ignoreStoreReadErrorWithClusterBreakingPotential, kind, orphanDependents, preconditions,
-    propagationPolicy, unknown_fields))
+BOOST_DESCRIBE_STRUCT(DeleteOptions, (),
+                      (apiVersion, dryRun, gracePeriodSeconds, ignoreStoreReadErrorWithClusterBreakingPotential, kind,
+                       orphanDependents, preconditions, propagationPolicy, unknown_fields))
 
 /// A label selector requirement is a selector that contains values, a key, and an operator that relates the key and values.
 struct LabelSelectorRequirement {
-    /// key is the label key that the selector applies to.
-    std::string key;
-    /// operator represents a key's relationship to a set of values.
-    std::string operator_;
-    /// values is an array of string values.
-    std::vector<std::string> values;
-    kopp::UnknownFields unknown_fields;
+  /// key is the label key that the selector applies to.
+  std::string key;
+  /// operator represents a key's relationship to a set of values.
+  std::string operator_;
+  /// values is an array of string values.
+  std::vector<std::string> values;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const LabelSelectorRequirement&, const LabelSelectorRequirement&) = default;
+  friend bool operator==(const LabelSelectorRequirement&, const LabelSelectorRequirement&) = default;
 };
 BOOST_DESCRIBE_STRUCT(LabelSelectorRequirement, (), (key, operator_, values, unknown_fields))
 
 /// A label selector is a label query over a set of resources.
 struct LabelSelector {
-    /// matchExpressions is a list of label selector requirements.
-    std::vector<LabelSelectorRequirement> matchExpressions;
-    /// matchLabels is a map of {key,value} pairs.
-    std::map<std::string, std::string> matchLabels;
-    kopp::UnknownFields unknown_fields;
+  /// matchExpressions is a list of label selector requirements.
+  std::vector<LabelSelectorRequirement> matchExpressions;
+  /// matchLabels is a map of {key,value} pairs.
+  std::map<std::string, std::string> matchLabels;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const LabelSelector&, const LabelSelector&) = default;
+  friend bool operator==(const LabelSelector&, const LabelSelector&) = default;
 };
 BOOST_DESCRIBE_STRUCT(LabelSelector, (), (matchExpressions, matchLabels, unknown_fields))
 
 /// ShardInfo describes the shard selector that was applied to produce a list response.
 struct ShardInfo {
-    /// selector is the shard selector string from the request, echoed back so clients can verify which shard they received and merge responses from multiple shards.
-    std::string selector;
-    kopp::UnknownFields unknown_fields;
+  /// selector is the shard selector string from the request, echoed back so clients can verify which shard they received and merge responses from multiple shards.
+  std::string selector;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ShardInfo&, const ShardInfo&) = default;
+  friend bool operator==(const ShardInfo&, const ShardInfo&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ShardInfo, (), (selector, unknown_fields))
 
 /// Event represents a single event to a watched resource.
 struct WatchEvent {
-    /// Object is: * If Type is Added or Modified: the new state of the object.
-    kopp::RawJson object;
-    std::string type;
-    kopp::UnknownFields unknown_fields;
+  /// Object is: * If Type is Added or Modified: the new state of the object.
+  kopp::RawJson object;
+  std::string type;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const WatchEvent&, const WatchEvent&) = default;
+  friend bool operator==(const WatchEvent&, const WatchEvent&) = default;
 };
 BOOST_DESCRIBE_STRUCT(WatchEvent, (), (object, type, unknown_fields))
 

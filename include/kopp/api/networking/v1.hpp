@@ -24,400 +24,395 @@ namespace kopp::api::networking::v1 {
 
 /// ServiceBackendPort is the service port being referenced.
 struct ServiceBackendPort {
-    /// name is the name of the port on the Service.
-    std::string name;
-    /// number is the numerical port number (e.g. 80) on the Service.
-    std::optional<std::int32_t> number;
-    kopp::UnknownFields unknown_fields;
+  /// name is the name of the port on the Service.
+  std::string name;
+  /// number is the numerical port number (e.g. 80) on the Service.
+  std::optional<std::int32_t> number;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ServiceBackendPort&, const ServiceBackendPort&) = default;
+  friend bool operator==(const ServiceBackendPort&, const ServiceBackendPort&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ServiceBackendPort, (), (name, number, unknown_fields))
 
 /// IngressServiceBackend references a Kubernetes Service as a Backend.
 struct IngressServiceBackend {
-    /// name is the referenced service.
-    std::string name;
-    /// port of the referenced service.
-    ServiceBackendPort port;
-    kopp::UnknownFields unknown_fields;
+  /// name is the referenced service.
+  std::string name;
+  /// port of the referenced service.
+  ServiceBackendPort port;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const IngressServiceBackend&, const IngressServiceBackend&) = default;
+  friend bool operator==(const IngressServiceBackend&, const IngressServiceBackend&) = default;
 };
 BOOST_DESCRIBE_STRUCT(IngressServiceBackend, (), (name, port, unknown_fields))
 
 /// IngressBackend describes all endpoints for a given service and port.
 struct IngressBackend {
-    /// resource is an ObjectRef to another Kubernetes resource in the namespace of the Ingress object.
-    std::optional<kopp::api::core::v1::TypedLocalObjectReference> resource;
-    /// service references a service as a backend.
-    std::optional<IngressServiceBackend> service;
-    kopp::UnknownFields unknown_fields;
+  /// resource is an ObjectRef to another Kubernetes resource in the namespace of the Ingress object.
+  std::optional<kopp::api::core::v1::TypedLocalObjectReference> resource;
+  /// service references a service as a backend.
+  std::optional<IngressServiceBackend> service;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const IngressBackend&, const IngressBackend&) = default;
+  friend bool operator==(const IngressBackend&, const IngressBackend&) = default;
 };
 BOOST_DESCRIBE_STRUCT(IngressBackend, (), (resource, service, unknown_fields))
 
 /// HTTPIngressPath associates a path with a backend.
 struct HTTPIngressPath {
-    /// backend defines the referenced service endpoint to which the traffic will be forwarded to.
-    IngressBackend backend;
-    /// path is matched against the path of an incoming request.
-    std::string path;
-    /// pathType determines the interpretation of the path matching.
-    std::string pathType;
-    kopp::UnknownFields unknown_fields;
+  /// backend defines the referenced service endpoint to which the traffic will be forwarded to.
+  IngressBackend backend;
+  /// path is matched against the path of an incoming request.
+  std::string path;
+  /// pathType determines the interpretation of the path matching.
+  std::string pathType;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const HTTPIngressPath&, const HTTPIngressPath&) = default;
+  friend bool operator==(const HTTPIngressPath&, const HTTPIngressPath&) = default;
 };
 BOOST_DESCRIBE_STRUCT(HTTPIngressPath, (), (backend, path, pathType, unknown_fields))
 
 /// HTTPIngressRuleValue is a list of http selectors pointing to backends.
 struct HTTPIngressRuleValue {
-    /// paths is a collection of paths that map requests to backends.
-    std::vector<HTTPIngressPath> paths;
-    kopp::UnknownFields unknown_fields;
+  /// paths is a collection of paths that map requests to backends.
+  std::vector<HTTPIngressPath> paths;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const HTTPIngressRuleValue&, const HTTPIngressRuleValue&) = default;
+  friend bool operator==(const HTTPIngressRuleValue&, const HTTPIngressRuleValue&) = default;
 };
 BOOST_DESCRIBE_STRUCT(HTTPIngressRuleValue, (), (paths, unknown_fields))
 
 /// ParentReference describes a reference to a parent object.
 struct ParentReference {
-    /// group is the group of the object being referenced.
-    std::string group;
-    /// name is the name of the object being referenced.
-    std::string name;
-    /// namespace is the namespace of the object being referenced.
-    std::string namespace_;
-    /// resource is the resource of the object being referenced.
-    std::string resource;
-    kopp::UnknownFields unknown_fields;
+  /// group is the group of the object being referenced.
+  std::string group;
+  /// name is the name of the object being referenced.
+  std::string name;
+  /// namespace is the namespace of the object being referenced.
+  std::string namespace_;
+  /// resource is the resource of the object being referenced.
+  std::string resource;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ParentReference&, const ParentReference&) = default;
+  friend bool operator==(const ParentReference&, const ParentReference&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ParentReference, (), (group, name, namespace_, resource, unknown_fields))
 
 /// IPAddressSpec describe the attributes in an IP Address.
 struct IPAddressSpec {
-    /// parentRef references the resource that an IPAddress is attached to.
-    ParentReference parentRef;
-    kopp::UnknownFields unknown_fields;
+  /// parentRef references the resource that an IPAddress is attached to.
+  ParentReference parentRef;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const IPAddressSpec&, const IPAddressSpec&) = default;
+  friend bool operator==(const IPAddressSpec&, const IPAddressSpec&) = default;
 };
 BOOST_DESCRIBE_STRUCT(IPAddressSpec, (), (parentRef, unknown_fields))
 
 /// IPAddress represents a single IP of a single IP Family.
 struct IPAddress {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// metadata is the standard object metadata.
-    kopp::ObjectMeta metadata;
-    /// spec is the desired state of the IPAddress.
-    IPAddressSpec spec;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// metadata is the standard object metadata.
+  kopp::ObjectMeta metadata;
+  /// spec is the desired state of the IPAddress.
+  IPAddressSpec spec;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const IPAddress&, const IPAddress&) = default;
+  friend bool operator==(const IPAddress&, const IPAddress&) = default;
 };
 BOOST_DESCRIBE_STRUCT(IPAddress, (), (apiVersion, kind, metadata, spec, unknown_fields))
 KOPP_RESOURCE(IPAddress, "networking.k8s.io", "v1", "IPAddress", "ipaddresses", cluster)
 
 /// IPBlock describes a particular CIDR (Ex.
 struct IPBlock {
-    /// cidr is a string representing the IPBlock Valid examples are "192.168.1.0/24" or "2001:db8::/64"
-    std::string cidr;
-    /// except is a slice of CIDRs that should not be included within an IPBlock Valid examples are "192.168.1.0/24" or "2001:db8::/64" Except values will be...
-    std::vector<std::string> except;
-    kopp::UnknownFields unknown_fields;
+  /// cidr is a string representing the IPBlock Valid examples are "192.168.1.0/24" or "2001:db8::/64"
+  std::string cidr;
+  /// except is a slice of CIDRs that should not be included within an IPBlock Valid examples are "192.168.1.0/24" or "2001:db8::/64" Except values will be...
+  std::vector<std::string> except;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const IPBlock&, const IPBlock&) = default;
+  friend bool operator==(const IPBlock&, const IPBlock&) = default;
 };
 BOOST_DESCRIBE_STRUCT(IPBlock, (), (cidr, except, unknown_fields))
 
 /// IngressRule represents the rules mapping the paths under a specified host to the related backend services.
 struct IngressRule {
-    /// host is the fully qualified domain name of a network host, as defined by RFC 3986.
-    std::string host;
-    /// http is a HTTP IngressRuleValue, which contains a list of http selectors
-    std::optional<HTTPIngressRuleValue> http;
-    kopp::UnknownFields unknown_fields;
+  /// host is the fully qualified domain name of a network host, as defined by RFC 3986.
+  std::string host;
+  /// http is a HTTP IngressRuleValue, which contains a list of http selectors
+  std::optional<HTTPIngressRuleValue> http;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const IngressRule&, const IngressRule&) = default;
+  friend bool operator==(const IngressRule&, const IngressRule&) = default;
 };
 BOOST_DESCRIBE_STRUCT(IngressRule, (), (host, http, unknown_fields))
 
 /// IngressTLS describes the transport layer security associated with an ingress.
 struct IngressTLS {
-    /// hosts is a list of hosts included in the TLS certificate.
-    std::vector<std::string> hosts;
-    /// secretName is the name of the secret used to terminate TLS traffic on port 443.
-    std::string secretName;
-    kopp::UnknownFields unknown_fields;
+  /// hosts is a list of hosts included in the TLS certificate.
+  std::vector<std::string> hosts;
+  /// secretName is the name of the secret used to terminate TLS traffic on port 443.
+  std::string secretName;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const IngressTLS&, const IngressTLS&) = default;
+  friend bool operator==(const IngressTLS&, const IngressTLS&) = default;
 };
 BOOST_DESCRIBE_STRUCT(IngressTLS, (), (hosts, secretName, unknown_fields))
 
 /// IngressSpec describes the Ingress the user wishes to exist.
 struct IngressSpec {
-    /// defaultBackend is the backend that should handle requests that don't match any rule.
-    std::optional<IngressBackend> defaultBackend;
-    /// ingressClassName is the name of an IngressClass cluster resource.
-    std::optional<std::string> ingressClassName;
-    /// rules is a list of host rules used to configure the Ingress.
-    std::vector<IngressRule> rules;
-    /// tls represents the TLS configuration.
-    std::vector<IngressTLS> tls;
-    kopp::UnknownFields unknown_fields;
+  /// defaultBackend is the backend that should handle requests that don't match any rule.
+  std::optional<IngressBackend> defaultBackend;
+  /// ingressClassName is the name of an IngressClass cluster resource.
+  std::optional<std::string> ingressClassName;
+  /// rules is a list of host rules used to configure the Ingress.
+  std::vector<IngressRule> rules;
+  /// tls represents the TLS configuration.
+  std::vector<IngressTLS> tls;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const IngressSpec&, const IngressSpec&) = default;
+  friend bool operator==(const IngressSpec&, const IngressSpec&) = default;
 };
-BOOST_DESCRIBE_STRUCT(IngressSpec, (), (defaultBackend, ingressClassName, rules, tls,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(IngressSpec, (), (defaultBackend, ingressClassName, rules, tls, unknown_fields))
 
 /// IngressPortStatus represents the error condition of a service port
 struct IngressPortStatus {
-    /// error is to record the problem with the service port The format of the error shall comply with the following rules: - built-in error values shall be...
-    std::optional<std::string> error;
-    /// port is the port number of the ingress port.
-    std::int32_t port = 0;
-    /// protocol is the protocol of the ingress port.
-    std::string protocol;
-    kopp::UnknownFields unknown_fields;
+  /// error is to record the problem with the service port The format of the error shall comply with the following rules: - built-in error values shall be...
+  std::optional<std::string> error;
+  /// port is the port number of the ingress port.
+  std::int32_t port = 0;
+  /// protocol is the protocol of the ingress port.
+  std::string protocol;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const IngressPortStatus&, const IngressPortStatus&) = default;
+  friend bool operator==(const IngressPortStatus&, const IngressPortStatus&) = default;
 };
 BOOST_DESCRIBE_STRUCT(IngressPortStatus, (), (error, port, protocol, unknown_fields))
 
 /// IngressLoadBalancerIngress represents the status of a load-balancer ingress point.
 struct IngressLoadBalancerIngress {
-    /// hostname is set for load-balancer ingress points that are DNS based.
-    std::string hostname;
-    /// ip is set for load-balancer ingress points that are IP based.
-    std::string ip;
-    /// ports provides information about the ports exposed by this LoadBalancer.
-    std::vector<IngressPortStatus> ports;
-    kopp::UnknownFields unknown_fields;
+  /// hostname is set for load-balancer ingress points that are DNS based.
+  std::string hostname;
+  /// ip is set for load-balancer ingress points that are IP based.
+  std::string ip;
+  /// ports provides information about the ports exposed by this LoadBalancer.
+  std::vector<IngressPortStatus> ports;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const IngressLoadBalancerIngress&, const IngressLoadBalancerIngress&) = default;
+  friend bool operator==(const IngressLoadBalancerIngress&, const IngressLoadBalancerIngress&) = default;
 };
 BOOST_DESCRIBE_STRUCT(IngressLoadBalancerIngress, (), (hostname, ip, ports, unknown_fields))
 
 /// IngressLoadBalancerStatus represents the status of a load-balancer.
 struct IngressLoadBalancerStatus {
-    /// ingress is a list containing ingress points for the load-balancer.
-    std::vector<IngressLoadBalancerIngress> ingress;
-    kopp::UnknownFields unknown_fields;
+  /// ingress is a list containing ingress points for the load-balancer.
+  std::vector<IngressLoadBalancerIngress> ingress;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const IngressLoadBalancerStatus&, const IngressLoadBalancerStatus&) = default;
+  friend bool operator==(const IngressLoadBalancerStatus&, const IngressLoadBalancerStatus&) = default;
 };
 BOOST_DESCRIBE_STRUCT(IngressLoadBalancerStatus, (), (ingress, unknown_fields))
 
 /// IngressStatus describe the current state of the Ingress.
 struct IngressStatus {
-    /// loadBalancer contains the current status of the load-balancer.
-    IngressLoadBalancerStatus loadBalancer;
-    kopp::UnknownFields unknown_fields;
+  /// loadBalancer contains the current status of the load-balancer.
+  IngressLoadBalancerStatus loadBalancer;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const IngressStatus&, const IngressStatus&) = default;
+  friend bool operator==(const IngressStatus&, const IngressStatus&) = default;
 };
 BOOST_DESCRIBE_STRUCT(IngressStatus, (), (loadBalancer, unknown_fields))
 
 /// Ingress is a collection of rules that allow inbound connections to reach the endpoints defined by a backend.
 struct Ingress {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// metadata is the standard object metadata.
-    kopp::ObjectMeta metadata;
-    /// spec is the desired state of the Ingress.
-    IngressSpec spec;
-    /// status is the current state of the Ingress.
-    IngressStatus status;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// metadata is the standard object metadata.
+  kopp::ObjectMeta metadata;
+  /// spec is the desired state of the Ingress.
+  IngressSpec spec;
+  /// status is the current state of the Ingress.
+  IngressStatus status;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const Ingress&, const Ingress&) = default;
+  friend bool operator==(const Ingress&, const Ingress&) = default;
 };
 BOOST_DESCRIBE_STRUCT(Ingress, (), (apiVersion, kind, metadata, spec, status, unknown_fields))
 KOPP_RESOURCE(Ingress, "networking.k8s.io", "v1", "Ingress", "ingresses", namespaced)
 
 /// IngressClassParametersReference identifies an API object.
 struct IngressClassParametersReference {
-    /// apiGroup is the group for the resource being referenced.
-    std::optional<std::string> apiGroup;
-    /// kind is the type of resource being referenced.
-    std::string kind;
-    /// name is the name of resource being referenced.
-    std::string name;
-    /// namespace is the namespace of the resource being referenced.
-    std::optional<std::string> namespace_;
-    /// scope represents if this refers to a cluster or namespace scoped resource.
-    std::optional<std::string> scope;
-    kopp::UnknownFields unknown_fields;
+  /// apiGroup is the group for the resource being referenced.
+  std::optional<std::string> apiGroup;
+  /// kind is the type of resource being referenced.
+  std::string kind;
+  /// name is the name of resource being referenced.
+  std::string name;
+  /// namespace is the namespace of the resource being referenced.
+  std::optional<std::string> namespace_;
+  /// scope represents if this refers to a cluster or namespace scoped resource.
+  std::optional<std::string> scope;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const IngressClassParametersReference&, const IngressClassParametersReference&) = default;
+  friend bool operator==(const IngressClassParametersReference&, const IngressClassParametersReference&) = default;
 };
-BOOST_DESCRIBE_STRUCT(IngressClassParametersReference, (), (apiGroup, kind, name, namespace_,
-    scope, unknown_fields))
+BOOST_DESCRIBE_STRUCT(IngressClassParametersReference, (), (apiGroup, kind, name, namespace_, scope, unknown_fields))
 
 /// IngressClassSpec provides information about the class of an Ingress.
 struct IngressClassSpec {
-    /// controller refers to the name of the controller that should handle this class.
-    std::string controller;
-    /// parameters is a link to a custom resource containing additional configuration for the controller.
-    std::optional<IngressClassParametersReference> parameters;
-    kopp::UnknownFields unknown_fields;
+  /// controller refers to the name of the controller that should handle this class.
+  std::string controller;
+  /// parameters is a link to a custom resource containing additional configuration for the controller.
+  std::optional<IngressClassParametersReference> parameters;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const IngressClassSpec&, const IngressClassSpec&) = default;
+  friend bool operator==(const IngressClassSpec&, const IngressClassSpec&) = default;
 };
 BOOST_DESCRIBE_STRUCT(IngressClassSpec, (), (controller, parameters, unknown_fields))
 
 /// IngressClass represents the class of the Ingress, referenced by the Ingress Spec.
 struct IngressClass {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// metadata is the standard object metadata.
-    kopp::ObjectMeta metadata;
-    /// spec is the desired state of the IngressClass.
-    IngressClassSpec spec;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// metadata is the standard object metadata.
+  kopp::ObjectMeta metadata;
+  /// spec is the desired state of the IngressClass.
+  IngressClassSpec spec;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const IngressClass&, const IngressClass&) = default;
+  friend bool operator==(const IngressClass&, const IngressClass&) = default;
 };
 BOOST_DESCRIBE_STRUCT(IngressClass, (), (apiVersion, kind, metadata, spec, unknown_fields))
 KOPP_RESOURCE(IngressClass, "networking.k8s.io", "v1", "IngressClass", "ingressclasses", cluster)
 
 /// NetworkPolicyPeer describes a peer to allow traffic to/from.
 struct NetworkPolicyPeer {
-    /// ipBlock defines policy on a particular IPBlock.
-    std::optional<IPBlock> ipBlock;
-    /// namespaceSelector selects namespaces using cluster-scoped labels.
-    std::optional<kopp::api::meta::v1::LabelSelector> namespaceSelector;
-    /// podSelector is a label selector which selects pods.
-    std::optional<kopp::api::meta::v1::LabelSelector> podSelector;
-    kopp::UnknownFields unknown_fields;
+  /// ipBlock defines policy on a particular IPBlock.
+  std::optional<IPBlock> ipBlock;
+  /// namespaceSelector selects namespaces using cluster-scoped labels.
+  std::optional<kopp::api::meta::v1::LabelSelector> namespaceSelector;
+  /// podSelector is a label selector which selects pods.
+  std::optional<kopp::api::meta::v1::LabelSelector> podSelector;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NetworkPolicyPeer&, const NetworkPolicyPeer&) = default;
+  friend bool operator==(const NetworkPolicyPeer&, const NetworkPolicyPeer&) = default;
 };
-BOOST_DESCRIBE_STRUCT(NetworkPolicyPeer, (), (ipBlock, namespaceSelector, podSelector,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(NetworkPolicyPeer, (), (ipBlock, namespaceSelector, podSelector, unknown_fields))
 
 /// NetworkPolicyPort describes a port to allow traffic on
 struct NetworkPolicyPort {
-    /// endPort indicates that the range of ports from port to endPort if set, inclusive, should be allowed by the policy.
-    std::optional<std::int32_t> endPort;
-    /// port represents the port on the given protocol.
-    std::optional<kopp::IntOrString> port;
-    /// protocol represents the protocol (TCP, UDP, or SCTP) which traffic must match.
-    std::optional<std::string> protocol;
-    kopp::UnknownFields unknown_fields;
+  /// endPort indicates that the range of ports from port to endPort if set, inclusive, should be allowed by the policy.
+  std::optional<std::int32_t> endPort;
+  /// port represents the port on the given protocol.
+  std::optional<kopp::IntOrString> port;
+  /// protocol represents the protocol (TCP, UDP, or SCTP) which traffic must match.
+  std::optional<std::string> protocol;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NetworkPolicyPort&, const NetworkPolicyPort&) = default;
+  friend bool operator==(const NetworkPolicyPort&, const NetworkPolicyPort&) = default;
 };
 BOOST_DESCRIBE_STRUCT(NetworkPolicyPort, (), (endPort, port, protocol, unknown_fields))
 
 /// NetworkPolicyEgressRule describes a particular set of traffic that is allowed out of pods matched by a NetworkPolicySpec's podSelector.
 struct NetworkPolicyEgressRule {
-    /// ports is a list of destination ports for outgoing traffic.
-    std::vector<NetworkPolicyPort> ports;
-    /// to is a list of destinations for outgoing traffic of pods selected for this rule.
-    std::vector<NetworkPolicyPeer> to;
-    kopp::UnknownFields unknown_fields;
+  /// ports is a list of destination ports for outgoing traffic.
+  std::vector<NetworkPolicyPort> ports;
+  /// to is a list of destinations for outgoing traffic of pods selected for this rule.
+  std::vector<NetworkPolicyPeer> to;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NetworkPolicyEgressRule&, const NetworkPolicyEgressRule&) = default;
+  friend bool operator==(const NetworkPolicyEgressRule&, const NetworkPolicyEgressRule&) = default;
 };
 BOOST_DESCRIBE_STRUCT(NetworkPolicyEgressRule, (), (ports, to, unknown_fields))
 
 /// NetworkPolicyIngressRule describes a particular set of traffic that is allowed to the pods matched by a NetworkPolicySpec's podSelector.
 struct NetworkPolicyIngressRule {
-    /// from is a list of sources which should be able to access the pods selected for this rule.
-    std::vector<NetworkPolicyPeer> from;
-    /// ports is a list of ports which should be made accessible on the pods selected for this rule.
-    std::vector<NetworkPolicyPort> ports;
-    kopp::UnknownFields unknown_fields;
+  /// from is a list of sources which should be able to access the pods selected for this rule.
+  std::vector<NetworkPolicyPeer> from;
+  /// ports is a list of ports which should be made accessible on the pods selected for this rule.
+  std::vector<NetworkPolicyPort> ports;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NetworkPolicyIngressRule&, const NetworkPolicyIngressRule&) = default;
+  friend bool operator==(const NetworkPolicyIngressRule&, const NetworkPolicyIngressRule&) = default;
 };
 BOOST_DESCRIBE_STRUCT(NetworkPolicyIngressRule, (), (from, ports, unknown_fields))
 
 /// NetworkPolicySpec provides the specification of a NetworkPolicy
 struct NetworkPolicySpec {
-    /// egress is a list of egress rules to be applied to the selected pods.
-    std::vector<NetworkPolicyEgressRule> egress;
-    /// ingress is a list of ingress rules to be applied to the selected pods.
-    std::vector<NetworkPolicyIngressRule> ingress;
-    /// podSelector selects the pods to which this NetworkPolicy object applies.
-    kopp::api::meta::v1::LabelSelector podSelector;
-    /// policyTypes is a list of rule types that the NetworkPolicy relates to.
-    std::vector<std::string> policyTypes;
-    kopp::UnknownFields unknown_fields;
+  /// egress is a list of egress rules to be applied to the selected pods.
+  std::vector<NetworkPolicyEgressRule> egress;
+  /// ingress is a list of ingress rules to be applied to the selected pods.
+  std::vector<NetworkPolicyIngressRule> ingress;
+  /// podSelector selects the pods to which this NetworkPolicy object applies.
+  kopp::api::meta::v1::LabelSelector podSelector;
+  /// policyTypes is a list of rule types that the NetworkPolicy relates to.
+  std::vector<std::string> policyTypes;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NetworkPolicySpec&, const NetworkPolicySpec&) = default;
+  friend bool operator==(const NetworkPolicySpec&, const NetworkPolicySpec&) = default;
 };
-BOOST_DESCRIBE_STRUCT(NetworkPolicySpec, (), (egress, ingress, podSelector, policyTypes,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(NetworkPolicySpec, (), (egress, ingress, podSelector, policyTypes, unknown_fields))
 
 /// NetworkPolicy describes what network traffic is allowed for a set of Pods
 struct NetworkPolicy {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// metadata is the standard object metadata.
-    kopp::ObjectMeta metadata;
-    /// spec represents the specification of the desired behavior for this NetworkPolicy.
-    NetworkPolicySpec spec;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// metadata is the standard object metadata.
+  kopp::ObjectMeta metadata;
+  /// spec represents the specification of the desired behavior for this NetworkPolicy.
+  NetworkPolicySpec spec;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const NetworkPolicy&, const NetworkPolicy&) = default;
+  friend bool operator==(const NetworkPolicy&, const NetworkPolicy&) = default;
 };
 BOOST_DESCRIBE_STRUCT(NetworkPolicy, (), (apiVersion, kind, metadata, spec, unknown_fields))
 KOPP_RESOURCE(NetworkPolicy, "networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", namespaced)
 
 /// ServiceCIDRSpec define the CIDRs the user wants to use for allocating ClusterIPs for Services.
 struct ServiceCIDRSpec {
-    /// cidrs defines the IP blocks in CIDR notation (e.g. "192.168.0.0/24" or "2001:db8::/64") from which to assign service cluster IPs.
-    std::vector<std::string> cidrs;
-    kopp::UnknownFields unknown_fields;
+  /// cidrs defines the IP blocks in CIDR notation (e.g. "192.168.0.0/24" or "2001:db8::/64") from which to assign service cluster IPs.
+  std::vector<std::string> cidrs;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ServiceCIDRSpec&, const ServiceCIDRSpec&) = default;
+  friend bool operator==(const ServiceCIDRSpec&, const ServiceCIDRSpec&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ServiceCIDRSpec, (), (cidrs, unknown_fields))
 
 /// ServiceCIDRStatus describes the current state of the ServiceCIDR.
 struct ServiceCIDRStatus {
-    /// conditions holds an array of metav1.Condition that describe the state of the ServiceCIDR.
-    std::vector<kopp::Condition> conditions;
-    kopp::UnknownFields unknown_fields;
+  /// conditions holds an array of metav1.Condition that describe the state of the ServiceCIDR.
+  std::vector<kopp::Condition> conditions;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ServiceCIDRStatus&, const ServiceCIDRStatus&) = default;
+  friend bool operator==(const ServiceCIDRStatus&, const ServiceCIDRStatus&) = default;
 };
 BOOST_DESCRIBE_STRUCT(ServiceCIDRStatus, (), (conditions, unknown_fields))
 
 /// ServiceCIDR defines a range of IP addresses using CIDR format (e.g. 192.168.0.0/24 or 2001:db2::/64).
 struct ServiceCIDR {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// metadata is the standard object metadata.
-    kopp::ObjectMeta metadata;
-    /// spec is the desired state of the ServiceCIDR.
-    ServiceCIDRSpec spec;
-    /// status represents the current state of the ServiceCIDR.
-    ServiceCIDRStatus status;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// metadata is the standard object metadata.
+  kopp::ObjectMeta metadata;
+  /// spec is the desired state of the ServiceCIDR.
+  ServiceCIDRSpec spec;
+  /// status represents the current state of the ServiceCIDR.
+  ServiceCIDRStatus status;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ServiceCIDR&, const ServiceCIDR&) = default;
+  friend bool operator==(const ServiceCIDR&, const ServiceCIDR&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ServiceCIDR, (), (apiVersion, kind, metadata, spec, status,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(ServiceCIDR, (), (apiVersion, kind, metadata, spec, status, unknown_fields))
 KOPP_RESOURCE(ServiceCIDR, "networking.k8s.io", "v1", "ServiceCIDR", "servicecidrs", cluster)
 
 }  // namespace kopp::api::networking::v1

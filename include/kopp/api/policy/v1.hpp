@@ -24,79 +24,78 @@ namespace kopp::api::policy::v1 {
 
 /// Eviction evicts a pod from its node subject to certain policies and safety constraints.
 struct Eviction {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// deleteOptions may be provided
-    std::optional<kopp::api::meta::v1::DeleteOptions> deleteOptions;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// metadata describes the pod that is being evicted.
-    kopp::ObjectMeta metadata;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// deleteOptions may be provided
+  std::optional<kopp::api::meta::v1::DeleteOptions> deleteOptions;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// metadata describes the pod that is being evicted.
+  kopp::ObjectMeta metadata;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const Eviction&, const Eviction&) = default;
+  friend bool operator==(const Eviction&, const Eviction&) = default;
 };
 BOOST_DESCRIBE_STRUCT(Eviction, (), (apiVersion, deleteOptions, kind, metadata, unknown_fields))
 
 /// PodDisruptionBudgetSpec is a description of a PodDisruptionBudget.
 struct PodDisruptionBudgetSpec {
-    /// maxUnavailable indicates that an eviction is allowed if at most "maxUnavailable" pods selected by "selector" are unavailable after the eviction, i.e. even...
-    std::optional<kopp::IntOrString> maxUnavailable;
-    /// minAvailable indicates that an eviction is allowed if at least "minAvailable" pods selected by "selector" will still be available after the eviction, i.e....
-    std::optional<kopp::IntOrString> minAvailable;
-    /// selector is a label query over pods whose evictions are managed by the disruption budget.
-    std::optional<kopp::api::meta::v1::LabelSelector> selector;
-    /// unhealthyPodEvictionPolicy defines the criteria for when unhealthy pods should be considered for eviction.
-    std::optional<std::string> unhealthyPodEvictionPolicy;
-    kopp::UnknownFields unknown_fields;
+  /// maxUnavailable indicates that an eviction is allowed if at most "maxUnavailable" pods selected by "selector" are unavailable after the eviction, i.e. even...
+  std::optional<kopp::IntOrString> maxUnavailable;
+  /// minAvailable indicates that an eviction is allowed if at least "minAvailable" pods selected by "selector" will still be available after the eviction, i.e....
+  std::optional<kopp::IntOrString> minAvailable;
+  /// selector is a label query over pods whose evictions are managed by the disruption budget.
+  std::optional<kopp::api::meta::v1::LabelSelector> selector;
+  /// unhealthyPodEvictionPolicy defines the criteria for when unhealthy pods should be considered for eviction.
+  std::optional<std::string> unhealthyPodEvictionPolicy;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodDisruptionBudgetSpec&, const PodDisruptionBudgetSpec&) = default;
+  friend bool operator==(const PodDisruptionBudgetSpec&, const PodDisruptionBudgetSpec&) = default;
 };
-BOOST_DESCRIBE_STRUCT(PodDisruptionBudgetSpec, (), (maxUnavailable, minAvailable, selector,
-    unhealthyPodEvictionPolicy, unknown_fields))
+BOOST_DESCRIBE_STRUCT(PodDisruptionBudgetSpec, (),
+                      (maxUnavailable, minAvailable, selector, unhealthyPodEvictionPolicy, unknown_fields))
 
 /// PodDisruptionBudgetStatus represents information about the status of a PodDisruptionBudget.
 struct PodDisruptionBudgetStatus {
-    /// Conditions contain conditions for PDB.
-    std::vector<kopp::Condition> conditions;
-    /// current number of healthy pods
-    std::optional<std::int32_t> currentHealthy;
-    /// minimum desired number of healthy pods
-    std::optional<std::int32_t> desiredHealthy;
-    /// DisruptedPods contains information about pods whose eviction was processed by the API server eviction subresource handler but has not yet been observed by...
-    std::map<std::string, kopp::Time> disruptedPods;
-    /// Number of pod disruptions that are currently allowed.
-    std::optional<std::int32_t> disruptionsAllowed;
-    /// total number of pods counted by this disruption budget
-    std::optional<std::int32_t> expectedPods;
-    /// Most recent generation observed when updating this PDB status.
-    std::optional<std::int64_t> observedGeneration;
-    kopp::UnknownFields unknown_fields;
+  /// Conditions contain conditions for PDB.
+  std::vector<kopp::Condition> conditions;
+  /// current number of healthy pods
+  std::optional<std::int32_t> currentHealthy;
+  /// minimum desired number of healthy pods
+  std::optional<std::int32_t> desiredHealthy;
+  /// DisruptedPods contains information about pods whose eviction was processed by the API server eviction subresource handler but has not yet been observed by...
+  std::map<std::string, kopp::Time> disruptedPods;
+  /// Number of pod disruptions that are currently allowed.
+  std::optional<std::int32_t> disruptionsAllowed;
+  /// total number of pods counted by this disruption budget
+  std::optional<std::int32_t> expectedPods;
+  /// Most recent generation observed when updating this PDB status.
+  std::optional<std::int64_t> observedGeneration;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodDisruptionBudgetStatus&, const PodDisruptionBudgetStatus&) = default;
+  friend bool operator==(const PodDisruptionBudgetStatus&, const PodDisruptionBudgetStatus&) = default;
 };
-BOOST_DESCRIBE_STRUCT(PodDisruptionBudgetStatus, (), (conditions, currentHealthy,
-    desiredHealthy, disruptedPods, disruptionsAllowed, expectedPods, observedGeneration,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(PodDisruptionBudgetStatus, (),
+                      (conditions, currentHealthy, desiredHealthy, disruptedPods, disruptionsAllowed, expectedPods,
+                       observedGeneration, unknown_fields))
 
 /// PodDisruptionBudget is an object to define the max disruption that can be caused to a collection of pods
 struct PodDisruptionBudget {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// metadata is the standard object's metadata.
-    kopp::ObjectMeta metadata;
-    /// spec is the specification of the desired behavior of the PodDisruptionBudget.
-    PodDisruptionBudgetSpec spec;
-    /// status is the most recently observed status of the PodDisruptionBudget.
-    PodDisruptionBudgetStatus status;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// metadata is the standard object's metadata.
+  kopp::ObjectMeta metadata;
+  /// spec is the specification of the desired behavior of the PodDisruptionBudget.
+  PodDisruptionBudgetSpec spec;
+  /// status is the most recently observed status of the PodDisruptionBudget.
+  PodDisruptionBudgetStatus status;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PodDisruptionBudget&, const PodDisruptionBudget&) = default;
+  friend bool operator==(const PodDisruptionBudget&, const PodDisruptionBudget&) = default;
 };
-BOOST_DESCRIBE_STRUCT(PodDisruptionBudget, (), (apiVersion, kind, metadata, spec, status,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(PodDisruptionBudget, (), (apiVersion, kind, metadata, spec, status, unknown_fields))
 KOPP_RESOURCE(PodDisruptionBudget, "policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", namespaced)
 
 }  // namespace kopp::api::policy::v1

@@ -21,138 +21,135 @@ namespace kopp::api::rbac::v1 {
 
 /// AggregationRule describes how to locate ClusterRoles to aggregate into the ClusterRole
 struct AggregationRule {
-    /// clusterRoleSelectors holds a list of selectors which will be used to find ClusterRoles and create the rules.
-    std::vector<kopp::api::meta::v1::LabelSelector> clusterRoleSelectors;
-    kopp::UnknownFields unknown_fields;
+  /// clusterRoleSelectors holds a list of selectors which will be used to find ClusterRoles and create the rules.
+  std::vector<kopp::api::meta::v1::LabelSelector> clusterRoleSelectors;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const AggregationRule&, const AggregationRule&) = default;
+  friend bool operator==(const AggregationRule&, const AggregationRule&) = default;
 };
 BOOST_DESCRIBE_STRUCT(AggregationRule, (), (clusterRoleSelectors, unknown_fields))
 
 /// PolicyRule holds information that describes a policy rule, but does not contain information about who the rule applies to or which namespace the rule applies to.
 struct PolicyRule {
-    /// apiGroups is the name of the APIGroup that contains the resources.
-    std::vector<std::string> apiGroups;
-    /// nonResourceURLs is a set of partial urls that a user should have access to.
-    std::vector<std::string> nonResourceURLs;
-    /// resourceNames is an optional white list of names that the rule applies to.
-    std::vector<std::string> resourceNames;
-    /// resources is a list of resources this rule applies to.
-    std::vector<std::string> resources;
-    /// verbs is a list of Verbs that apply to ALL the ResourceKinds contained in this rule.
-    std::vector<std::string> verbs;
-    kopp::UnknownFields unknown_fields;
+  /// apiGroups is the name of the APIGroup that contains the resources.
+  std::vector<std::string> apiGroups;
+  /// nonResourceURLs is a set of partial urls that a user should have access to.
+  std::vector<std::string> nonResourceURLs;
+  /// resourceNames is an optional white list of names that the rule applies to.
+  std::vector<std::string> resourceNames;
+  /// resources is a list of resources this rule applies to.
+  std::vector<std::string> resources;
+  /// verbs is a list of Verbs that apply to ALL the ResourceKinds contained in this rule.
+  std::vector<std::string> verbs;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const PolicyRule&, const PolicyRule&) = default;
+  friend bool operator==(const PolicyRule&, const PolicyRule&) = default;
 };
-BOOST_DESCRIBE_STRUCT(PolicyRule, (), (apiGroups, nonResourceURLs, resourceNames, resources,
-    verbs, unknown_fields))
+BOOST_DESCRIBE_STRUCT(PolicyRule, (), (apiGroups, nonResourceURLs, resourceNames, resources, verbs, unknown_fields))
 
 /// ClusterRole is a cluster level, logical grouping of PolicyRules that can be referenced as a unit by a RoleBinding or ClusterRoleBinding.
 struct ClusterRole {
-    /// aggregationRule is an optional field that describes how to build the Rules for this ClusterRole.
-    std::optional<AggregationRule> aggregationRule;
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// metadata is the standard object's metadata.
-    kopp::ObjectMeta metadata;
-    /// rules holds all the PolicyRules for this ClusterRole
-    std::vector<PolicyRule> rules;
-    kopp::UnknownFields unknown_fields;
+  /// aggregationRule is an optional field that describes how to build the Rules for this ClusterRole.
+  std::optional<AggregationRule> aggregationRule;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// metadata is the standard object's metadata.
+  kopp::ObjectMeta metadata;
+  /// rules holds all the PolicyRules for this ClusterRole
+  std::vector<PolicyRule> rules;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ClusterRole&, const ClusterRole&) = default;
+  friend bool operator==(const ClusterRole&, const ClusterRole&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ClusterRole, (), (aggregationRule, apiVersion, kind, metadata, rules,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(ClusterRole, (), (aggregationRule, apiVersion, kind, metadata, rules, unknown_fields))
 KOPP_RESOURCE(ClusterRole, "rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", cluster)
 
 /// RoleRef contains information that points to the role being used
 struct RoleRef {
-    /// apiGroup is the group for the resource being referenced
-    std::string apiGroup;
-    /// kind is the type of resource being referenced
-    std::string kind;
-    /// name is the name of resource being referenced
-    std::string name;
-    kopp::UnknownFields unknown_fields;
+  /// apiGroup is the group for the resource being referenced
+  std::string apiGroup;
+  /// kind is the type of resource being referenced
+  std::string kind;
+  /// name is the name of resource being referenced
+  std::string name;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const RoleRef&, const RoleRef&) = default;
+  friend bool operator==(const RoleRef&, const RoleRef&) = default;
 };
 BOOST_DESCRIBE_STRUCT(RoleRef, (), (apiGroup, kind, name, unknown_fields))
 
 /// Subject contains a reference to the object or user identities a role binding applies to.
 struct Subject {
-    /// apiGroup holds the API group of the referenced subject.
-    std::string apiGroup;
-    /// kind of object being referenced.
-    std::string kind;
-    /// name of the object being referenced.
-    std::string name;
-    /// namespace of the referenced object.
-    std::string namespace_;
-    kopp::UnknownFields unknown_fields;
+  /// apiGroup holds the API group of the referenced subject.
+  std::string apiGroup;
+  /// kind of object being referenced.
+  std::string kind;
+  /// name of the object being referenced.
+  std::string name;
+  /// namespace of the referenced object.
+  std::string namespace_;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const Subject&, const Subject&) = default;
+  friend bool operator==(const Subject&, const Subject&) = default;
 };
 BOOST_DESCRIBE_STRUCT(Subject, (), (apiGroup, kind, name, namespace_, unknown_fields))
 
 /// ClusterRoleBinding references a ClusterRole, but not contain it.
 struct ClusterRoleBinding {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// metadata is the standard object's metadata.
-    kopp::ObjectMeta metadata;
-    /// roleRef can only reference a ClusterRole in the global namespace.
-    RoleRef roleRef;
-    /// subjects holds references to the objects the role applies to.
-    std::vector<Subject> subjects;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// metadata is the standard object's metadata.
+  kopp::ObjectMeta metadata;
+  /// roleRef can only reference a ClusterRole in the global namespace.
+  RoleRef roleRef;
+  /// subjects holds references to the objects the role applies to.
+  std::vector<Subject> subjects;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const ClusterRoleBinding&, const ClusterRoleBinding&) = default;
+  friend bool operator==(const ClusterRoleBinding&, const ClusterRoleBinding&) = default;
 };
-BOOST_DESCRIBE_STRUCT(ClusterRoleBinding, (), (apiVersion, kind, metadata, roleRef, subjects,
-    unknown_fields))
-KOPP_RESOURCE(ClusterRoleBinding, "rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", cluster)
+BOOST_DESCRIBE_STRUCT(ClusterRoleBinding, (), (apiVersion, kind, metadata, roleRef, subjects, unknown_fields))
+KOPP_RESOURCE(ClusterRoleBinding, "rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings",
+              cluster)
 
 /// Role is a namespaced, logical grouping of PolicyRules that can be referenced as a unit by a RoleBinding.
 struct Role {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// metadata is the standard object's metadata.
-    kopp::ObjectMeta metadata;
-    /// rules holds all the PolicyRules for this Role
-    std::vector<PolicyRule> rules;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// metadata is the standard object's metadata.
+  kopp::ObjectMeta metadata;
+  /// rules holds all the PolicyRules for this Role
+  std::vector<PolicyRule> rules;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const Role&, const Role&) = default;
+  friend bool operator==(const Role&, const Role&) = default;
 };
 BOOST_DESCRIBE_STRUCT(Role, (), (apiVersion, kind, metadata, rules, unknown_fields))
 KOPP_RESOURCE(Role, "rbac.authorization.k8s.io", "v1", "Role", "roles", namespaced)
 
 /// RoleBinding references a role, but does not contain it.
 struct RoleBinding {
-    /// APIVersion defines the versioned schema of this representation of an object.
-    std::string apiVersion;
-    /// Kind is a string value representing the REST resource this object represents.
-    std::string kind;
-    /// metadata is the standard object's metadata.
-    kopp::ObjectMeta metadata;
-    /// roleRef can reference a Role in the current namespace or a ClusterRole in the global namespace.
-    RoleRef roleRef;
-    /// subjects holds references to the objects the role applies to.
-    std::vector<Subject> subjects;
-    kopp::UnknownFields unknown_fields;
+  /// APIVersion defines the versioned schema of this representation of an object.
+  std::string apiVersion;
+  /// Kind is a string value representing the REST resource this object represents.
+  std::string kind;
+  /// metadata is the standard object's metadata.
+  kopp::ObjectMeta metadata;
+  /// roleRef can reference a Role in the current namespace or a ClusterRole in the global namespace.
+  RoleRef roleRef;
+  /// subjects holds references to the objects the role applies to.
+  std::vector<Subject> subjects;
+  kopp::UnknownFields unknown_fields;
 
-    friend bool operator==(const RoleBinding&, const RoleBinding&) = default;
+  friend bool operator==(const RoleBinding&, const RoleBinding&) = default;
 };
-BOOST_DESCRIBE_STRUCT(RoleBinding, (), (apiVersion, kind, metadata, roleRef, subjects,
-    unknown_fields))
+BOOST_DESCRIBE_STRUCT(RoleBinding, (), (apiVersion, kind, metadata, roleRef, subjects, unknown_fields))
 KOPP_RESOURCE(RoleBinding, "rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", namespaced)
 
 }  // namespace kopp::api::rbac::v1

@@ -23,7 +23,7 @@ namespace kopp::detail {
 inline std::string read_file(const std::filesystem::path& path, std::error_code& ec,
                              std::uintmax_t max_bytes = 16u << 20) {
   ec.clear();
-  struct ::stat st{};
+  struct ::stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     ec = std::error_code(errno, std::generic_category());
     return {};
@@ -68,11 +68,11 @@ struct FileStamp {
 };
 
 inline std::optional<FileStamp> file_stamp(const std::filesystem::path& path) {
-  struct ::stat st{};
+  struct ::stat st {};
   if (::stat(path.c_str(), &st) != 0) return std::nullopt;
   FileStamp stamp;
-  stamp.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
-                   static_cast<std::int64_t>(st.st_mtim.tv_nsec);
+  stamp.mtime_ns =
+      static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + static_cast<std::int64_t>(st.st_mtim.tv_nsec);
   stamp.size = static_cast<std::int64_t>(st.st_size);
   stamp.inode = static_cast<std::uint64_t>(st.st_ino);
   return stamp;

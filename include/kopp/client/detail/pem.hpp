@@ -57,8 +57,7 @@ inline std::optional<std::string> base64_decode(std::string_view text) {
   if (compact.size() % 4 != 0) return std::nullopt;
   const auto padding_start = compact.find('=');
   if (padding_start != std::string::npos &&
-      (padding_start < compact.size() - 2 ||
-       compact.find_first_not_of('=', padding_start) != std::string::npos))
+      (padding_start < compact.size() - 2 || compact.find_first_not_of('=', padding_start) != std::string::npos))
     return std::nullopt;
   std::string out(compact.size() / 4 * 3, '\0');
   openssl_ptr<EVP_ENCODE_CTX> ctx(EVP_ENCODE_CTX_new());
@@ -66,14 +65,12 @@ inline std::optional<std::string> base64_decode(std::string_view text) {
   EVP_DecodeInit(ctx.get());
   int written = 0;
   if (EVP_DecodeUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &written,
-                       reinterpret_cast<const unsigned char*>(compact.data()),
-                       static_cast<int>(compact.size())) < 0) {
+                       reinterpret_cast<const unsigned char*>(compact.data()), static_cast<int>(compact.size())) < 0) {
     ERR_clear_error();
     return std::nullopt;
   }
   int tail = 0;
-  if (EVP_DecodeFinal(ctx.get(), reinterpret_cast<unsigned char*>(out.data()) + written,
-                      &tail) < 0) {
+  if (EVP_DecodeFinal(ctx.get(), reinterpret_cast<unsigned char*>(out.data()) + written, &tail) < 0) {
     ERR_clear_error();
     return std::nullopt;
   }
@@ -85,8 +82,7 @@ inline std::string base64_encode(std::string_view data) {
   if (data.empty()) return {};
   std::string out((data.size() + 2) / 3 * 4 + 1, '\0');
   const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(data.data()),
-                                static_cast<int>(data.size()));
+                                reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
   out.resize(static_cast<std::size_t>(n));
   return out;
 }
@@ -107,18 +103,15 @@ inline std::optional<std::string> check_certificate_pem(std::string_view pem) {
       continue;
     }
     const unsigned long err = ERR_peek_last_error();
-    if (count > 0 && ERR_GET_LIB(err) == ERR_LIB_PEM &&
-        ERR_GET_REASON(err) == PEM_R_NO_START_LINE) {
+    if (count > 0 && ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE) {
       ERR_clear_error();  // clean end of the bundle
       return std::nullopt;
     }
-    if (count == 0 && ERR_GET_LIB(err) == ERR_LIB_PEM &&
-        ERR_GET_REASON(err) == PEM_R_NO_START_LINE) {
+    if (count == 0 && ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE) {
       ERR_clear_error();
       return std::string("no PEM certificate found");
     }
-    return "invalid PEM certificate #" + std::to_string(count + 1) + ": " +
-           take_openssl_error();
+    return "invalid PEM certificate #" + std::to_string(count + 1) + ": " + take_openssl_error();
   }
 }
 
@@ -135,23 +128,20 @@ inline std::optional<std::string> check_private_key_pem(std::string_view pem) {
     return std::string("the private key is encrypted; kopp needs an unencrypted key");
   auto bio = memory_bio(pem);
   if (!bio) return take_openssl_error();
-  openssl_ptr<EVP_PKEY> key(
-      PEM_read_bio_PrivateKey(bio.get(), nullptr, &pem_detail::no_passphrase, nullptr));
+  openssl_ptr<EVP_PKEY> key(PEM_read_bio_PrivateKey(bio.get(), nullptr, &pem_detail::no_passphrase, nullptr));
   if (!key) return "invalid PEM private key: " + take_openssl_error();
   ERR_clear_error();
   return std::nullopt;
 }
 
 // Both inputs must already have passed the checks above.
-inline std::optional<std::string> check_certificate_matches_key(std::string_view cert_pem,
-                                                                std::string_view key_pem) {
+inline std::optional<std::string> check_certificate_matches_key(std::string_view cert_pem, std::string_view key_pem) {
   ERR_clear_error();
   auto cert_bio = memory_bio(cert_pem);
   auto key_bio = memory_bio(key_pem);
   if (!cert_bio || !key_bio) return take_openssl_error();
   openssl_ptr<X509> cert(PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
-  openssl_ptr<EVP_PKEY> key(
-      PEM_read_bio_PrivateKey(key_bio.get(), nullptr, &pem_detail::no_passphrase, nullptr));
+  openssl_ptr<EVP_PKEY> key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, &pem_detail::no_passphrase, nullptr));
   if (!cert || !key) return take_openssl_error();
   if (X509_check_private_key(cert.get(), key.get()) != 1) {
     ERR_clear_error();

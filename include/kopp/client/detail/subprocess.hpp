@@ -44,8 +44,7 @@ inline std::vector<std::string> current_environment() {
 }
 
 // Sets NAME=value in `env`, replacing an existing NAME.
-inline void set_environment_variable(std::vector<std::string>& env, const std::string& name,
-                                     const std::string& value) {
+inline void set_environment_variable(std::vector<std::string>& env, const std::string& name, const std::string& value) {
   const std::string prefix = name + "=";
   for (auto& entry : env) {
     if (entry.compare(0, prefix.size(), prefix) == 0) {
@@ -81,9 +80,7 @@ struct spawn_resources {
   }
 };
 
-inline void throw_errno(int error, const char* what) {
-  throw std::system_error(error, std::generic_category(), what);
-}
+inline void throw_errno(int error, const char* what) { throw std::system_error(error, std::generic_category(), what); }
 
 }  // namespace subprocess_detail
 
@@ -91,10 +88,8 @@ inline void throw_errno(int error, const char* what) {
 // exactly the environment `env`. Throws std::system_error when the program cannot be
 // started (ENOENT: not found, EACCES: not executable); everything after a successful
 // start is reported in the result.
-inline SubprocessResult run_subprocess(const std::vector<std::string>& argv,
-                                       const std::vector<std::string>& env,
-                                       std::chrono::milliseconds timeout,
-                                       std::size_t max_output_bytes = 4u << 20) {
+inline SubprocessResult run_subprocess(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                                       std::chrono::milliseconds timeout, std::size_t max_output_bytes = 4u << 20) {
   using namespace subprocess_detail;
   using clock = std::chrono::steady_clock;
   if (argv.empty()) throw_errno(EINVAL, "run_subprocess: empty argv");
@@ -106,8 +101,7 @@ inline SubprocessResult run_subprocess(const std::vector<std::string>& argv,
   fd_guard err_read(err_pipe[0]), err_write(err_pipe[1]);
 
   spawn_resources res;
-  if (int rc = posix_spawn_file_actions_init(&res.actions); rc != 0)
-    throw_errno(rc, "posix_spawn_file_actions_init");
+  if (int rc = posix_spawn_file_actions_init(&res.actions); rc != 0) throw_errno(rc, "posix_spawn_file_actions_init");
   res.have_actions = true;
   posix_spawn_file_actions_addopen(&res.actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&res.actions, out_write.fd, 1);
@@ -127,9 +121,8 @@ inline SubprocessResult run_subprocess(const std::vector<std::string>& argv,
   posix_spawnattr_setsigmask(&res.attr, &empty_mask);
   posix_spawnattr_setsigdefault(&res.attr, &default_signals);
   posix_spawnattr_setpgroup(&res.attr, 0);
-  posix_spawnattr_setflags(&res.attr, static_cast<short>(POSIX_SPAWN_SETPGROUP |
-                                                         POSIX_SPAWN_SETSIGMASK |
-                                                         POSIX_SPAWN_SETSIGDEF));
+  posix_spawnattr_setflags(&res.attr,
+                           static_cast<short>(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF));
 
   std::vector<char*> c_argv, c_env;
   for (const auto& a : argv) c_argv.push_back(const_cast<char*>(a.c_str()));
@@ -138,9 +131,7 @@ inline SubprocessResult run_subprocess(const std::vector<std::string>& argv,
   c_env.push_back(nullptr);
 
   pid_t pid = -1;
-  if (int rc = ::posix_spawnp(&pid, c_argv[0], &res.actions, &res.attr, c_argv.data(),
-                              c_env.data());
-      rc != 0)
+  if (int rc = ::posix_spawnp(&pid, c_argv[0], &res.actions, &res.attr, c_argv.data(), c_env.data()); rc != 0)
     throw_errno(rc, "posix_spawnp");
   out_write.reset();
   err_write.reset();
@@ -157,8 +148,7 @@ inline SubprocessResult run_subprocess(const std::vector<std::string>& argv,
   int open_count = 2;
   char buffer[8192];
   while (open_count > 0) {
-    const auto remaining =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
+    const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock::now());
     if (remaining.count() <= 0) {
       result.timed_out = true;
       kill_group();

@@ -27,7 +27,8 @@ struct TcpKeepalive {
 };
 
 /// Turns keep-alive on for `socket` (best effort: failures are ignored).
-inline void enable_tcp_keepalive(boost::asio::ip::tcp::socket& socket, const TcpKeepalive& k = TcpKeepalive()) noexcept {
+inline void enable_tcp_keepalive(boost::asio::ip::tcp::socket& socket,
+                                 const TcpKeepalive& k = TcpKeepalive()) noexcept {
   boost::system::error_code ignored;
   socket.set_option(boost::asio::socket_base::keep_alive(true), ignored);
   const int fd = socket.native_handle();

@@ -91,8 +91,8 @@ boost::asio::awaitable<K> Api<K>::apply(const K& object, const PatchParams& para
 template <Resource K>
 boost::asio::awaitable<std::variant<K, Status>> Api<K>::delete_(std::string_view name, const DeleteParams& params) {
   auto answer = co_await dynamic_.delete_(name, params);
-  if (auto* kind = answer.if_contains("kind"); kind && kind->is_string() && kind->get_string() == "Status" &&
-                                               resource_traits<K>::kind != "Status")
+  if (auto* kind = answer.if_contains("kind");
+      kind && kind->is_string() && kind->get_string() == "Status" && resource_traits<K>::kind != "Status")
     co_return from_json<Status>(answer);
   co_return decode(answer);
 }
@@ -118,8 +118,7 @@ boost::asio::awaitable<K> Api<K>::replace_status(const K& object, const PostPara
 }
 
 template <Resource K>
-boost::asio::awaitable<K> Api<K>::patch_status(std::string_view name, const Patch& patch,
-                                               const PatchParams& params) {
+boost::asio::awaitable<K> Api<K>::patch_status(std::string_view name, const Patch& patch, const PatchParams& params) {
   co_return decode(co_await dynamic_.patch_subresource("status", name, patch, params));
 }
 

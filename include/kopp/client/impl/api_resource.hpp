@@ -5,17 +5,20 @@ namespace kopp {
 template <Resource K>
 ApiResource ApiResource::of() {
   using traits = resource_traits<K>;
-  return ApiResource{std::string(traits::group), std::string(traits::version),
-                     std::string(traits::kind), std::string(traits::plural),
-                     traits::scope_v == scope::namespaced};
+  return ApiResource{std::string(traits::group), std::string(traits::version), std::string(traits::kind),
+                     std::string(traits::plural), traits::scope_v == scope::namespaced};
 }
 
 inline void check_object_name(std::string_view name, std::string_view verb) {
   std::string problem;
-  if (name.empty()) problem = "is empty, which would address the whole collection";
-  else if (name == "." || name == "..") problem = "is a relative path segment";
-  else if (name.find('/') != std::string_view::npos) problem = "contains '/'";
-  else if (name.find('%') != std::string_view::npos) problem = "contains '%'";
+  if (name.empty())
+    problem = "is empty, which would address the whole collection";
+  else if (name == "." || name == "..")
+    problem = "is a relative path segment";
+  else if (name.find('/') != std::string_view::npos)
+    problem = "contains '/'";
+  else if (name.find('%') != std::string_view::npos)
+    problem = "contains '%'";
   if (!problem.empty())
     throw std::invalid_argument(std::string(verb) + ": the object name \"" + std::string(name) + "\" " + problem +
                                 "; it cannot name one object");

@@ -38,18 +38,16 @@ inline boost::asio::awaitable<void> Client::wait_for_rate_limit() {
   co_await sleep(rate_limiter_.reserve(TokenBucket::clock::now()));
 }
 
-inline void Client::record(const HttpRequest& request, unsigned status,
-                           std::chrono::steady_clock::time_point start, unsigned attempt) {
+inline void Client::record(const HttpRequest& request, unsigned status, std::chrono::steady_clock::time_point start,
+                           unsigned attempt) {
   ++requests_sent_;
   if (!options_.on_request) return;
   std::string_view path = request.target;
   path = path.substr(0, path.find('?'));
-  options_.on_request(RequestRecord{request.method, path, status,
-                                    std::chrono::steady_clock::now() - start, attempt});
+  options_.on_request(RequestRecord{request.method, path, status, std::chrono::steady_clock::now() - start, attempt});
 }
 
-inline api_error Client::error_from_response(const HttpRequest& request, unsigned status,
-                                             std::string_view body,
+inline api_error Client::error_from_response(const HttpRequest& request, unsigned status, std::string_view body,
                                              std::optional<std::chrono::seconds> retry_after) {
   std::optional<Status> server_status;
   boost::system::error_code ec;
@@ -75,8 +73,8 @@ inline api_error Client::error_from_response(const HttpRequest& request, unsigne
     if (server_status->details->retryAfterSeconds <= 0)
       server_status->details->retryAfterSeconds = static_cast<std::int32_t>(retry_after->count());
   }
-  return api_error(make_error_code(errc_from_http(status, reason)), std::move(message),
-                   std::move(server_status), status);
+  return api_error(make_error_code(errc_from_http(status, reason)), std::move(message), std::move(server_status),
+                   status);
 }
 
 inline boost::asio::awaitable<HttpResponse> Client::send(HttpRequest request) {
@@ -97,9 +95,8 @@ inline boost::asio::awaitable<HttpResponse> Client::send(HttpRequest request) {
       // retried for idempotent verbs; a broken TLS setup, an answer kopp cannot use (101)
       // or one beyond a limit never heals by retrying. (The transport has already re-sent
       // once on a new connection after a TLS error on a reused one.)
-      if (!may_retry || !is_idempotent(request.method) ||
-          e.code() == make_error_code(errc::tls_setup_failed) || e.code() == make_error_code(errc::unsupported) ||
-          e.code() == make_error_code(errc::unexpected_status) ||
+      if (!may_retry || !is_idempotent(request.method) || e.code() == make_error_code(errc::tls_setup_failed) ||
+          e.code() == make_error_code(errc::unsupported) || e.code() == make_error_code(errc::unexpected_status) ||
           e.code() == make_error_code(errc::response_too_large) ||
           e.code().category() == boost::asio::error::get_ssl_category())
         throw;

@@ -20,25 +20,26 @@ namespace credentials_detail {
 inline std::optional<std::string> token_problem(std::string_view token) {
   for (unsigned char c : token)
     if (c < 0x20 || c == 0x7f)
-      return std::string("contains a control character (CR, LF or another) that cannot be sent in an "
-                         "HTTP header; refusing to use it");
+      return std::string(
+          "contains a control character (CR, LF or another) that cannot be sent in an "
+          "HTTP header; refusing to use it");
   return std::nullopt;
 }
 
 class static_token_provider final : public CredentialProvider {
-public:
+ public:
   explicit static_token_provider(std::string token) : token_(std::move(token)) {
     if (auto problem = token_problem(token_)) throw config_error("the bearer token " + *problem);
   }
   Credential current() override { return Credential{token_, {}, {}, std::nullopt}; }
   std::string describe() const override { return "static bearer token"; }
 
-private:
+ private:
   const std::string token_;
 };
 
 class token_file_provider final : public CredentialProvider {
-public:
+ public:
   token_file_provider(std::filesystem::path path, std::chrono::milliseconds max_age)
       : path_(std::move(path)), max_age_(max_age) {}
 
@@ -46,8 +47,7 @@ public:
     std::lock_guard lock(mutex_);
     const auto now = std::chrono::steady_clock::now();
     const auto stamp = detail::file_stamp(path_);
-    const bool stale = !token_ || invalidated_ || !stamp || *stamp != stamp_ ||
-                       now - read_at_ >= max_age_;
+    const bool stale = !token_ || invalidated_ || !stamp || *stamp != stamp_ || now - read_at_ >= max_age_;
     if (stale) reload(now, stamp);
     return Credential{token_, {}, {}, std::nullopt};
   }
@@ -59,9 +59,8 @@ public:
 
   std::string describe() const override { return "token file " + path_.string(); }
 
-private:
-  void reload(std::chrono::steady_clock::time_point now,
-              const std::optional<detail::FileStamp>& stamp) {
+ private:
+  void reload(std::chrono::steady_clock::time_point now, const std::optional<detail::FileStamp>& stamp) {
     std::error_code ec;
     const std::string content = detail::read_file(path_, ec, 1u << 20);
     std::string problem;
@@ -100,8 +99,7 @@ inline std::shared_ptr<CredentialProvider> static_token(std::string token) {
   return std::make_shared<credentials_detail::static_token_provider>(std::move(token));
 }
 
-inline std::shared_ptr<CredentialProvider> token_file(std::filesystem::path path,
-                                                      std::chrono::milliseconds max_age) {
+inline std::shared_ptr<CredentialProvider> token_file(std::filesystem::path path, std::chrono::milliseconds max_age) {
   return std::make_shared<credentials_detail::token_file_provider>(std::move(path), max_age);
 }
 

@@ -43,7 +43,8 @@ inline boost::asio::awaitable<std::vector<std::string>> Discovery::group_version
   HttpRequest groups;
   groups.target = "/apis";
   auto group_list = co_await client_->request_json(groups);
-  if (auto* list = detail::discovery_object(group_list, groups.target).if_contains("groups"); list && list->is_array()) {
+  if (auto* list = detail::discovery_object(group_list, groups.target).if_contains("groups");
+      list && list->is_array()) {
     for (auto& group : list->get_array()) {
       const auto* object = group.if_object();
       if (!object) continue;
@@ -78,7 +79,8 @@ inline boost::asio::awaitable<std::vector<ApiResource>> Discovery::resources(std
   request.target = group.empty() ? "/api/" + version : "/apis/" + group + "/" + version;
   auto list = co_await client_->request_json(request);
   std::vector<ApiResource> found;
-  if (auto* items = detail::discovery_object(list, request.target).if_contains("resources"); items && items->is_array()) {
+  if (auto* items = detail::discovery_object(list, request.target).if_contains("resources");
+      items && items->is_array()) {
     for (auto& item : items->get_array()) {
       const auto* r = item.if_object();
       if (!r) continue;

@@ -24,8 +24,7 @@ inline std::string DynamicApi::object_namespace(const boost::json::object& objec
   if (auto* meta = object.if_contains("metadata"); meta && meta->is_object())
     if (auto* ns = meta->as_object().if_contains("namespace"); ns && ns->is_string())
       return std::string(ns->get_string());
-  throw std::invalid_argument("a " + resource_.kind +
-                              " without metadata.namespace needs an Api bound to a namespace");
+  throw std::invalid_argument("a " + resource_.kind + " without metadata.namespace needs an Api bound to a namespace");
 }
 
 inline std::string DynamicApi::object_name(const boost::json::object& object, std::string_view verb) {
@@ -36,8 +35,8 @@ inline std::string DynamicApi::object_name(const boost::json::object& object, st
 }
 
 inline boost::asio::awaitable<boost::json::object> DynamicApi::call(HttpRequest request,
-                                                                   boost::json::storage_ptr storage,
-                                                                   std::size_t* body_bytes) {
+                                                                    boost::json::storage_ptr storage,
+                                                                    std::size_t* body_bytes) {
   auto value = co_await client_->request_json(std::move(request), std::move(storage), body_bytes);
   if (!value.is_object())
     throw api_error(make_error_code(errc::malformed_response),
@@ -94,7 +93,7 @@ inline std::string DynamicApi::object_accept() const {
 }
 
 inline boost::asio::awaitable<boost::json::object> DynamicApi::list_page(const ListParams& params,
-                                                                        boost::json::storage_ptr storage) {
+                                                                         boost::json::storage_ptr storage) {
   co_return co_await call(list_request(params), std::move(storage));
 }
 
@@ -124,9 +123,10 @@ inline boost::asio::awaitable<boost::json::object> DynamicApi::list(ListParams p
     total += page_bytes;
     if (total > limit)
       throw api_error(make_error_code(errc::response_too_large),
-                      "LIST " + resource_.plural + ": the pages together exceed "
-                      "TransportOptions::max_response_body_bytes (" + std::to_string(limit) +
-                      " bytes); read the collection page by page with list_page");
+                      "LIST " + resource_.plural +
+                          ": the pages together exceed "
+                          "TransportOptions::max_response_body_bytes (" +
+                          std::to_string(limit) + " bytes); read the collection page by page with list_page");
     if (auto* more = page.if_contains("items"); more && more->is_array())
       for (auto& item : more->get_array()) items.push_back(std::move(item));
     token = continue_token(page);

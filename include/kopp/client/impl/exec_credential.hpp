@@ -55,9 +55,7 @@ inline std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::s
 inline Credential parse_exec_credential(std::string_view output, std::string_view api_version) {
   boost::system::error_code ec;
   const boost::json::value doc = boost::json::parse(output, ec);
-  if (ec)
-    throw config_error("printed invalid JSON on stdout (" + ec.message() + "); expected an " +
-                       "ExecCredential");
+  if (ec) throw config_error("printed invalid JSON on stdout (" + ec.message() + "); expected an " + "ExecCredential");
   const auto* root = doc.if_object();
   if (root == nullptr) throw config_error("printed JSON that is not an object; expected an ExecCredential");
   auto string_field = [](const boost::json::object& o, std::string_view key,
@@ -91,23 +89,20 @@ inline Credential parse_exec_credential(std::string_view output, std::string_vie
   }
   credential.client_cert_pem = string_field(*status, "clientCertificateData", "status.").value_or("");
   credential.client_key_pem = string_field(*status, "clientKeyData", "status.").value_or("");
-  if (!credential.bearer_token && credential.client_cert_pem.empty() &&
-      credential.client_key_pem.empty())
-    throw config_error("returned an ExecCredential with neither status.token nor "
-                       "status.clientCertificateData/clientKeyData");
+  if (!credential.bearer_token && credential.client_cert_pem.empty() && credential.client_key_pem.empty())
+    throw config_error(
+        "returned an ExecCredential with neither status.token nor "
+        "status.clientCertificateData/clientKeyData");
   if (credential.client_cert_pem.empty() != credential.client_key_pem.empty())
     throw config_error(credential.client_cert_pem.empty()
                            ? "returned status.clientKeyData without status.clientCertificateData"
                            : "returned status.clientCertificateData without status.clientKeyData");
   if (!credential.client_cert_pem.empty()) {
     if (auto problem = detail::check_certificate_pem(credential.client_cert_pem))
-      throw config_error("returned a status.clientCertificateData that is not a valid PEM certificate: " +
-                         *problem);
+      throw config_error("returned a status.clientCertificateData that is not a valid PEM certificate: " + *problem);
     if (auto problem = detail::check_private_key_pem(credential.client_key_pem))
-      throw config_error("returned a status.clientKeyData that is not a valid PEM private key: " +
-                         *problem);
-    if (auto problem = detail::check_certificate_matches_key(credential.client_cert_pem,
-                                                             credential.client_key_pem))
+      throw config_error("returned a status.clientKeyData that is not a valid PEM private key: " + *problem);
+    if (auto problem = detail::check_certificate_matches_key(credential.client_cert_pem, credential.client_key_pem))
       throw config_error("returned a client certificate and key that do not match: " + *problem);
   }
   if (auto expiry = string_field(*status, "expirationTimestamp", "status."); expiry && !expiry->empty()) {
@@ -118,8 +113,7 @@ inline Credential parse_exec_credential(std::string_view output, std::string_vie
   return credential;
 }
 
-inline std::string exec_info_json(const ExecConfig& config,
-                                  const std::optional<ExecClusterInfo>& cluster) {
+inline std::string exec_info_json(const ExecConfig& config, const std::optional<ExecClusterInfo>& cluster) {
   boost::json::object spec;
   spec["interactive"] = false;
   if (config.provide_cluster_info && cluster) {
@@ -127,8 +121,7 @@ inline std::string exec_info_json(const ExecConfig& config,
     c["server"] = cluster->server;
     if (!cluster->tls_server_name.empty()) c["tls-server-name"] = cluster->tls_server_name;
     if (cluster->insecure_skip_tls_verify) c["insecure-skip-tls-verify"] = true;
-    if (!cluster->ca_pem.empty())
-      c["certificate-authority-data"] = detail::base64_encode(cluster->ca_pem);
+    if (!cluster->ca_pem.empty()) c["certificate-authority-data"] = detail::base64_encode(cluster->ca_pem);
     if (!cluster->proxy_url.empty()) c["proxy-url"] = cluster->proxy_url;
     if (cluster->config) c["config"] = *cluster->config;
     spec["cluster"] = std::move(c);
@@ -158,16 +151,14 @@ struct exec_run {
   std::vector<std::function<void()>> wakers;  // called once, after done is set
 };
 
-class exec_provider final : public CredentialProvider,
-                            public std::enable_shared_from_this<exec_provider> {
-public:
+class exec_provider final : public CredentialProvider, public std::enable_shared_from_this<exec_provider> {
+ public:
   exec_provider(ExecConfig config, ExecPluginOptions options)
       : config_(std::move(config)), options_(std::move(options)) {
     if (!options_.clock) options_.clock = [] { return std::chrono::system_clock::now(); };
     program_ = config_.command;
     const std::filesystem::path command_path(config_.command);
-    if (config_.command.find('/') != std::string::npos && command_path.is_relative() &&
-        !options_.kubeconfig.empty())
+    if (config_.command.find('/') != std::string::npos && command_path.is_relative() && !options_.kubeconfig.empty())
       program_ = (options_.kubeconfig.parent_path() / command_path).lexically_normal().string();
   }
 
@@ -191,8 +182,10 @@ public:
     {
       std::lock_guard lock(mutex_);
       const auto now = options_.clock();
-      if (cached_ && !invalidated_ && fresh(now)) cached = *cached_;
-      else run = in_flight_ ? in_flight_ : start_run(now);
+      if (cached_ && !invalidated_ && fresh(now))
+        cached = *cached_;
+      else
+        run = in_flight_ ? in_flight_ : start_run(now);
     }
     if (cached) co_return std::move(*cached);
     // Suspend until the run is over: the run's thread posts our completion handler to
@@ -217,7 +210,7 @@ public:
       if (done) wake();
     };
     co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void()>(initiation,
-                                                                                      boost::asio::use_awaitable);
+                                                                                        boost::asio::use_awaitable);
     if (run->error) std::rethrow_exception(run->error);
     co_return *run->result;
   }
@@ -231,13 +224,12 @@ public:
     std::string text = "exec plugin '" + config_.command + "'";
     std::string context;
     if (!options_.kubeconfig.empty()) context = "kubeconfig " + options_.kubeconfig.string();
-    if (!options_.user.empty())
-      context += (context.empty() ? "" : ", ") + std::string("user ") + options_.user;
+    if (!options_.user.empty()) context += (context.empty() ? "" : ", ") + std::string("user ") + options_.user;
     if (!context.empty()) text += " (" + context + ")";
     return text;
   }
 
-private:
+ private:
   // Starts a run on its own thread; the caller holds mutex_. The thread keeps this
   // provider alive until the run is over.
   std::shared_ptr<exec_run> start_run(std::chrono::system_clock::time_point now) {
@@ -281,8 +273,7 @@ private:
     if (!cached_->expiry) return true;
     const auto lifetime = *cached_->expiry - obtained_at_;
     if (lifetime <= lifetime.zero()) return false;
-    const auto margin = std::min<std::chrono::system_clock::duration>(
-        lifetime / 10, std::chrono::seconds(30));
+    const auto margin = std::min<std::chrono::system_clock::duration>(lifetime / 10, std::chrono::seconds(30));
     return now + margin < *cached_->expiry;
   }
 
@@ -299,8 +290,7 @@ private:
     argv.insert(argv.end(), config_.args.begin(), config_.args.end());
     auto env = detail::current_environment();
     for (const auto& var : config_.env) detail::set_environment_variable(env, var.name, var.value);
-    detail::set_environment_variable(env, "KUBERNETES_EXEC_INFO",
-                                     exec_info_json(config_, options_.cluster));
+    detail::set_environment_variable(env, "KUBERNETES_EXEC_INFO", exec_info_json(config_, options_.cluster));
 
     detail::SubprocessResult result;
     try {
@@ -317,15 +307,13 @@ private:
       fail("cannot run '" + program_ + "': " + e.code().message());
     }
     if (result.timed_out)
-      fail("did not finish within " + std::to_string(options_.timeout.count()) +
-           " ms and was killed");
+      fail("did not finish within " + std::to_string(options_.timeout.count()) + " ms and was killed");
     if (result.signal != 0)
       fail("was killed by signal " + std::to_string(result.signal) +
            (result.err.empty() ? std::string() : "; stderr: " + tail(result.err, 2000)));
     if (result.exit_code != 0)
       fail("exited with code " + std::to_string(result.exit_code) +
-           (result.err.empty() ? std::string("; stderr was empty")
-                               : "; stderr: " + tail(result.err, 2000)));
+           (result.err.empty() ? std::string("; stderr was empty") : "; stderr: " + tail(result.err, 2000)));
     if (result.output_truncated) fail("printed more output than kopp accepts");
     try {
       return parse_exec_credential(result.out, config_.api_version);
@@ -356,20 +344,21 @@ inline std::shared_ptr<CredentialProvider> exec_plugin(ExecConfig config, ExecPl
   };
   if (config.command.empty()) throw config_error(where() + ": exec.command is empty");
   if (config.api_version == "client.authentication.k8s.io/v1alpha1")
-    throw config_error(where() + ": exec.apiVersion client.authentication.k8s.io/v1alpha1 is no "
-                                 "longer supported (kubectl removed it in 1.24); use " +
+    throw config_error(where() +
+                       ": exec.apiVersion client.authentication.k8s.io/v1alpha1 is no "
+                       "longer supported (kubectl removed it in 1.24); use " +
                        std::string(exec_detail::api_v1));
   if (config.api_version != exec_detail::api_v1 && config.api_version != exec_detail::api_v1beta1)
-    throw config_error(where() + ": exec.apiVersion '" + config.api_version +
-                       "' is not supported; use " + std::string(exec_detail::api_v1) + " or " +
-                       std::string(exec_detail::api_v1beta1));
+    throw config_error(where() + ": exec.apiVersion '" + config.api_version + "' is not supported; use " +
+                       std::string(exec_detail::api_v1) + " or " + std::string(exec_detail::api_v1beta1));
   if (!config.interactive_mode.empty() && config.interactive_mode != "Never" &&
       config.interactive_mode != "IfAvailable" && config.interactive_mode != "Always")
     throw config_error(where() + ": exec.interactiveMode '" + config.interactive_mode +
                        "' is invalid; expected Never, IfAvailable or Always");
   if (config.interactive_mode == "Always")
-    throw config_error(where() + ": exec.interactiveMode is Always, but kopp runs exec plugins "
-                                 "without a terminal; use IfAvailable or Never");
+    throw config_error(where() +
+                       ": exec.interactiveMode is Always, but kopp runs exec plugins "
+                       "without a terminal; use IfAvailable or Never");
   for (const auto& var : config.env)
     if (var.name.empty() || var.name.find('=') != std::string::npos)
       throw config_error(where() + ": exec.env has an invalid variable name '" + var.name + "'");

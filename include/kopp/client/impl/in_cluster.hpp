@@ -65,8 +65,8 @@ inline Config load_in_cluster(const InClusterOptions& options) {
   std::error_code ec;
   config.ca_pem = detail::read_file(ca_path, ec);
   if (ec)
-    throw config_error("in-cluster configuration: cannot read the cluster CA " + ca_path.string() +
-                       ": " + ec.message());
+    throw config_error("in-cluster configuration: cannot read the cluster CA " + ca_path.string() + ": " +
+                       ec.message());
   if (auto problem = detail::check_certificate_pem(config.ca_pem))
     throw config_error("in-cluster configuration: the cluster CA " + ca_path.string() +
                        " is not a valid PEM certificate bundle: " + *problem);
@@ -74,8 +74,7 @@ inline Config load_in_cluster(const InClusterOptions& options) {
   const auto namespace_path = dir / "namespace";
   const std::string ns = detail::read_file(namespace_path, ec);
   if (ec && ec != std::errc::no_such_file_or_directory)
-    throw config_error("in-cluster configuration: cannot read " + namespace_path.string() + ": " +
-                       ec.message());
+    throw config_error("in-cluster configuration: cannot read " + namespace_path.string() + ": " + ec.message());
   const auto trimmed = detail::trim_whitespace(ns);
   config.default_namespace = ec || trimmed.empty() ? std::string("default") : std::string(trimmed);
   return config;
@@ -99,22 +98,19 @@ inline Config from_environment(const EnvironmentOptions& options) {
     tried += "not running in a cluster (KUBERNETES_SERVICE_HOST/PORT unset or no " +
              (options.service_account_dir / "token").string() + "); ";
   } else {
-    tried += "in-cluster configuration skipped because context '" + *options.context +
-             "' was asked for; ";
+    tried += "in-cluster configuration skipped because context '" + *options.context + "' was asked for; ";
   }
   const auto home = in_cluster_detail::non_empty(getenv, "HOME");
   if (!home) throw config_error("cannot find a configuration: " + tried + "and $HOME is not set");
   const auto default_path = std::filesystem::path(*home) / ".kube" / "config";
   std::error_code ec;
   if (!std::filesystem::exists(default_path, ec))
-    throw config_error("cannot find a configuration: " + tried + "and " + default_path.string() +
-                       " does not exist");
+    throw config_error("cannot find a configuration: " + tried + "and " + default_path.string() + " does not exist");
   kubeconfig.path = default_path;
   return load_kubeconfig(kubeconfig);
 }
 
-inline Config from_environment(std::optional<std::filesystem::path> kubeconfig,
-                               std::optional<std::string> context) {
+inline Config from_environment(std::optional<std::filesystem::path> kubeconfig, std::optional<std::string> context) {
   EnvironmentOptions options;
   options.kubeconfig = std::move(kubeconfig);
   options.context = std::move(context);

@@ -35,11 +35,16 @@ inline std::optional<std::string> process_getenv(const char* name) {
 
 inline const char* node_kind(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Null: return "null";
-    case YAML::NodeType::Scalar: return "a string";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Map: return "a mapping";
-    default: return "undefined";
+    case YAML::NodeType::Null:
+      return "null";
+    case YAML::NodeType::Scalar:
+      return "a string";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    default:
+      return "undefined";
   }
 }
 
@@ -54,8 +59,7 @@ inline std::string string_field(const YAML::Node& parent, const char* key, const
   const YAML::Node node = parent[key];
   if (!node || node.IsNull()) return {};
   if (!node.IsScalar())
-    throw config_error(where + ": field '" + key + "' must be a string, not " + node_kind(node) +
-                       at_line(node));
+    throw config_error(where + ": field '" + key + "' must be a string, not " + node_kind(node) + at_line(node));
   return node.Scalar();
 }
 
@@ -65,8 +69,7 @@ inline bool bool_field(const YAML::Node& parent, const char* key, const std::str
   bool value = false;
   if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value))
     throw config_error(where + ": field '" + key + "' must be true or false, not " +
-                       (node.IsScalar() ? "'" + node.Scalar() + "'" : std::string(node_kind(node))) +
-                       at_line(node));
+                       (node.IsScalar() ? "'" + node.Scalar() + "'" : std::string(node_kind(node))) + at_line(node));
   return value;
 }
 
@@ -74,8 +77,7 @@ inline YAML::Node map_field(const YAML::Node& parent, const char* key, const std
   const YAML::Node node = parent[key];
   if (!node || node.IsNull()) return YAML::Node(YAML::NodeType::Map);
   if (!node.IsMap())
-    throw config_error(where + ": field '" + key + "' must be a mapping, not " + node_kind(node) +
-                       at_line(node));
+    throw config_error(where + ": field '" + key + "' must be a mapping, not " + node_kind(node) + at_line(node));
   return node;
 }
 
@@ -83,8 +85,7 @@ inline YAML::Node list_field(const YAML::Node& parent, const char* key, const st
   const YAML::Node node = parent[key];
   if (!node || node.IsNull()) return YAML::Node(YAML::NodeType::Sequence);
   if (!node.IsSequence())
-    throw config_error(where + ": field '" + key + "' must be a list, not " + node_kind(node) +
-                       at_line(node));
+    throw config_error(where + ": field '" + key + "' must be a list, not " + node_kind(node) + at_line(node));
   return node;
 }
 
@@ -118,7 +119,8 @@ inline boost::json::value yaml_to_json(const YAML::Node& node) {
       if (YAML::convert<double>::decode(node, d)) return d;
       return boost::json::value(node.Scalar());
     }
-    default: return nullptr;
+    default:
+      return nullptr;
   }
 }
 
@@ -155,8 +157,7 @@ struct Merged {
 inline std::string entry_name(const YAML::Node& item, const char* list, std::size_t index,
                               const std::string& file_where) {
   const std::string where = file_where + ": " + list + "[" + std::to_string(index) + "]";
-  if (!item.IsMap())
-    throw config_error(where + " must be a mapping, not " + node_kind(item) + at_line(item));
+  if (!item.IsMap()) throw config_error(where + " must be a mapping, not " + node_kind(item) + at_line(item));
   std::string name = string_field(item, "name", where);
   if (name.empty()) throw config_error(where + " has no name" + at_line(item));
   return name;
@@ -169,16 +170,16 @@ inline ExecConfig parse_exec(const YAML::Node& node, const std::string& where) {
   const YAML::Node args = list_field(node, "args", where + ": exec");
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (!args[i].IsScalar())
-      throw config_error(where + ": exec.args[" + std::to_string(i) + "] must be a string, not " +
-                         node_kind(args[i]) + at_line(args[i]));
+      throw config_error(where + ": exec.args[" + std::to_string(i) + "] must be a string, not " + node_kind(args[i]) +
+                         at_line(args[i]));
     exec.args.push_back(args[i].Scalar());
   }
   const YAML::Node env = list_field(node, "env", where + ": exec");
   for (std::size_t i = 0; i < env.size(); ++i) {
     const std::string env_where = where + ": exec.env[" + std::to_string(i) + "]";
     if (!env[i].IsMap())
-      throw config_error(env_where + " must be a mapping with name and value, not " +
-                         node_kind(env[i]) + at_line(env[i]));
+      throw config_error(env_where + " must be a mapping with name and value, not " + node_kind(env[i]) +
+                         at_line(env[i]));
     ExecEnvVar var{string_field(env[i], "name", env_where), string_field(env[i], "value", env_where)};
     if (var.name.empty()) throw config_error(env_where + " has no name" + at_line(env[i]));
     exec.env.push_back(std::move(var));
@@ -193,8 +194,7 @@ inline void parse_file(const fs::path& file, const YAML::Node& root, Merged& mer
   const std::string file_where = "kubeconfig " + file.string();
   if (!root || root.IsNull()) return;  // an empty file is an empty Config, as for kubectl
   if (!root.IsMap())
-    throw config_error(file_where + ": the document must be a mapping (a kind: Config object), not " +
-                       node_kind(root));
+    throw config_error(file_where + ": the document must be a mapping (a kind: Config object), not " + node_kind(root));
 
   const YAML::Node clusters = list_field(root, "clusters", file_where);
   for (std::size_t i = 0; i < clusters.size(); ++i) {
@@ -237,8 +237,8 @@ inline void parse_file(const fs::path& file, const YAML::Node& root, Merged& mer
       entry.auth_provider = string_field(provider, "name", where + ": auth-provider");
     }
     entry.basic_auth = has_field(u, "username") || has_field(u, "password");
-    entry.impersonation = has_field(u, "as") || has_field(u, "as-uid") ||
-                          has_field(u, "as-groups") || has_field(u, "as-user-extra");
+    entry.impersonation =
+        has_field(u, "as") || has_field(u, "as-uid") || has_field(u, "as-groups") || has_field(u, "as-user-extra");
     merged.users.try_emplace(name, std::move(entry));
   }
 
@@ -268,8 +268,7 @@ inline YAML::Node parse_yaml(const fs::path& file, const std::string& content) {
   } catch (const YAML::Exception& e) {
     std::string message = "kubeconfig " + file.string() + ": invalid YAML";
     if (!e.mark.is_null())
-      message += " at line " + std::to_string(e.mark.line + 1) + ", column " +
-                 std::to_string(e.mark.column + 1);
+      message += " at line " + std::to_string(e.mark.line + 1) + ", column " + std::to_string(e.mark.column + 1);
     throw config_error(message + ": " + e.msg);
   }
 }
@@ -304,14 +303,14 @@ inline Merged read_files(const KubeconfigOptions& options, const getenv_fn& gete
       if (colon == std::string_view::npos) break;
       rest.remove_prefix(colon + 1);
     }
-    if (candidates.empty())
-      throw config_error("$KUBECONFIG ('" + *list + "') names no files");
+    if (candidates.empty()) throw config_error("$KUBECONFIG ('" + *list + "') names no files");
   } else {
     from = origin::home;
     const auto home = getenv("HOME");
     if (!home || home->empty())
-      throw config_error("no kubeconfig: $KUBECONFIG is not set and $HOME is not set, so "
-                         "~/.kube/config cannot be found");
+      throw config_error(
+          "no kubeconfig: $KUBECONFIG is not set and $HOME is not set, so "
+          "~/.kube/config cannot be found");
     candidates.push_back(fs::path(*home) / ".kube" / "config");
   }
 
@@ -326,8 +325,7 @@ inline Merged read_files(const KubeconfigOptions& options, const getenv_fn& gete
     }
     if (ec == std::errc::no_such_file_or_directory) {
       if (from == origin::home)
-        throw config_error("no kubeconfig: $KUBECONFIG is not set and " + file.string() +
-                           " does not exist");
+        throw config_error("no kubeconfig: $KUBECONFIG is not set and " + file.string() + " does not exist");
       throw config_error("kubeconfig " + file.string() + " does not exist");
     }
     if (ec) throw config_error("cannot read kubeconfig " + file.string() + ": " + ec.message());
@@ -339,8 +337,7 @@ inline Merged read_files(const KubeconfigOptions& options, const getenv_fn& gete
     merged.files.push_back(file);
   }
   if (merged.files.empty())
-    throw config_error("no kubeconfig: none of the files in $KUBECONFIG exist (" +
-                       join(missing, ", ") + ")");
+    throw config_error("no kubeconfig: none of the files in $KUBECONFIG exist (" + join(missing, ", ") + ")");
   return merged;
 }
 
@@ -351,9 +348,8 @@ inline fs::path resolve(const fs::path& defining_file, const std::string& path) 
 }
 
 // certificate data: "-data" (base64) wins over the file, as in client-go.
-inline std::string load_pem(const std::string& where, const fs::path& defining_file,
-                            const std::string& data_field, const std::string& data,
-                            const std::string& file_field, const std::string& file,
+inline std::string load_pem(const std::string& where, const fs::path& defining_file, const std::string& data_field,
+                            const std::string& data, const std::string& file_field, const std::string& file,
                             bool is_key) {
   std::string pem;
   std::string source;
@@ -366,17 +362,15 @@ inline std::string load_pem(const std::string& where, const fs::path& defining_f
     const fs::path path = resolve(defining_file, file);
     std::error_code ec;
     pem = detail::read_file(path, ec);
-    if (ec)
-      throw config_error(where + ": cannot read " + file_field + " " + path.string() + ": " +
-                         ec.message());
+    if (ec) throw config_error(where + ": cannot read " + file_field + " " + path.string() + ": " + ec.message());
     source = file_field + " " + path.string();
   }
   const auto problem = is_key ? detail::check_private_key_pem(pem) : detail::check_certificate_pem(pem);
   if (problem)
     throw config_error(where + ": " + source + " is not a valid PEM " +
-                       (is_key ? "private key" : file_field == "certificate-authority"
-                                                     ? "certificate bundle"
-                                                     : "certificate") +
+                       (is_key                                  ? "private key"
+                        : file_field == "certificate-authority" ? "certificate bundle"
+                                                                : "certificate") +
                        ": " + *problem);
   return pem;
 }
@@ -392,30 +386,27 @@ inline Config load_kubeconfig(const KubeconfigOptions& options) {
   // Context.
   std::string context_name = options.context.value_or(merged.current_context);
   if (context_name.empty())
-    throw config_error("kubeconfig " + files +
-                       ": no current-context is set and no context was given");
+    throw config_error("kubeconfig " + files + ": no current-context is set and no context was given");
   const auto context_it = merged.contexts.find(context_name);
   if (context_it == merged.contexts.end()) {
     std::string message = "kubeconfig " + files + ": context '" + context_name + "' not found";
-    if (!options.context)
-      message += " (it is the current-context in " + merged.current_context_file.string() + ")";
+    if (!options.context) message += " (it is the current-context in " + merged.current_context_file.string() + ")";
     throw config_error(message);
   }
   const ContextEntry& context = context_it->second;
-  const std::string context_where =
-      "context '" + context_name + "' in " + context.file.string();
+  const std::string context_where = "context '" + context_name + "' in " + context.file.string();
   if (context.cluster.empty()) throw config_error(context_where + " names no cluster");
 
   Config config;
   config.source = "kubeconfig " + join(merged.files, ":") + " (context " + context_name + ")";
-  config.default_namespace = options.namespace_override.value_or(
-      context.namespace_.empty() ? std::string("default") : context.namespace_);
+  config.default_namespace =
+      options.namespace_override.value_or(context.namespace_.empty() ? std::string("default") : context.namespace_);
 
   // Cluster.
   const auto cluster_it = merged.clusters.find(context.cluster);
   if (cluster_it == merged.clusters.end())
-    throw config_error(context_where + " refers to cluster '" + context.cluster +
-                       "', which is not defined in " + files);
+    throw config_error(context_where + " refers to cluster '" + context.cluster + "', which is not defined in " +
+                       files);
   const ClusterEntry& cluster = cluster_it->second;
   const std::string cluster_where = "cluster '" + context.cluster + "' in " + cluster.file.string();
   if (cluster.server.empty()) throw config_error(cluster_where + " has no server");
@@ -436,18 +427,17 @@ inline Config load_kubeconfig(const KubeconfigOptions& options) {
   if (context.user.empty()) return config;
   const auto user_it = merged.users.find(context.user);
   if (user_it == merged.users.end())
-    throw config_error(context_where + " refers to user '" + context.user +
-                       "', which is not defined in " + files);
+    throw config_error(context_where + " refers to user '" + context.user + "', which is not defined in " + files);
   const UserEntry& user = user_it->second;
   const std::string user_where = "user '" + context.user + "' in " + user.file.string();
   if (user.auth_provider)
     throw config_error(user_where + " uses auth-provider '" + *user.auth_provider +
                        "', which kopp does not support; use an exec plugin");
   if (user.basic_auth)
-    throw config_error(user_where + " uses basic authentication (username/password), which kopp "
+    throw config_error(user_where +
+                       " uses basic authentication (username/password), which kopp "
                        "does not support; use a token, a client certificate or an exec plugin");
-  if (user.impersonation)
-    throw config_error(user_where + " uses impersonation ('as'), which kopp does not support");
+  if (user.impersonation) throw config_error(user_where + " uses impersonation ('as'), which kopp does not support");
 
   const bool has_cert = !user.cert_data.empty() || !user.cert_file.empty();
   const bool has_key = !user.key_data.empty() || !user.key_file.empty();
@@ -457,15 +447,15 @@ inline Config load_kubeconfig(const KubeconfigOptions& options) {
   if (has_cert) {
     config.client_cert_pem = load_pem(user_where, user.file, "client-certificate-data", user.cert_data,
                                       "client-certificate", user.cert_file, false);
-    config.client_key_pem = load_pem(user_where, user.file, "client-key-data", user.key_data,
-                                     "client-key", user.key_file, true);
+    config.client_key_pem =
+        load_pem(user_where, user.file, "client-key-data", user.key_data, "client-key", user.key_file, true);
     if (auto problem = detail::check_certificate_matches_key(config.client_cert_pem, config.client_key_pem))
       throw config_error(user_where + ": " + *problem);
   }
 
   if (user.exec && (!user.token.empty() || !user.token_file.empty()))
-    throw config_error(user_where + " sets both exec and " +
-                       (user.token.empty() ? "tokenFile" : "token") + "; use one of them");
+    throw config_error(user_where + " sets both exec and " + (user.token.empty() ? "tokenFile" : "token") +
+                       "; use one of them");
   if (!user.token.empty()) {
     try {
       config.credentials = static_token(user.token);  // token wins over tokenFile, as in clientcmd

@@ -21,8 +21,7 @@ inline void ListParams::append_list_query(boost::urls::url& url) const {
   if (page_size != 0) detail::add_query_param(url, "limit", std::to_string(page_size));
   if (!continue_token.empty()) detail::add_query_param(url, "continue", continue_token);
   if (!resource_version.empty()) detail::add_query_param(url, "resourceVersion", resource_version);
-  if (!resource_version_match.empty())
-    detail::add_query_param(url, "resourceVersionMatch", resource_version_match);
+  if (!resource_version_match.empty()) detail::add_query_param(url, "resourceVersionMatch", resource_version_match);
   if (timeout_seconds) detail::add_query_param(url, "timeoutSeconds", std::to_string(*timeout_seconds));
 }
 
@@ -55,9 +54,15 @@ inline boost::json::value DeleteParams::to_body() const {
   boost::json::object body{{"apiVersion", "v1"}, {"kind", "DeleteOptions"}};
   if (propagation_policy) {
     switch (*propagation_policy) {
-      case PropagationPolicy::orphan: body["propagationPolicy"] = "Orphan"; break;
-      case PropagationPolicy::background: body["propagationPolicy"] = "Background"; break;
-      case PropagationPolicy::foreground: body["propagationPolicy"] = "Foreground"; break;
+      case PropagationPolicy::orphan:
+        body["propagationPolicy"] = "Orphan";
+        break;
+      case PropagationPolicy::background:
+        body["propagationPolicy"] = "Background";
+        break;
+      case PropagationPolicy::foreground:
+        body["propagationPolicy"] = "Foreground";
+        break;
     }
   }
   if (grace_period_seconds) body["gracePeriodSeconds"] = *grace_period_seconds;
@@ -73,10 +78,14 @@ inline boost::json::value DeleteParams::to_body() const {
 
 inline std::string_view Patch::content_type() const noexcept {
   switch (kind) {
-    case type::json_merge: return "application/merge-patch+json";
-    case type::json_patch: return "application/json-patch+json";
-    case type::strategic_merge: return "application/strategic-merge-patch+json";
-    case type::apply: return "application/apply-patch+yaml";  // JSON is valid YAML
+    case type::json_merge:
+      return "application/merge-patch+json";
+    case type::json_patch:
+      return "application/json-patch+json";
+    case type::strategic_merge:
+      return "application/strategic-merge-patch+json";
+    case type::apply:
+      return "application/apply-patch+yaml";  // JSON is valid YAML
   }
   return "application/json";
 }

@@ -47,8 +47,10 @@ class Connection {
   /// growing the buffer without end.
   Connection(asio::any_io_executor ex, std::shared_ptr<asio::ssl::context> context, std::size_t buffer_limit)
       : context_(std::move(context)), buffer_(buffer_limit) {
-    if (context_) tls_.emplace(ex, *context_);
-    else plain_.emplace(ex);
+    if (context_)
+      tls_.emplace(ex, *context_);
+    else
+      plain_.emplace(ex);
   }
 
   beast::tcp_stream& tcp() { return tls_ ? beast::get_lowest_layer(*tls_) : *plain_; }
@@ -114,8 +116,7 @@ inline bool is_http_status(unsigned status) noexcept { return status >= 100 && s
 
 inline api_error invalid_status_error(const std::string& request, unsigned status) {
   return api_error(make_error_code(errc::unexpected_status),
-                   request + ": the response's status " + std::to_string(status) +
-                       " is not an HTTP status (100-599)");
+                   request + ": the response's status " + std::to_string(status) + " is not an HTTP status (100-599)");
 }
 
 /// True for verbs that can be sent twice with the effect of once (as kopp::is_idempotent).
@@ -163,8 +164,9 @@ void apply_credential(Message& message, const Credential& credential) {
     // The credential providers refuse such tokens already; this keeps a custom provider
     // from injecting headers. The token itself is never part of the message.
     if (!is_valid_header_value(*credential.bearer_token))
-      throw config_error("the bearer token contains a control character (CR, LF or another); "
-                         "refusing to send it");
+      throw config_error(
+          "the bearer token contains a control character (CR, LF or another); "
+          "refusing to send it");
     message.set(http::field::authorization, "Bearer " + *credential.bearer_token);
   }
 }
@@ -205,8 +207,10 @@ inline boost::asio::awaitable<std::size_t> ResponseStream::read_some(std::span<c
   if (parser.is_done() || buffer.empty()) co_return 0;
   // Beast may consume chunk framing without producing body bytes: read until it does.
   for (;;) {
-    if (idle_timeout_.count() > 0) connection_->tcp().expires_after(idle_timeout_);
-    else connection_->tcp().expires_never();
+    if (idle_timeout_.count() > 0)
+      connection_->tcp().expires_after(idle_timeout_);
+    else
+      connection_->tcp().expires_never();
     parser.get().body().data = buffer.data();
     parser.get().body().size = buffer.size();
     auto [ec, ignored] = co_await connection_->with_stream([&](auto& stream) {
@@ -240,19 +244,16 @@ inline boost::asio::awaitable<std::string> ResponseStream::read_all(std::size_t 
 
 // --- Transport ------------------------------------------------------------------------
 
-inline Transport::Transport(boost::asio::any_io_executor executor, const Config& config,
-                            TransportOptions options)
+inline Transport::Transport(boost::asio::any_io_executor executor, const Config& config, TransportOptions options)
     : executor_(std::move(executor)), options_(std::move(options)) {
   if (options_.user_agent.empty()) options_.user_agent = std::string("kopp/") + version_string;
   auto parsed = boost::urls::parse_uri(config.server);
   if (!parsed)
-    throw api_error(make_error_code(errc::unsupported),
-                    "server URL '" + config.server + "' (" + config.source + ") is not a URL: " +
-                        parsed.error().message());
+    throw api_error(make_error_code(errc::unsupported), "server URL '" + config.server + "' (" + config.source +
+                                                            ") is not a URL: " + parsed.error().message());
   const auto scheme = parsed->scheme();
   if (scheme != "https" && scheme != "http")
-    throw api_error(make_error_code(errc::unsupported),
-                    "server URL '" + config.server + "' must be http or https");
+    throw api_error(make_error_code(errc::unsupported), "server URL '" + config.server + "' must be http or https");
   if (!config.proxy_url.empty())
     throw api_error(make_error_code(errc::unsupported),
                     "proxy-url in " + config.source + " is not supported by kopp yet");
@@ -269,8 +270,10 @@ inline Transport::Transport(boost::asio::any_io_executor executor, const Config&
   static_key_pem_ = config.client_key_pem;
   if (tls_) context_for(Credential{});  // fail now, not at the first request, on bad PEM
   auto warn = [&](const std::string& text) {
-    if (options_.on_warning) options_.on_warning(text);
-    else std::cerr << "kopp: warning: " << text << std::endl;
+    if (options_.on_warning)
+      options_.on_warning(text);
+    else
+      std::cerr << "kopp: warning: " << text << std::endl;
   };
   const std::string from = config.source.empty() ? std::string() : " (" + config.source + ")";
   if (tls_ && insecure_)
@@ -287,8 +290,9 @@ inline void Transport::check_credential_allowed(const HttpRequest& request, cons
   if (tls_ || detail::is_loopback_host(host_)) return;
   if (credential.bearer_token || !credential.client_cert_pem.empty() || !static_cert_pem_.empty())
     throw api_error(make_error_code(errc::unsupported),
-                    describe(request) + ": refusing to send a credential over plain HTTP to a host that is not "
-                                        "loopback; use https");
+                    describe(request) +
+                        ": refusing to send a credential over plain HTTP to a host that is not "
+                        "loopback; use https");
 }
 
 inline Transport::~Transport() = default;
@@ -305,19 +309,20 @@ inline std::shared_ptr<boost::asio::ssl::context> Transport::context_for(const C
   std::lock_guard lock(mutex_);
   if (context_ && context_cert_pem_ == cert) return context_;
   auto context = std::make_shared<ssl::context>(ssl::context::tls_client);
-  context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                       ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
   boost::system::error_code ec;
   if (insecure_) {
     context->set_verify_mode(ssl::verify_none);
   } else {
     context->set_verify_mode(ssl::verify_peer);
-    if (ca_pem_.empty()) context->set_default_verify_paths(ec);
-    else context->add_certificate_authority(boost::asio::buffer(ca_pem_), ec);
+    if (ca_pem_.empty())
+      context->set_default_verify_paths(ec);
+    else
+      context->add_certificate_authority(boost::asio::buffer(ca_pem_), ec);
     if (ec)
       throw api_error(make_error_code(errc::tls_setup_failed),
-                      "the certificate authority for " + server_ + " is unusable: " +
-                          detail::openssl_error_text());
+                      "the certificate authority for " + server_ + " is unusable: " + detail::openssl_error_text());
   }
   if (!cert.empty() || !key.empty()) {
     context->use_certificate_chain(boost::asio::buffer(cert), ec);
@@ -338,19 +343,16 @@ inline std::shared_ptr<boost::asio::ssl::context> Transport::context_for(const C
   return context_;
 }
 
-inline boost::asio::awaitable<std::unique_ptr<detail::Connection>> Transport::connect(
-    const Credential& credential) {
+inline boost::asio::awaitable<std::unique_ptr<detail::Connection>> Transport::connect(const Credential& credential) {
   namespace asio = boost::asio;
   auto context = tls_ ? context_for(credential) : nullptr;
-  auto connection = std::make_unique<detail::Connection>(
-      executor_, context, std::size_t{options_.max_header_bytes} + 64 * 1024);
+  auto connection =
+      std::make_unique<detail::Connection>(executor_, context, std::size_t{options_.max_header_bytes} + 64 * 1024);
   asio::ip::tcp::resolver resolver(executor_);
-  auto [rec, endpoints] =
-      co_await resolver.async_resolve(host_, port_, asio::as_tuple(asio::use_awaitable));
+  auto [rec, endpoints] = co_await resolver.async_resolve(host_, port_, asio::as_tuple(asio::use_awaitable));
   if (rec) throw api_error(rec, "cannot resolve " + server_ + ": " + rec.message());
   connection->tcp().expires_after(options_.connect_timeout);
-  auto [cec, endpoint] =
-      co_await connection->tcp().async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
+  auto [cec, endpoint] = co_await connection->tcp().async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
   (void)endpoint;
   if (cec == boost::beast::error::timeout)
     throw api_error(make_error_code(errc::timeout), "connect to " + server_ + " timed out");
@@ -370,8 +372,7 @@ inline boost::asio::awaitable<std::unique_ptr<detail::Connection>> Transport::co
       if (ok != 1)
         throw api_error(make_error_code(errc::tls_setup_failed), "cannot verify the name '" + verify_name_ + "'");
     }
-    auto [hec] = co_await tls->async_handshake(asio::ssl::stream_base::client,
-                                               asio::as_tuple(asio::use_awaitable));
+    auto [hec] = co_await tls->async_handshake(asio::ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
     if (hec) {
       std::string reason = hec.message();
       const long verify = SSL_get_verify_result(ssl);
@@ -404,8 +405,7 @@ inline void Transport::give_back(std::unique_ptr<detail::Connection> connection)
 }
 
 inline std::string Transport::describe(const HttpRequest& request) const {
-  return std::string(boost::beast::http::to_string(request.method)) + " " + server_ + base_path_ +
-         request.target;
+  return std::string(boost::beast::http::to_string(request.method)) + " " + server_ + base_path_ + request.target;
 }
 
 inline boost::beast::http::request<boost::beast::http::string_body> Transport::make_message(
@@ -438,8 +438,9 @@ inline api_error Transport::failure(const HttpRequest& request, const boost::sys
                          std::to_string(options_.max_response_body_bytes) + " bytes)");
   if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
     return api_error(make_error_code(errc::response_too_large),
-                     describe(request) + ": the response headers, a chunk header or the trailer exceed "
-                                         "TransportOptions::max_header_bytes (" +
+                     describe(request) +
+                         ": the response headers, a chunk header or the trailer exceed "
+                         "TransportOptions::max_header_bytes (" +
                          std::to_string(options_.max_header_bytes) + " bytes)");
   return api_error(ec, describe(request) + ": " + ec.message());
 }
@@ -462,11 +463,12 @@ inline boost::asio::awaitable<HttpResponse> Transport::send(HttpRequest request,
     const bool reused = connection != nullptr;
     if (!connection) connection = co_await connect(credential);
     auto& tcp = connection->tcp();
-    if (options_.request_timeout.count() > 0) tcp.expires_after(options_.request_timeout);
-    else tcp.expires_never();
-    auto [wec, written] = co_await connection->with_stream([&](auto& stream) {
-      return http::async_write(stream, message, asio::as_tuple(asio::use_awaitable));
-    });
+    if (options_.request_timeout.count() > 0)
+      tcp.expires_after(options_.request_timeout);
+    else
+      tcp.expires_never();
+    auto [wec, written] = co_await connection->with_stream(
+        [&](auto& stream) { return http::async_write(stream, message, asio::as_tuple(asio::use_awaitable)); });
     const bool nothing_sent = wec && written == 0;
     std::optional<http::response_parser<http::string_body>> parser;
     auto fresh_parser = [&] {
@@ -501,8 +503,7 @@ inline boost::asio::awaitable<HttpResponse> Transport::send(HttpRequest request,
     }
     if (rec) {
       connection->close();
-      if (attempt == 0 && reused && (nothing_sent || (idempotent && detail::is_reused_connection_error(rec))))
-        continue;
+      if (attempt == 0 && reused && (nothing_sent || (idempotent && detail::is_reused_connection_error(rec)))) continue;
       throw failure(request, rec);
     }
     auto response = parser->release();
@@ -518,7 +519,7 @@ inline boost::asio::awaitable<HttpResponse> Transport::send(HttpRequest request,
 }
 
 inline boost::asio::awaitable<std::unique_ptr<ResponseStream>> Transport::open_stream(HttpRequest request,
-                                                                                     Credential credential) {
+                                                                                      Credential credential) {
   namespace http = boost::beast::http;
   namespace asio = boost::asio;
   check_credential_allowed(request, credential);
@@ -527,9 +528,8 @@ inline boost::asio::awaitable<std::unique_ptr<ResponseStream>> Transport::open_s
   auto connection = co_await connect(credential);
   auto& tcp = connection->tcp();
   if (options_.request_timeout.count() > 0) tcp.expires_after(options_.request_timeout);
-  auto [wec, written] = co_await connection->with_stream([&](auto& stream) {
-    return http::async_write(stream, message, asio::as_tuple(asio::use_awaitable));
-  });
+  auto [wec, written] = co_await connection->with_stream(
+      [&](auto& stream) { return http::async_write(stream, message, asio::as_tuple(asio::use_awaitable)); });
   (void)written;
   if (wec) throw api_error(wec, describe(request) + ": " + wec.message());
   // Interim 1xx answers precede the real one; each is a complete message without a body.
@@ -555,8 +555,8 @@ inline boost::asio::awaitable<std::unique_ptr<ResponseStream>> Transport::open_s
   }
   const auto& header = connection->stream_parser->get();
   co_return std::make_unique<ResponseStream>(std::move(connection), header.result_int(),
-                                             std::string(header[http::field::content_type]),
-                                             describe(request), options_.stream_idle_timeout);
+                                             std::string(header[http::field::content_type]), describe(request),
+                                             options_.stream_idle_timeout);
 }
 
 }  // namespace kopp

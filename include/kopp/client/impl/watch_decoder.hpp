@@ -6,11 +6,16 @@ namespace kopp {
 
 inline std::string_view to_string(WatchEventType t) noexcept {
   switch (t) {
-    case WatchEventType::added: return "ADDED";
-    case WatchEventType::modified: return "MODIFIED";
-    case WatchEventType::deleted: return "DELETED";
-    case WatchEventType::bookmark: return "BOOKMARK";
-    case WatchEventType::error: return "ERROR";
+    case WatchEventType::added:
+      return "ADDED";
+    case WatchEventType::modified:
+      return "MODIFIED";
+    case WatchEventType::deleted:
+      return "DELETED";
+    case WatchEventType::bookmark:
+      return "BOOKMARK";
+    case WatchEventType::error:
+      return "ERROR";
   }
   return "UNKNOWN";
 }
@@ -30,15 +35,13 @@ inline boost::system::error_code WatchFrameDecoder::fail(errc e, std::string det
   return failed_;
 }
 
-inline boost::system::error_code WatchFrameDecoder::feed(std::string_view bytes,
-                                                         std::vector<RawWatchEvent>& out) {
+inline boost::system::error_code WatchFrameDecoder::feed(std::string_view bytes, std::vector<RawWatchEvent>& out) {
   if (failed_) return failed_;
   while (!bytes.empty()) {
     const auto newline = bytes.find('\n');
     if (newline == std::string_view::npos) {
       if (pending_.size() + bytes.size() > max_frame_bytes_)
-        return fail(errc::frame_too_large,
-                    "watch event exceeds " + std::to_string(max_frame_bytes_) + " bytes");
+        return fail(errc::frame_too_large, "watch event exceeds " + std::to_string(max_frame_bytes_) + " bytes");
       pending_.append(bytes);
       return {};
     }
@@ -49,8 +52,7 @@ inline boost::system::error_code WatchFrameDecoder::feed(std::string_view bytes,
       ec = decode_line(head, out);
     } else {
       if (pending_.size() + head.size() > max_frame_bytes_)
-        return fail(errc::frame_too_large,
-                    "watch event exceeds " + std::to_string(max_frame_bytes_) + " bytes");
+        return fail(errc::frame_too_large, "watch event exceeds " + std::to_string(max_frame_bytes_) + " bytes");
       pending_.append(head);
       ec = decode_line(pending_, out);
       pending_.clear();
@@ -62,9 +64,8 @@ inline boost::system::error_code WatchFrameDecoder::feed(std::string_view bytes,
 
 inline boost::system::error_code WatchFrameDecoder::finish() const {
   if (failed_) return failed_;
-  const bool only_space = std::all_of(pending_.begin(), pending_.end(), [](char c) {
-    return c == ' ' || c == '\r' || c == '\t';
-  });
+  const bool only_space =
+      std::all_of(pending_.begin(), pending_.end(), [](char c) { return c == ' ' || c == '\r' || c == '\t'; });
   return only_space ? boost::system::error_code{} : make_error_code(errc::watch_stream_truncated);
 }
 
@@ -75,8 +76,7 @@ inline boost::system::error_code WatchFrameDecoder::decode_line(std::string_view
   boost::system::error_code ec;
   parser_->reset();
   parser_->write(line.data(), line.size(), ec);
-  if (ec) return fail(errc::watch_frame_malformed, "not JSON (" + ec.message() + "): " +
-                                                       detail::excerpt(line));
+  if (ec) return fail(errc::watch_frame_malformed, "not JSON (" + ec.message() + "): " + detail::excerpt(line));
   boost::json::value frame = parser_->release();
   auto* fields = frame.if_object();
   const auto* type = fields ? fields->if_contains("type") : nullptr;
@@ -86,12 +86,18 @@ inline boost::system::error_code WatchFrameDecoder::decode_line(std::string_view
                 "an event needs a string 'type' and an object 'object': " + detail::excerpt(line));
   const std::string_view name = type->get_string();
   WatchEventType kind;
-  if (name == "ADDED") kind = WatchEventType::added;
-  else if (name == "MODIFIED") kind = WatchEventType::modified;
-  else if (name == "DELETED") kind = WatchEventType::deleted;
-  else if (name == "BOOKMARK") kind = WatchEventType::bookmark;
-  else if (name == "ERROR") kind = WatchEventType::error;
-  else return fail(errc::watch_frame_malformed, "unknown event type '" + std::string(name) + "'");
+  if (name == "ADDED")
+    kind = WatchEventType::added;
+  else if (name == "MODIFIED")
+    kind = WatchEventType::modified;
+  else if (name == "DELETED")
+    kind = WatchEventType::deleted;
+  else if (name == "BOOKMARK")
+    kind = WatchEventType::bookmark;
+  else if (name == "ERROR")
+    kind = WatchEventType::error;
+  else
+    return fail(errc::watch_frame_malformed, "unknown event type '" + std::string(name) + "'");
   out.push_back(RawWatchEvent{kind, std::move(object->get_object())});
   return {};
 }

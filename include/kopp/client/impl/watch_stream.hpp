@@ -30,14 +30,13 @@ inline boost::asio::awaitable<std::optional<RawWatchEvent>> RawWatchStream::next
         finished_ = true;
         if (e.code() == make_error_code(errc::timeout)) throw;
         throw api_error(make_error_code(errc::watch_stream_truncated),
-                      description_ + ": connection lost mid-stream (" + e.what() + ")");
+                        description_ + ": connection lost mid-stream (" + e.what() + ")");
       }
     }
     if (closed) co_return std::nullopt;
     if (n == 0) {
       finished_ = true;
-      if (auto ec = decoder_.finish())
-        throw api_error(ec, description_ + ": the stream ended inside an event");
+      if (auto ec = decoder_.finish()) throw api_error(ec, description_ + ": the stream ended inside an event");
       co_return std::nullopt;
     }
     if (auto ec = decoder_.feed(std::string_view(buffer_.data(), n), decoded_)) {
@@ -77,8 +76,10 @@ boost::asio::awaitable<std::optional<WatchEvent<K>>> WatchStream<K>::next() {
   // Moved, not copied, into the value the mapping reads.
   const boost::json::value object(std::move(raw->object));
   try {
-    if (raw->type == WatchEventType::error) event.error = decode_watch_status(object, context);
-    else decode_watch_object(object, event.object, context);
+    if (raw->type == WatchEventType::error)
+      event.error = decode_watch_status(object, context);
+    else
+      decode_watch_object(object, event.object, context);
   } catch (const api_error&) {
     raw_.close();
     throw;

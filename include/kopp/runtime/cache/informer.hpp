@@ -88,12 +88,18 @@ struct EventHandlers {
   std::function<void(const object_ptr& old, const object_ptr& now)> updated;
   std::function<void(const object_ptr& last_state)> deleted;
 
-  EventHandlers& on_add(std::function<void(const object_ptr&)> f) { added = std::move(f); return *this; }
+  EventHandlers& on_add(std::function<void(const object_ptr&)> f) {
+    added = std::move(f);
+    return *this;
+  }
   EventHandlers& on_update(std::function<void(const object_ptr&, const object_ptr&)> f) {
     updated = std::move(f);
     return *this;
   }
-  EventHandlers& on_delete(std::function<void(const object_ptr&)> f) { deleted = std::move(f); return *this; }
+  EventHandlers& on_delete(std::function<void(const object_ptr&)> f) {
+    deleted = std::move(f);
+    return *this;
+  }
 };
 
 template <class K>
@@ -112,11 +118,26 @@ struct InformerOptions {
   /// Where kopp_informer_decode_errors_total is counted; nullptr: metrics::Registry::global().
   metrics::Registry* metrics = nullptr;
 
-  InformerOptions& config(WatcherConfig c) { watcher = std::move(c); return *this; }
-  InformerOptions& keep_managed_fields() { drop_managed_fields = false; return *this; }
-  InformerOptions& with_transform(std::function<void(K&)> f) { transform = std::move(f); return *this; }
-  InformerOptions& resync(std::chrono::milliseconds period) { resync_period = period; return *this; }
-  InformerOptions& errors(std::function<void(std::string_view)> f) { on_error = std::move(f); return *this; }
+  InformerOptions& config(WatcherConfig c) {
+    watcher = std::move(c);
+    return *this;
+  }
+  InformerOptions& keep_managed_fields() {
+    drop_managed_fields = false;
+    return *this;
+  }
+  InformerOptions& with_transform(std::function<void(K&)> f) {
+    transform = std::move(f);
+    return *this;
+  }
+  InformerOptions& resync(std::chrono::milliseconds period) {
+    resync_period = period;
+    return *this;
+  }
+  InformerOptions& errors(std::function<void(std::string_view)> f) {
+    on_error = std::move(f);
+    return *this;
+  }
 };
 
 /// What every informer offers, whatever its K (used by InformerFactory).

@@ -112,7 +112,7 @@ class Store {
   using key_set = std::set<std::string, std::less<>>;
   struct Index {
     index_function fn;
-    std::map<std::string, key_set, std::less<>> values;             // value -> keys
+    std::map<std::string, key_set, std::less<>> values;                   // value -> keys
     std::map<std::string, std::vector<std::string>, std::less<>> by_key;  // key -> values
   };
 

@@ -100,8 +100,8 @@ struct WatcherHooks {
   /// for this key, resourceVersion and uid, if any. An Informer answers from its store, so
   /// a relist (after 410 Gone or a restart) decodes only the objects that changed and
   /// shares the rest, instead of holding two decoded copies of the whole cache.
-  std::function<std::optional<typename WatcherFsm<K>::Item>(
-      std::string_view key, std::string_view resource_version, std::string_view uid)>
+  std::function<std::optional<typename WatcherFsm<K>::Item>(std::string_view key, std::string_view resource_version,
+                                                            std::string_view uid)>
       reuse;
 };
 

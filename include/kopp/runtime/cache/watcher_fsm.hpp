@@ -90,8 +90,8 @@ std::string_view to_string(WatcherEventType type) noexcept;
 template <class K>
 struct WatcherEvent {
   WatcherEventType type = WatcherEventType::init;
-  std::shared_ptr<const K> object;     ///< for init_apply, apply and delete_
-  std::size_t approximate_bytes = 0;   ///< the object's JSON size as received
+  std::shared_ptr<const K> object;    ///< for init_apply, apply and delete_
+  std::size_t approximate_bytes = 0;  ///< the object's JSON size as received
 };
 
 enum class InitialList {
@@ -123,9 +123,18 @@ struct WatcherConfig {
   /// (the transport's stream_idle_timeout still applies). Used by Watcher, the driver.
   std::chrono::milliseconds watch_idle_timeout{std::chrono::minutes(3)};
 
-  WatcherConfig& labels(std::string s) { label_selector = std::move(s); return *this; }
-  WatcherConfig& fields(std::string s) { field_selector = std::move(s); return *this; }
-  WatcherConfig& page(std::uint32_t n) { page_size = n; return *this; }
+  WatcherConfig& labels(std::string s) {
+    label_selector = std::move(s);
+    return *this;
+  }
+  WatcherConfig& fields(std::string s) {
+    field_selector = std::move(s);
+    return *this;
+  }
+  WatcherConfig& page(std::uint32_t n) {
+    page_size = n;
+    return *this;
+  }
   WatcherConfig& streaming_list(bool on = true) {
     initial_list = on ? InitialList::streaming : InitialList::paginated;
     return *this;
@@ -135,16 +144,22 @@ struct WatcherConfig {
     max_watch_timeout = max;
     return *this;
   }
-  WatcherConfig& backoff_policy(BackoffPolicy p) { backoff = p; return *this; }
-  WatcherConfig& idle_timeout(std::chrono::milliseconds t) { watch_idle_timeout = t; return *this; }
+  WatcherConfig& backoff_policy(BackoffPolicy p) {
+    backoff = p;
+    return *this;
+  }
+  WatcherConfig& idle_timeout(std::chrono::milliseconds t) {
+    watch_idle_timeout = t;
+    return *this;
+  }
 };
 
 /// What the driver must do next.
 struct WatcherAction {
   enum class type { list_page, open_watch, read_event, sleep };
   type kind = type::list_page;
-  ListParams params;                     ///< list_page, open_watch
-  std::chrono::milliseconds delay{0};    ///< sleep
+  ListParams params;                   ///< list_page, open_watch
+  std::chrono::milliseconds delay{0};  ///< sleep
 };
 
 template <class K>
@@ -166,8 +181,7 @@ class WatcherFsm {
 
   // Outcomes of the actions.
   /// A LIST page arrived: its items, metadata.resourceVersion and metadata.continue.
-  void list_page_received(std::vector<Item> items, std::string_view resource_version,
-                          std::string_view continue_token);
+  void list_page_received(std::vector<Item> items, std::string_view resource_version, std::string_view continue_token);
   void watch_opened(clock::time_point now);
   /// One watch event. `resource_version` is the event object's metadata.resourceVersion
   /// as the server sent it; `error` is set for ERROR events; `initial_events_end` tells

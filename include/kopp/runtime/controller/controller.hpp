@@ -181,8 +181,9 @@ class ControllerBuilder {
   [[nodiscard]] ControllerBuilder& owns(Predicate<Child> predicate = Predicate<Child>());
   /// Reconcile the keys `map` returns for every changed Other.
   template <Resource Other>
-  [[nodiscard]] ControllerBuilder& watches(std::function<std::vector<ObjectKey>(const std::shared_ptr<const Other>&)> map,
-                                           Predicate<Other> predicate = Predicate<Other>());
+  [[nodiscard]] ControllerBuilder& watches(
+      std::function<std::vector<ObjectKey>(const std::shared_ptr<const Other>&)> map,
+      Predicate<Other> predicate = Predicate<Other>());
   /// Like watches<Other>, from a metadata-only informer (PartialObjectMetadata): for
   /// secondary kinds whose bodies the controller does not need (Pods, Secrets).
   template <Resource Other>

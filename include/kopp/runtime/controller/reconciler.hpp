@@ -111,7 +111,9 @@ class ReconcilerAdapter final : public Reconciler<K> {
     return inner_->reconcile(std::move(object), ctx);
   }
   boost::asio::awaitable<Action> deleted(const ObjectKey& key, Context& ctx) override {
-    if constexpr (requires { { inner_->deleted(key, ctx) } -> std::same_as<boost::asio::awaitable<Action>>; })
+    if constexpr (requires {
+                    { inner_->deleted(key, ctx) } -> std::same_as<boost::asio::awaitable<Action>>;
+                  })
       return inner_->deleted(key, ctx);
     else
       return Reconciler<K>::deleted(key, ctx);

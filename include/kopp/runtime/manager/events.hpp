@@ -108,8 +108,7 @@ class EventAggregator {
   explicit EventAggregator(Options options);
 
   /// An occurrence of the event `key` at `now` / `wall`.
-  [[nodiscard]] Decision record(const std::string& key, steady_time now,
-                                std::chrono::system_clock::time_point wall);
+  [[nodiscard]] Decision record(const std::string& key, steady_time now, std::chrono::system_clock::time_point wall);
 
   /// The create decided for `series_id` succeeded as Event `ns/name`.
   void created(std::uint64_t series_id, std::string ns, std::string name, std::int32_t count);
@@ -186,19 +185,18 @@ class EventRecorder {
 
   /// Records an event and waits for the write it causes (none when only counted).
   /// Throws api_error when that write fails.
-  boost::asio::awaitable<void> publish(api::core::v1::ObjectReference regarding, EventType type,
-                                       std::string reason, std::string action, std::string note);
-  template <Resource K>
-  boost::asio::awaitable<void> publish(const K& regarding, EventType type, std::string reason,
+  boost::asio::awaitable<void> publish(api::core::v1::ObjectReference regarding, EventType type, std::string reason,
                                        std::string action, std::string note);
+  template <Resource K>
+  boost::asio::awaitable<void> publish(const K& regarding, EventType type, std::string reason, std::string action,
+                                       std::string note);
 
   /// Fire and forget: records the event; a write happens in the background. Never
   /// throws, never blocks on I/O; failures are logged.
-  void post(api::core::v1::ObjectReference regarding, EventType type, std::string reason,
-            std::string action, std::string note) noexcept;
-  template <Resource K>
-  void post(const K& regarding, EventType type, std::string reason, std::string action,
+  void post(api::core::v1::ObjectReference regarding, EventType type, std::string reason, std::string action,
             std::string note) noexcept;
+  template <Resource K>
+  void post(const K& regarding, EventType type, std::string reason, std::string action, std::string note) noexcept;
 
   /// Waits for writes in flight, then writes every counted repeat now. Failures are
   /// logged; the first is rethrown after all were tried.

@@ -64,9 +64,7 @@ struct ElectionTime {
   std::chrono::steady_clock::time_point monotonic;
   std::chrono::system_clock::time_point wall;
 
-  static ElectionTime now() {
-    return {std::chrono::steady_clock::now(), std::chrono::system_clock::now()};
-  }
+  static ElectionTime now() { return {std::chrono::steady_clock::now(), std::chrono::system_clock::now()}; }
 };
 
 class LeaderElectionFsm {

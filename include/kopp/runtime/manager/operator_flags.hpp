@@ -74,7 +74,7 @@ class OperatorFlags {
   // The parsed values (defaults shown).
   std::optional<std::string> kubeconfig;
   std::optional<std::string> context;
-  std::string namespace_;                           // "" = all namespaces
+  std::string namespace_;  // "" = all namespaces
   bool leader_elect = false;
   std::string leader_election_id;                   // default: the program name
   std::string leader_election_namespace;            // default: the config's namespace

@@ -39,8 +39,10 @@ struct LogField {
  private:
   template <class Number>
   static std::string format_number(Number v) {
-    if constexpr (std::is_same_v<Number, bool>) return v ? "true" : "false";
-    else return std::to_string(v);
+    if constexpr (std::is_same_v<Number, bool>)
+      return v ? "true" : "false";
+    else
+      return std::to_string(v);
   }
 };
 

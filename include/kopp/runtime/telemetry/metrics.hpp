@@ -119,8 +119,7 @@ class FamilyBase {
 template <class Metric>
 class Family final : public detail::FamilyBase {
  public:
-  Family(std::string name, std::string help, std::vector<std::string> label_names,
-         std::vector<double> buckets = {});
+  Family(std::string name, std::string help, std::vector<std::string> label_names, std::vector<double> buckets = {});
 
   /// The child for these labels, created at zero on first use.
   Metric& with(const Labels& labels);
@@ -207,16 +206,15 @@ class Registry {
   GaugeFamily& gauge(std::string name, std::string help, std::vector<std::string> label_names = {});
   HistogramFamily& histogram(std::string name, std::string help, std::vector<std::string> label_names,
                              std::vector<double> buckets);
-  GaugeCallbackFamily& gauge_callback(std::string name, std::string help,
-                                      std::vector<std::string> label_names = {});
+  GaugeCallbackFamily& gauge_callback(std::string name, std::string help, std::vector<std::string> label_names = {});
 
   /// Every family in the text format 0.0.4, sorted by metric name.
   std::string render() const;
 
  private:
   template <class F, class... Args>
-  F& get_or_create(MetricType type, std::string name, std::string help,
-                   std::vector<std::string> label_names, Args&&... args);
+  F& get_or_create(MetricType type, std::string name, std::string help, std::vector<std::string> label_names,
+                   Args&&... args);
 
   mutable std::mutex mutex_;
   std::map<std::string, std::unique_ptr<detail::FamilyBase>, std::less<>> families_;

@@ -80,7 +80,7 @@ class ProbeServer {
   Logger log_;
   std::map<std::string, Handler, std::less<>> handlers_;
   std::atomic<std::size_t> open_{0};
-  bool stopped_ = false;                                               // on strand_
+  bool stopped_ = false;                                              // on strand_
   std::vector<std::weak_ptr<boost::asio::ip::tcp::socket>> sockets_;  // on strand_
 };
 

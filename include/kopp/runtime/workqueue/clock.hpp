@@ -32,9 +32,7 @@ class ManualClock final : public Clock {
   explicit ManualClock(time_point start = time_point{} + std::chrono::hours(1)) noexcept
       : ticks_(start.time_since_epoch().count()) {}
 
-  time_point now() const noexcept override {
-    return time_point(duration(ticks_.load(std::memory_order_acquire)));
-  }
+  time_point now() const noexcept override { return time_point(duration(ticks_.load(std::memory_order_acquire))); }
   void advance(duration d) noexcept { ticks_.fetch_add(d.count(), std::memory_order_acq_rel); }
   void set(time_point t) noexcept { ticks_.store(t.time_since_epoch().count(), std::memory_order_release); }
 

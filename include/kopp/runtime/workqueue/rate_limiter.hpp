@@ -72,8 +72,7 @@ class BucketRateLimiter final : public RateLimiter<T> {
 template <class T>
 class MaxOfRateLimiter final : public RateLimiter<T> {
  public:
-  explicit MaxOfRateLimiter(std::vector<std::shared_ptr<RateLimiter<T>>> limiters)
-      : limiters_(std::move(limiters)) {}
+  explicit MaxOfRateLimiter(std::vector<std::shared_ptr<RateLimiter<T>>> limiters) : limiters_(std::move(limiters)) {}
 
   Clock::duration when(const T& item) override;
   void forget(const T& item) override;

@@ -20,9 +20,7 @@ namespace kopp_test {
 
 namespace fs = std::filesystem;
 
-inline fs::path fixture(const std::string& relative) {
-  return fs::path(KOPP_TEST_DATA_DIR) / "kubeconfig" / relative;
-}
+inline fs::path fixture(const std::string& relative) { return fs::path(KOPP_TEST_DATA_DIR) / "kubeconfig" / relative; }
 
 inline std::string read_text(const fs::path& path) {
   std::error_code ec;
@@ -32,7 +30,7 @@ inline std::string read_text(const fs::path& path) {
 }
 
 class TempDir {
-public:
+ public:
   TempDir() {
     std::string pattern = (fs::temp_directory_path() / "kopp-config-test-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) FAIL("mkdtemp failed");
@@ -48,8 +46,8 @@ public:
   fs::path operator/(const std::string& relative) const { return path_ / relative; }
 
   fs::path write(const std::string& relative, const std::string& content,
-                 fs::perms perms = fs::perms::owner_read | fs::perms::owner_write |
-                                   fs::perms::group_read | fs::perms::others_read) const {
+                 fs::perms perms = fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                                   fs::perms::others_read) const {
     const fs::path file = path_ / relative;
     fs::create_directories(file.parent_path());
     {
@@ -61,12 +59,12 @@ public:
   }
 
   fs::path write_executable(const std::string& relative, const std::string& content) const {
-    return write(relative, content, fs::perms::owner_all | fs::perms::group_read |
-                                        fs::perms::group_exec | fs::perms::others_read |
-                                        fs::perms::others_exec);
+    return write(relative, content,
+                 fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec | fs::perms::others_read |
+                     fs::perms::others_exec);
   }
 
-private:
+ private:
   fs::path path_;
 };
 

@@ -12,9 +12,10 @@ using namespace std::chrono_literals;
 TEST_CASE("base64 round trip and rejection of invalid input", "[config][detail]") {
   using kopp::detail::base64_decode;
   using kopp::detail::base64_encode;
-  for (const std::string text : {"", "a", "ab", "abc", "abcd", "\x00\xff binary\n"}) CHECK(base64_decode(base64_encode(text)) == text);
+  for (const std::string text : {"", "a", "ab", "abc", "abcd", "\x00\xff binary\n"})
+    CHECK(base64_decode(base64_encode(text)) == text);
   CHECK(base64_decode("aGVs\nbG8=\n") == "hello");  // line breaks tolerated
-  CHECK_FALSE(base64_decode("aGVsbG8"));             // missing padding
+  CHECK_FALSE(base64_decode("aGVsbG8"));            // missing padding
   CHECK_FALSE(base64_decode("aGV*bG8="));
   CHECK_FALSE(base64_decode("aG=sbG8="));
 }

@@ -90,8 +90,7 @@ std::chrono::system_clock::time_point utc(int y, unsigned m, unsigned d, int hh,
 
 }  // namespace
 
-TEST_CASE("exec plugin from a kubeconfig: v1 request, args, env, cluster info, caching, invalidate",
-          "[config][exec]") {
+TEST_CASE("exec plugin from a kubeconfig: v1 request, args, env, cluster info, caching, invalidate", "[config][exec]") {
   Plugin plugin;
   const std::string ca = read_text(fixture("pki/ca.crt"));
   const auto kubeconfig = plugin.dir.write("config", R"(apiVersion: v1
@@ -102,7 +101,8 @@ clusters:
   cluster:
     server: https://k.example:6443
     tls-server-name: api.k.example
-    certificate-authority-data: )" + kopp::detail::base64_encode(ca) + R"(
+    certificate-authority-data: )" + kopp::detail::base64_encode(ca) +
+                                                         R"(
     extensions:
     - name: client.authentication.k8s.io/exec
       extension: {audience: kopp-test, count: 3}
@@ -114,7 +114,8 @@ users:
       command: ./bin/plugin.sh
       args: [--region, eu-west-1, "two words"]
       env:
-      - {name: STATE_DIR, value: ")" + plugin.state.string() + R"("}
+      - {name: STATE_DIR, value: ")" + plugin.state.string() +
+                                                         R"("}
       - {name: MODE, value: token}
       - {name: GREETING, value: hello from kubeconfig}
       interactiveMode: Never
@@ -234,14 +235,13 @@ TEST_CASE("an already expired exec credential is re-obtained on every call", "[c
   CHECK(plugin.runs() == 2);
 }
 
-TEST_CASE("exec plugin failures name the command and the kubeconfig user, never the token",
-          "[config][exec][errors]") {
+TEST_CASE("exec plugin failures name the command and the kubeconfig user, never the token", "[config][exec][errors]") {
   Plugin plugin;
   kopp::ExecPluginOptions options;
   options.user = "deployer";
   options.kubeconfig = "/home/dev/.kube/config";
-  const std::string where = "exec plugin '" + plugin.script.string() +
-                            "' for user 'deployer' in kubeconfig /home/dev/.kube/config: ";
+  const std::string where =
+      "exec plugin '" + plugin.script.string() + "' for user 'deployer' in kubeconfig /home/dev/.kube/config: ";
 
   SECTION("non-zero exit: exit code and stderr tail") {
     const auto message = config_error_of([&] { kopp::exec_plugin(plugin.config("fail"), options)->current(); });
@@ -298,8 +298,9 @@ TEST_CASE("exec configuration errors are reported when the provider is made", "[
   CHECK_THAT(config_error_of([&] { kopp::exec_plugin(exec); }), Contains("exec.command is empty"));
   exec.command = "aws";
   exec.api_version = "client.authentication.k8s.io/v2";
-  CHECK_THAT(config_error_of([&] { kopp::exec_plugin(exec); }),
-             Contains("exec plugin 'aws'") && Contains("apiVersion 'client.authentication.k8s.io/v2' is not supported"));
+  CHECK_THAT(
+      config_error_of([&] { kopp::exec_plugin(exec); }),
+      Contains("exec plugin 'aws'") && Contains("apiVersion 'client.authentication.k8s.io/v2' is not supported"));
   exec.api_version = v1;
   exec.interactive_mode = "Sometimes";
   CHECK_THAT(config_error_of([&] { kopp::exec_plugin(exec); }), Contains("interactiveMode 'Sometimes' is invalid"));
@@ -339,7 +340,8 @@ TEST_CASE("an exec plugin token with CR/LF is refused without printing it", "[co
   CHECK_THAT(message, Contains("status.token") && Contains("control character") && !Contains("leaky-secret-token"));
 }
 
-TEST_CASE("a slow exec plugin does not stall the io thread; concurrent requests share one run", "[config][exec][async]") {
+TEST_CASE("a slow exec plugin does not stall the io thread; concurrent requests share one run",
+          "[config][exec][async]") {
   Plugin plugin;
   auto exec = plugin.config("slow");
   exec.env.push_back({"SLEEP", "1"});

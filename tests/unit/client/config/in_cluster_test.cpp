@@ -81,12 +81,16 @@ TEST_CASE("in-cluster: missing pieces say which", "[config][in-cluster][errors]"
 TEST_CASE("from_environment precedence", "[config][environment]") {
   ServiceAccount sa;
   TempDir home;
-  home.write(".kube/config", "current-context: h\nclusters: [{name: k, cluster: {server: 'https://home:6443'}}]\n"
-                             "contexts: [{name: h, context: {cluster: k}}, {name: other, context: {cluster: k, namespace: o}}]\n");
-  const auto env_file = home.write("env-config", "current-context: e\nclusters: [{name: k, cluster: {server: 'https://env:6443'}}]\n"
-                                                 "contexts: [{name: e, context: {cluster: k}}]\n");
-  const auto explicit_file = home.write("explicit", "current-context: x\nclusters: [{name: k, cluster: {server: 'https://explicit:6443'}}]\n"
-                                                    "contexts: [{name: x, context: {cluster: k}}]\n");
+  home.write(".kube/config",
+             "current-context: h\nclusters: [{name: k, cluster: {server: 'https://home:6443'}}]\n"
+             "contexts: [{name: h, context: {cluster: k}}, {name: other, context: {cluster: k, namespace: o}}]\n");
+  const auto env_file = home.write("env-config",
+                                   "current-context: e\nclusters: [{name: k, cluster: {server: 'https://env:6443'}}]\n"
+                                   "contexts: [{name: e, context: {cluster: k}}]\n");
+  const auto explicit_file =
+      home.write("explicit",
+                 "current-context: x\nclusters: [{name: k, cluster: {server: 'https://explicit:6443'}}]\n"
+                 "contexts: [{name: x, context: {cluster: k}}]\n");
   FakeEnv env = pod_env;
   env.vars["HOME"] = home.path().string();
   env.vars["KUBECONFIG"] = env_file.string();

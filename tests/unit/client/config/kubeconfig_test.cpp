@@ -16,8 +16,8 @@ KubeconfigOptions with_env(FakeEnv env) {
 }
 
 std::string merge_list(const std::string& extra_missing) {
-  return fixture("merge/a.yaml").string() + ":" + extra_missing + "::" +
-         fixture("merge/b/b.yaml").string() + ":" + fixture("merge/c/c.yaml").string();
+  return fixture("merge/a.yaml").string() + ":" + extra_missing + "::" + fixture("merge/b/b.yaml").string() + ":" +
+         fixture("merge/c/c.yaml").string();
 }
 
 std::string token_of(const kopp::Config& config) {
@@ -49,8 +49,7 @@ TEST_CASE("explicit kubeconfig path: current-context, namespace, CA and client c
   CHECK(config.burst == 30);
 }
 
-TEST_CASE("context override selects another cluster and user; default namespace is 'default'",
-          "[config][kubeconfig]") {
+TEST_CASE("context override selects another cluster and user; default namespace is 'default'", "[config][kubeconfig]") {
   KubeconfigOptions options;
   options.path = fixture("basic.yaml");
   options.context = "prod";
@@ -86,15 +85,15 @@ TEST_CASE("a context without a user is anonymous", "[config][kubeconfig]") {
 TEST_CASE("KUBECONFIG list: first file defining a name wins, current-context from the first setter",
           "[config][kubeconfig][merge]") {
   TempDir tmp;
-  const auto options = with_env({{{"KUBECONFIG", merge_list((tmp / "missing.yaml").string())},
-                                  {"HOME", tmp.path().string()}}});
+  const auto options =
+      with_env({{{"KUBECONFIG", merge_list((tmp / "missing.yaml").string())}, {"HOME", tmp.path().string()}}});
   SECTION("current-context comes from b.yaml (a.yaml sets none; c.yaml's comes later)") {
     const auto config = load_kubeconfig(options);
     CHECK(config.server == "https://only-b.example.com:6443");
     // bob's tokenFile is relative to b.yaml's directory, not the working directory.
     CHECK(token_of(config) == "token-of-bob");
-    CHECK(config.source.find(fixture("merge/a.yaml").string() + ":" +
-                             fixture("merge/b/b.yaml").string()) != std::string::npos);
+    CHECK(config.source.find(fixture("merge/a.yaml").string() + ":" + fixture("merge/b/b.yaml").string()) !=
+          std::string::npos);
   }
   SECTION("ctx-a, cluster 'shared' and user 'alice' all come from a.yaml") {
     auto with_context = options;
@@ -116,8 +115,7 @@ TEST_CASE("KUBECONFIG list: first file defining a name wins, current-context fro
 }
 
 TEST_CASE("KUBECONFIG order matters: reversing the list changes the winner", "[config][kubeconfig][merge]") {
-  const std::string reversed = fixture("merge/c/c.yaml").string() + ":" +
-                               fixture("merge/b/b.yaml").string() + ":" +
+  const std::string reversed = fixture("merge/c/c.yaml").string() + ":" + fixture("merge/b/b.yaml").string() + ":" +
                                fixture("merge/a.yaml").string();
   const auto config = load_kubeconfig(with_env({{{"KUBECONFIG", reversed}}}));
   // c.yaml sets current-context ctx-a first; ctx-a is then taken from b.yaml (defined there
@@ -151,12 +149,15 @@ clusters:
 - name: k
   cluster:
     server: https://10.0.0.1:6443
-    certificate-authority-data: )" + base64_encode(read_text(fixture("pki/ca.crt"))) + R"(
+    certificate-authority-data: )" + base64_encode(read_text(fixture("pki/ca.crt"))) +
+                                            R"(
 users:
 - name: u
   user:
-    client-certificate-data: )" + base64_encode(read_text(fixture("pki/client.crt"))) + R"(
-    client-key-data: )" + base64_encode(read_text(fixture("pki/client.key"))) + R"(
+    client-certificate-data: )" + base64_encode(read_text(fixture("pki/client.crt"))) +
+                                            R"(
+    client-key-data: )" + base64_encode(read_text(fixture("pki/client.key"))) +
+                                            R"(
     certificate-authority: ignored-because-data-wins
 contexts:
 - name: c
@@ -171,8 +172,7 @@ contexts:
   CHECK(config.default_namespace == "embedded");
 }
 
-TEST_CASE("token wins over tokenFile; tokenFile alone is read relative to the kubeconfig",
-          "[config][kubeconfig]") {
+TEST_CASE("token wins over tokenFile; tokenFile alone is read relative to the kubeconfig", "[config][kubeconfig]") {
   TempDir tmp;
   tmp.write("sub/tok", "  file-token-value\n");
   const auto path = tmp.write("sub/config", R"(
@@ -197,11 +197,11 @@ contexts:
 TEST_CASE("insecure-skip-tls-verify is only set when explicitly true", "[config][kubeconfig]") {
   TempDir tmp;
   auto load = [&](const std::string& value) {
-    const auto path = tmp.write("config", "current-context: c\nclusters:\n- name: k\n  cluster:\n"
-                                          "    server: https://k\n" +
-                                              (value.empty() ? std::string()
-                                                             : "    insecure-skip-tls-verify: " + value + "\n") +
-                                              "contexts: [{name: c, context: {cluster: k}}]\n");
+    const auto path = tmp.write("config",
+                                "current-context: c\nclusters:\n- name: k\n  cluster:\n"
+                                "    server: https://k\n" +
+                                    (value.empty() ? std::string() : "    insecure-skip-tls-verify: " + value + "\n") +
+                                    "contexts: [{name: c, context: {cluster: k}}]\n");
     KubeconfigOptions options;
     options.path = path;
     return load_kubeconfig(options).insecure_skip_tls_verify;
@@ -214,7 +214,7 @@ TEST_CASE("insecure-skip-tls-verify is only set when explicitly true", "[config]
 TEST_CASE("an empty kubeconfig file in the list is an empty Config", "[config][kubeconfig][merge]") {
   TempDir tmp;
   const auto empty = tmp.write("empty", "");
-  const auto config = load_kubeconfig(with_env(
-      {{{"KUBECONFIG", empty.string() + ":" + fixture("basic.yaml").string()}}}));
+  const auto config =
+      load_kubeconfig(with_env({{{"KUBECONFIG", empty.string() + ":" + fixture("basic.yaml").string()}}}));
   CHECK(config.server == "https://127.0.0.1:6443");
 }

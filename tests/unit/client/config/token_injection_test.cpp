@@ -17,8 +17,8 @@ constexpr const char* evil = "leaky-secret\r\nX-Injected: 1";
 }
 
 TEST_CASE("static_token refuses CR, LF and other control characters", "[config][credentials][errors]") {
-  for (std::string token : {std::string(evil), std::string("abc\ndef"), std::string("abc\rdef"),
-                            std::string("abc\0def", 7)}) {
+  for (std::string token :
+       {std::string(evil), std::string("abc\ndef"), std::string("abc\rdef"), std::string("abc\0def", 7)}) {
     const auto message = config_error_of([&] { kopp::static_token(token); });
     CHECK_THAT(message, Contains("control character") && !Contains("leaky-secret") && !Contains("abc"));
   }

@@ -24,8 +24,6 @@ inline std::uint64_t next_informer_handler_id() noexcept {
 
 }  // namespace detail
 
-
-
 inline boost::asio::awaitable<bool> InformerBase::wait_for_sync(std::chrono::steady_clock::duration timeout) const {
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
@@ -84,8 +82,7 @@ Informer<K>::Informer(ListWatchSource source, InformerOptions<K> options)
   auto& registry = options_.metrics ? *options_.metrics : metrics::Registry::global();
   decode_errors_metric_ = &registry
                                .counter("kopp_informer_decode_errors_total",
-                                        "Objects an informer could not decode into its type and skipped",
-                                        {"informer"})
+                                        "Objects an informer could not decode into its type and skipped", {"informer"})
                                .with({{"informer", description_}});
 }
 
@@ -141,7 +138,9 @@ template <CachedObject K>
 void Informer<K>::process(WatcherEvent<K> event) {
   std::lock_guard lock(dispatch_mutex_);
   switch (event.type) {
-    case WatcherEventType::init: restart_.emplace(); break;
+    case WatcherEventType::init:
+      restart_.emplace();
+      break;
     case WatcherEventType::init_apply:
       if (!restart_) restart_.emplace();
       restart_->push_back(typename Store<K>::Entry{std::move(event.object), event.approximate_bytes});
@@ -151,17 +150,29 @@ void Informer<K>::process(WatcherEvent<K> event) {
       restart_.reset();
       synced_ = true;
       for (const auto& gone : result.deleted)
-        each_handler([&](const EventHandlers<K>& h) { if (h.deleted) h.deleted(gone); });
+        each_handler([&](const EventHandlers<K>& h) {
+          if (h.deleted) h.deleted(gone);
+        });
       for (const auto& added : result.added)
-        each_handler([&](const EventHandlers<K>& h) { if (h.added) h.added(added); });
+        each_handler([&](const EventHandlers<K>& h) {
+          if (h.added) h.added(added);
+        });
       for (const auto& [old, now] : result.updated)
-        each_handler([&](const EventHandlers<K>& h) { if (h.updated) h.updated(old, now); });
+        each_handler([&](const EventHandlers<K>& h) {
+          if (h.updated) h.updated(old, now);
+        });
       break;
     }
     case WatcherEventType::apply: {
       auto old = store_.apply(event.object, event.approximate_bytes);
-      if (old) each_handler([&](const EventHandlers<K>& h) { if (h.updated) h.updated(old, event.object); });
-      else each_handler([&](const EventHandlers<K>& h) { if (h.added) h.added(event.object); });
+      if (old)
+        each_handler([&](const EventHandlers<K>& h) {
+          if (h.updated) h.updated(old, event.object);
+        });
+      else
+        each_handler([&](const EventHandlers<K>& h) {
+          if (h.added) h.added(event.object);
+        });
       break;
     }
     case WatcherEventType::delete_: {
@@ -172,7 +183,9 @@ void Informer<K>::process(WatcherEvent<K> event) {
         break;
       }
       if (store_.remove(key))
-        each_handler([&](const EventHandlers<K>& h) { if (h.deleted) h.deleted(event.object); });
+        each_handler([&](const EventHandlers<K>& h) {
+          if (h.deleted) h.deleted(event.object);
+        });
       break;
     }
   }
@@ -182,7 +195,9 @@ template <CachedObject K>
 void Informer<K>::resync() {
   std::lock_guard lock(dispatch_mutex_);
   for (const auto& object : store_.list())
-    each_handler([&](const EventHandlers<K>& h) { if (h.updated) h.updated(object, object); });
+    each_handler([&](const EventHandlers<K>& h) {
+      if (h.updated) h.updated(object, object);
+    });
 }
 
 template <CachedObject K>
@@ -203,8 +218,7 @@ void Informer<K>::start(boost::asio::any_io_executor executor) {
       self->report(self->description_ + ": the informer stopped");
     }
   });
-  if (options_.resync_period.count() > 0)
-    boost::asio::co_spawn(*strand_, resync_loop(self), [](std::exception_ptr) {});
+  if (options_.resync_period.count() > 0) boost::asio::co_spawn(*strand_, resync_loop(self), [](std::exception_ptr) {});
 }
 
 template <CachedObject K>

@@ -16,8 +16,7 @@ inline InformerFactory::~InformerFactory() { stop(); }
 
 template <class Object>
 std::shared_ptr<Informer<Object>> InformerFactory::get_or_make(key_type key, ListWatchSource source,
-                                                               std::string label_selector,
-                                                               std::string field_selector) {
+                                                               std::string label_selector, std::string field_selector) {
   std::lock_guard lock(mutex_);
   if (auto it = informers_.find(key); it != informers_.end())
     return std::static_pointer_cast<Informer<Object>>(it->second);
@@ -49,7 +48,11 @@ std::shared_ptr<Informer<PartialObjectMetadata>> InformerFactory::get_metadata(s
                                                                                std::string field_selector) {
   if constexpr (!is_namespaced<K>()) ns.clear();
   // Keyed by resource, not by K: every C++ type of one resource shares its metadata informer.
-  key_type key{std::type_index(typeid(PartialObjectMetadata)), true, gvr_of<K>().to_string(), ns, label_selector,
+  key_type key{std::type_index(typeid(PartialObjectMetadata)),
+               true,
+               gvr_of<K>().to_string(),
+               ns,
+               label_selector,
                field_selector};
   return get_or_make<PartialObjectMetadata>(std::move(key), ListWatchSource::metadata_of<K>(*client_, ns),
                                             std::move(label_selector), std::move(field_selector));

@@ -136,9 +136,12 @@ class LabelSelectorParser {
       return r;
     }
     const auto word = identifier();
-    if (word == "in") r.operation = op::in;
-    else if (word == "notin") r.operation = op::not_in;
-    else fail("expected one of '=', '==', '!=', 'in', 'notin', '<', '>' after key \"" + r.key + "\"");
+    if (word == "in")
+      r.operation = op::in;
+    else if (word == "notin")
+      r.operation = op::not_in;
+    else
+      fail("expected one of '=', '==', '!=', 'in', 'notin', '<', '>' after key \"" + r.key + "\"");
     expect('(');
     for (;;) {
       r.values.push_back(value());
@@ -165,11 +168,15 @@ inline bool LabelSelector::Requirement::matches(const std::map<std::string, std:
   auto contains = [&](const std::string& v) { return std::binary_search(values.begin(), values.end(), v); };
   switch (operation) {
     case op::equals:
-    case op::in: return present && contains(it->second);
+    case op::in:
+      return present && contains(it->second);
     case op::not_equals:
-    case op::not_in: return !present || !contains(it->second);
-    case op::exists: return present;
-    case op::does_not_exist: return !present;
+    case op::not_in:
+      return !present || !contains(it->second);
+    case op::exists:
+      return present;
+    case op::does_not_exist:
+      return !present;
     case op::greater_than:
     case op::less_than: {
       long long have = 0, bound = 0;
@@ -223,14 +230,30 @@ inline std::string LabelSelector::to_string() const {
       return list;
     };
     switch (r.operation) {
-      case op::equals: out += r.key + "=" + r.values.front(); break;
-      case op::not_equals: out += r.key + "!=" + r.values.front(); break;
-      case op::in: out += r.key + " in (" + joined() + ")"; break;
-      case op::not_in: out += r.key + " notin (" + joined() + ")"; break;
-      case op::exists: out += r.key; break;
-      case op::does_not_exist: out += "!" + r.key; break;
-      case op::greater_than: out += r.key + ">" + r.values.front(); break;
-      case op::less_than: out += r.key + "<" + r.values.front(); break;
+      case op::equals:
+        out += r.key + "=" + r.values.front();
+        break;
+      case op::not_equals:
+        out += r.key + "!=" + r.values.front();
+        break;
+      case op::in:
+        out += r.key + " in (" + joined() + ")";
+        break;
+      case op::not_in:
+        out += r.key + " notin (" + joined() + ")";
+        break;
+      case op::exists:
+        out += r.key;
+        break;
+      case op::does_not_exist:
+        out += "!" + r.key;
+        break;
+      case op::greater_than:
+        out += r.key + ">" + r.values.front();
+        break;
+      case op::less_than:
+        out += r.key + "<" + r.values.front();
+        break;
     }
   }
   return out;

@@ -250,7 +250,8 @@ typename Store<K>::ReplaceResult Store<K>::replace(std::vector<Entry> entries) {
 
   for (const auto& [key, entry] : objects) {
     auto old = objects_.find(key);
-    if (old == objects_.end()) result.added.push_back(entry.object);
+    if (old == objects_.end())
+      result.added.push_back(entry.object);
     else if (old->second.object->metadata.resourceVersion != entry.object->metadata.resourceVersion)
       result.updated.emplace_back(old->second.object, entry.object);
   }

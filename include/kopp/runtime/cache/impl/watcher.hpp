@@ -21,12 +21,20 @@ inline std::size_t json_size_estimate(const boost::json::value& root) {
     const boost::json::value& v = *pending.back();
     pending.pop_back();
     switch (v.kind()) {
-      case boost::json::kind::null: n += 4; break;
-      case boost::json::kind::bool_: n += v.get_bool() ? 4 : 5; break;
+      case boost::json::kind::null:
+        n += 4;
+        break;
+      case boost::json::kind::bool_:
+        n += v.get_bool() ? 4 : 5;
+        break;
       case boost::json::kind::int64:
       case boost::json::kind::uint64:
-      case boost::json::kind::double_: n += 8; break;
-      case boost::json::kind::string: n += v.get_string().size() + 2; break;
+      case boost::json::kind::double_:
+        n += 8;
+        break;
+      case boost::json::kind::string:
+        n += v.get_string().size() + 2;
+        break;
       case boost::json::kind::array:
         n += 2 + v.get_array().size();  // brackets and separators
         for (const auto& e : v.get_array()) pending.push_back(&e);
@@ -92,8 +100,7 @@ inline boost::asio::awaitable<RawWatchStream> dynamic_watch(DynamicApi api, List
 }
 
 inline std::string source_description(const ApiResource& resource, const std::string& ns) {
-  return resource.plural + (ns.empty() ? std::string(resource.namespaced ? " in all namespaces" : "")
-                                       : " in " + ns);
+  return resource.plural + (ns.empty() ? std::string(resource.namespaced ? " in all namespaces" : "") : " in " + ns);
 }
 
 }  // namespace detail
@@ -158,8 +165,10 @@ std::optional<typename WatcherFsm<K>::Item> Watcher<K>::reuse(const boost::json:
 template <CachedObject K>
 void Watcher<K>::skipped(std::string message) {
   ++decode_errors_;
-  if (hooks_.on_decode_error) hooks_.on_decode_error(message);
-  else if (hooks_.on_error) hooks_.on_error(message);
+  if (hooks_.on_decode_error)
+    hooks_.on_decode_error(message);
+  else if (hooks_.on_error)
+    hooks_.on_error(message);
 }
 
 template <CachedObject K>
@@ -210,7 +219,8 @@ void Watcher<K>::note_failure(const boost::system::error_code& ec, const std::st
   }
   if (ec == make_error_code(errc::gone)) return;
   std::chrono::steady_clock::rep expected = 0;
-  const auto now = std::max<std::chrono::steady_clock::rep>(1, std::chrono::steady_clock::now().time_since_epoch().count());
+  const auto now =
+      std::max<std::chrono::steady_clock::rep>(1, std::chrono::steady_clock::now().time_since_epoch().count());
   failing_since_.compare_exchange_strong(expected, now);
 }
 
@@ -227,10 +237,18 @@ boost::asio::awaitable<void> Watcher<K>::run(sink_type sink) {
   while (!stopped_) {
     const WatcherAction action = fsm_.action();
     switch (action.kind) {
-      case WatcherAction::type::list_page: co_await list_page(action.params); break;
-      case WatcherAction::type::open_watch: co_await open_watch(action.params); break;
-      case WatcherAction::type::read_event: co_await read_event(); break;
-      case WatcherAction::type::sleep: co_await sleep(action.delay); break;
+      case WatcherAction::type::list_page:
+        co_await list_page(action.params);
+        break;
+      case WatcherAction::type::open_watch:
+        co_await open_watch(action.params);
+        break;
+      case WatcherAction::type::read_event:
+        co_await read_event();
+        break;
+      case WatcherAction::type::sleep:
+        co_await sleep(action.delay);
+        break;
     }
     while (auto event = fsm_.pop_event()) {
       if (event->type == WatcherEventType::init) ++restarts_;
@@ -341,9 +359,9 @@ boost::asio::awaitable<void> Watcher<K>::read_event() {
         co_return;
       }
       // The idle watchdog closed it: a failure, so the watch resumes after the backoff.
-      throw api_error(make_error_code(errc::timeout),
-                      "nothing received for " + std::to_string(fsm_.config().watch_idle_timeout.count()) +
-                          " ms, not even a bookmark: the connection is presumed dead");
+      throw api_error(make_error_code(errc::timeout), "nothing received for " +
+                                                          std::to_string(fsm_.config().watch_idle_timeout.count()) +
+                                                          " ms, not even a bookmark: the connection is presumed dead");
     }
     std::optional<Status> status;
     typename WatcherFsm<K>::Item item;

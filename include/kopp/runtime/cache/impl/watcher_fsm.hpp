@@ -7,11 +7,16 @@ namespace kopp {
 
 inline std::string_view to_string(WatcherEventType type) noexcept {
   switch (type) {
-    case WatcherEventType::init: return "init";
-    case WatcherEventType::init_apply: return "init_apply";
-    case WatcherEventType::init_done: return "init_done";
-    case WatcherEventType::apply: return "apply";
-    case WatcherEventType::delete_: return "delete";
+    case WatcherEventType::init:
+      return "init";
+    case WatcherEventType::init_apply:
+      return "init_apply";
+    case WatcherEventType::init_done:
+      return "init_done";
+    case WatcherEventType::apply:
+      return "apply";
+    case WatcherEventType::delete_:
+      return "delete";
   }
   return "unknown";
 }
@@ -32,14 +37,18 @@ void WatcherFsm<K>::restart() {
   continue_token_.clear();
   failed_version_.clear();
   failures_at_version_ = 0;
-  if (streaming_) enter_open_watch();
-  else state_ = state::list;
+  if (streaming_)
+    enter_open_watch();
+  else
+    state_ = state::list;
 }
 
 template <class K>
 void WatcherFsm<K>::go_to(state next) {
-  if (next == state::open_watch) enter_open_watch();
-  else state_ = next;
+  if (next == state::open_watch)
+    enter_open_watch();
+  else
+    state_ = next;
 }
 
 template <class K>
@@ -70,10 +79,14 @@ WatcherAction WatcherFsm<K>::action() const {
           .fields(config_.field_selector)
           .bookmarks(true)
           .timeout(watch_timeout_seconds_);
-      if (!initial_done_) action.params.initial_events(true);  // streaming restart from the latest state
-      else action.params.at_version(resource_version_);
+      if (!initial_done_)
+        action.params.initial_events(true);  // streaming restart from the latest state
+      else
+        action.params.at_version(resource_version_);
       break;
-    case state::read: action.kind = WatcherAction::type::read_event; break;
+    case state::read:
+      action.kind = WatcherAction::type::read_event;
+      break;
     case state::sleep:
       action.kind = WatcherAction::type::sleep;
       action.delay = delay_;
@@ -124,11 +137,11 @@ void WatcherFsm<K>::watch_opened(clock::time_point now) {
 
 template <class K>
 void WatcherFsm<K>::event_received(WatchEventType type, Item item, std::string_view resource_version,
-                                   const std::optional<Status>& error, bool initial_events_end,
-                                   clock::time_point) {
+                                   const std::optional<Status>& error, bool initial_events_end, clock::time_point) {
   if (state_ != state::read) return;
   if (type == WatchEventType::error) {
-    const bool gone = error && (error->code == 410 || error->reason == status_reason::gone || error->reason == "Expired");
+    const bool gone =
+        error && (error->code == 410 || error->reason == status_reason::gone || error->reason == "Expired");
     std::string message = "watch ERROR event";
     if (error) message += ": " + std::to_string(error->code) + " " + error->reason + ": " + error->message;
     failure(gone, false, std::move(message));
@@ -162,7 +175,8 @@ void WatcherFsm<K>::event_received(WatchEventType type, Item item, std::string_v
       if (initial_done_ && !resource_version.empty()) resource_version_ = std::string(resource_version);
       emit(WatcherEventType::delete_, std::move(item));
       break;
-    case WatchEventType::error: break;  // handled above
+    case WatchEventType::error:
+      break;  // handled above
   }
 }
 

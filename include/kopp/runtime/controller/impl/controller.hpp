@@ -30,7 +30,8 @@ inline std::optional<ObjectKey> controller_owner_key(const ObjectMeta& meta, std
   if (!ref || ref->kind != kind) return std::nullopt;
   const std::string_view api_version = ref->apiVersion;
   const auto slash = api_version.rfind('/');
-  const std::string_view ref_group = slash == std::string_view::npos ? std::string_view() : api_version.substr(0, slash);
+  const std::string_view ref_group =
+      slash == std::string_view::npos ? std::string_view() : api_version.substr(0, slash);
   if (ref_group != group) return std::nullopt;
   return ObjectKey(owner_namespaced ? meta.namespace_ : std::string(), ref->name);
 }
@@ -65,22 +66,27 @@ Controller<K>::Controller(Client& client, InformerFactory& informers, std::strin
                                      "Total number of reconciliations per controller", {"controller", "result"});
   for (const char* result : {"success", "error", "requeue_after"})  // present from the start, as in controller-runtime
     metrics_.total->with({{"controller", name_}, {"result", result}});
-  metrics_.errors = &registry.counter("controller_runtime_reconcile_errors_total",
-                                      "Total number of reconciliation errors per controller", {"controller"})
+  metrics_.errors = &registry
+                         .counter("controller_runtime_reconcile_errors_total",
+                                  "Total number of reconciliation errors per controller", {"controller"})
                          .with(labels);
   metrics_.terminal_errors =
-      &registry.counter("controller_runtime_terminal_reconcile_errors_total",
-                        "Total number of terminal reconciliation errors per controller", {"controller"})
+      &registry
+           .counter("controller_runtime_terminal_reconcile_errors_total",
+                    "Total number of terminal reconciliation errors per controller", {"controller"})
            .with(labels);
-  metrics_.time = &registry.histogram("controller_runtime_reconcile_time_seconds",
-                                      "Length of time per reconciliation per controller", {"controller"},
-                                      metrics::reconcile_time_buckets())
-                       .with(labels);
-  metrics_.active = &registry.gauge("controller_runtime_active_workers",
-                                    "Number of currently used workers per controller", {"controller"})
+  metrics_.time =
+      &registry
+           .histogram("controller_runtime_reconcile_time_seconds", "Length of time per reconciliation per controller",
+                      {"controller"}, metrics::reconcile_time_buckets())
+           .with(labels);
+  metrics_.active = &registry
+                         .gauge("controller_runtime_active_workers", "Number of currently used workers per controller",
+                                {"controller"})
                          .with(labels);
-  registry.gauge("controller_runtime_max_concurrent_reconciles",
-                 "Maximum number of concurrent reconciles per controller", {"controller"})
+  registry
+      .gauge("controller_runtime_max_concurrent_reconciles", "Maximum number of concurrent reconciles per controller",
+             {"controller"})
       .with(labels)
       .set(workers_);
   WorkQueueOptions queue_options;
@@ -214,8 +220,10 @@ boost::asio::awaitable<void> Controller<K>::process(ObjectKey key, WorkerSlot& s
   std::string failure;
   bool terminal = false;
   try {
-    if (object) action = co_await reconciler_->reconcile(object, ctx);
-    else action = co_await reconciler_->deleted(key, ctx);
+    if (object)
+      action = co_await reconciler_->reconcile(object, ctx);
+    else
+      action = co_await reconciler_->deleted(key, ctx);
   } catch (const terminal_error& e) {
     terminal = true;
     failure = e.what();
@@ -311,7 +319,7 @@ ControllerBuilder<K>& ControllerBuilder<K>::owns(Predicate<Child> predicate) {
     misuse("a namespaced " + std::string(resource_traits<K>::kind) + " cannot own cluster-scoped " +
            std::string(resource_traits<Child>::kind));
   secondary_.push_back([predicate = std::move(predicate)](const std::shared_ptr<WorkQueue<ObjectKey>>& queue,
-                                                         InformerFactory& informers, const std::string& ns) {
+                                                          InformerFactory& informers, const std::string& ns) {
     auto informer = informers.template get<Child>(ns);
     std::weak_ptr<WorkQueue<ObjectKey>> weak = queue;
     auto enqueue_owner = [weak](const ObjectMeta& meta) {
@@ -343,30 +351,30 @@ template <Resource Other>
 ControllerBuilder<K>& ControllerBuilder<K>::watches(
     std::function<std::vector<ObjectKey>(const std::shared_ptr<const Other>&)> map, Predicate<Other> predicate) {
   if (!map) misuse("watches<" + std::string(resource_traits<Other>::kind) + ">() without a map function");
-  secondary_.push_back([map = std::move(map), predicate = std::move(predicate)](
-                           const std::shared_ptr<WorkQueue<ObjectKey>>& queue, InformerFactory& informers,
-                           const std::string& ns) {
-    auto informer = informers.template get<Other>(resource_traits<Other>::namespaced ? ns : std::string());
-    std::weak_ptr<WorkQueue<ObjectKey>> weak = queue;
-    auto enqueue = [weak, map](const std::shared_ptr<const Other>& object) {
-      if (auto q = weak.lock())
-        for (auto& key : map(object)) q->add(key);
-    };
-    EventHandlers<Other> handlers;
-    handlers.on_add([=](const auto& o) {
-      if (predicate.create(o)) enqueue(o);
-    });
-    handlers.on_update([=](const auto& old, const auto& now) {
-      if (!predicate.update(old, now)) return;
-      enqueue(old);
-      enqueue(now);
-    });
-    handlers.on_delete([=](const auto& o) {
-      if (predicate.remove(o)) enqueue(o);
-    });
-    informer->add_handler(std::move(handlers));
-    return std::static_pointer_cast<InformerBase>(informer);
-  });
+  secondary_.push_back(
+      [map = std::move(map), predicate = std::move(predicate)](const std::shared_ptr<WorkQueue<ObjectKey>>& queue,
+                                                               InformerFactory& informers, const std::string& ns) {
+        auto informer = informers.template get<Other>(resource_traits<Other>::namespaced ? ns : std::string());
+        std::weak_ptr<WorkQueue<ObjectKey>> weak = queue;
+        auto enqueue = [weak, map](const std::shared_ptr<const Other>& object) {
+          if (auto q = weak.lock())
+            for (auto& key : map(object)) q->add(key);
+        };
+        EventHandlers<Other> handlers;
+        handlers.on_add([=](const auto& o) {
+          if (predicate.create(o)) enqueue(o);
+        });
+        handlers.on_update([=](const auto& old, const auto& now) {
+          if (!predicate.update(old, now)) return;
+          enqueue(old);
+          enqueue(now);
+        });
+        handlers.on_delete([=](const auto& o) {
+          if (predicate.remove(o)) enqueue(o);
+        });
+        informer->add_handler(std::move(handlers));
+        return std::static_pointer_cast<InformerBase>(informer);
+      });
   return *this;
 }
 
@@ -376,7 +384,7 @@ ControllerBuilder<K>& ControllerBuilder<K>::watches_metadata(
     std::function<std::vector<ObjectKey>(const std::shared_ptr<const PartialObjectMetadata>&)> map) {
   if (!map) misuse("watches_metadata<" + std::string(resource_traits<Other>::kind) + ">() without a map function");
   secondary_.push_back([map = std::move(map)](const std::shared_ptr<WorkQueue<ObjectKey>>& queue,
-                                               InformerFactory& informers, const std::string& ns) {
+                                              InformerFactory& informers, const std::string& ns) {
     auto informer = informers.template get_metadata<Other>(resource_traits<Other>::namespaced ? ns : std::string());
     std::weak_ptr<WorkQueue<ObjectKey>> weak = queue;
     auto enqueue = [weak, map](const std::shared_ptr<const PartialObjectMetadata>& object) {
@@ -405,7 +413,8 @@ ControllerBuilder<K>& ControllerBuilder<K>::max_concurrent_reconciles(int n) {
 
 template <Resource K>
 ControllerBuilder<K>& ControllerBuilder<K>::reconcile_timeout(std::chrono::milliseconds timeout) {
-  if (timeout.count() < 0) misuse("reconcile_timeout(" + std::to_string(timeout.count()) + " ms): must not be negative");
+  if (timeout.count() < 0)
+    misuse("reconcile_timeout(" + std::to_string(timeout.count()) + " ms): must not be negative");
   reconcile_timeout_ = timeout;
   return *this;
 }
@@ -455,8 +464,8 @@ std::shared_ptr<Controller<K>> ControllerBuilder<K>::build(std::shared_ptr<Recon
   auto& registry = registry_ ? *registry_ : metrics::Registry::global();
   std::vector<std::shared_ptr<InformerBase>> sources{primary};
   std::shared_ptr<Controller<K>> controller(new Controller<K>(*client_, *informers_, name_, std::move(reconciler),
-                                                              primary, sources, workers_, reconcile_timeout_,
-                                                              recorder_, registry, logger_.value_or(Logger())));
+                                                              primary, sources, workers_, reconcile_timeout_, recorder_,
+                                                              registry, logger_.value_or(Logger())));
   std::weak_ptr<WorkQueue<ObjectKey>> weak = controller->queue_;
   auto predicates = predicates_;
   EventHandlers<K> handlers;

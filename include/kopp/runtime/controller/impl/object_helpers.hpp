@@ -33,8 +33,7 @@ boost::asio::awaitable<std::pair<K, OperationResult>> create_or_update(Api<K>& a
       K fresh{};
       fresh.metadata.name = name;
       mutate(fresh);
-      if (fresh.metadata.name != name)
-        throw std::invalid_argument("create_or_update: the mutation renamed " + name);
+      if (fresh.metadata.name != name) throw std::invalid_argument("create_or_update: the mutation renamed " + name);
       co_return std::pair{co_await api.create(fresh), OperationResult::created};
     }
     const auto before = to_json(*current);

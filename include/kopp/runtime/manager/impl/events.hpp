@@ -25,9 +25,7 @@
 
 namespace kopp {
 
-inline std::string_view to_string(EventType type) noexcept {
-  return type == EventType::warning ? "Warning" : "Normal";
-}
+inline std::string_view to_string(EventType type) noexcept { return type == EventType::warning ? "Warning" : "Normal"; }
 
 template <Resource K>
 api::core::v1::ObjectReference make_object_reference(const K& object) {
@@ -169,8 +167,7 @@ inline void EventAggregator::evict_one() {
   if (oldest != series_.end()) erase(oldest->second.id);
 }
 
-inline void EventAggregator::created(std::uint64_t series_id, std::string ns, std::string name,
-                                     std::int32_t count) {
+inline void EventAggregator::created(std::uint64_t series_id, std::string ns, std::string name, std::int32_t count) {
   Series* s = find(series_id);
   if (!s) return;
   s->creating = false;
@@ -264,9 +261,9 @@ struct EventRecorder::state {
   // A unique, increasing suffix for event names: the wall clock in nanoseconds, as
   // client-go uses, bumped when two events share a nanosecond.
   std::uint64_t unique_suffix() {
-    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count();
+    const auto ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     last_unique = std::max(last_unique + 1, static_cast<std::uint64_t>(ns));
     return last_unique;
   }
@@ -286,9 +283,9 @@ struct ev_work {
 inline std::string ev_key(const api::core::v1::ObjectReference& r, std::string_view type, std::string_view reason,
                           std::string_view action, std::string_view note) {
   std::string key;
-  for (std::string_view part : {std::string_view(r.apiVersion), std::string_view(r.kind),
-                                std::string_view(r.namespace_), std::string_view(r.name), std::string_view(r.uid),
-                                std::string_view(r.fieldPath), type, reason, action, note}) {
+  for (std::string_view part :
+       {std::string_view(r.apiVersion), std::string_view(r.kind), std::string_view(r.namespace_),
+        std::string_view(r.name), std::string_view(r.uid), std::string_view(r.fieldPath), type, reason, action, note}) {
     key.append(part);
     key += '\x1f';
   }
@@ -445,8 +442,10 @@ inline EventRecorder::EventRecorder(Client& client, EventRecorderOptions options
     throw std::invalid_argument("kopp::EventRecorder: reporting_controller is required");
   if (options.reporting_instance.empty()) {
     char host[256] = {};
-    if (::gethostname(host, sizeof host - 1) == 0 && host[0] != '\0') options.reporting_instance = host;
-    else options.reporting_instance = options.reporting_controller;
+    if (::gethostname(host, sizeof host - 1) == 0 && host[0] != '\0')
+      options.reporting_instance = host;
+    else
+      options.reporting_instance = options.reporting_controller;
   }
   options.reporting_instance = truncate_utf8(std::move(options.reporting_instance), 128);
   state_ = std::make_shared<state>(client, std::move(options));
@@ -462,8 +461,7 @@ inline EventRecorder::~EventRecorder() {
 }
 
 inline boost::asio::awaitable<void> EventRecorder::publish(api::core::v1::ObjectReference regarding, EventType type,
-                                                           std::string reason, std::string action,
-                                                           std::string note) {
+                                                           std::string reason, std::string action, std::string note) {
   std::shared_ptr<state> st = state_;
   detail::ev_work work =
       detail::ev_record(*st, std::move(regarding), type, std::move(reason), std::move(action), std::move(note));

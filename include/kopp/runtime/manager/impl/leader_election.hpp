@@ -80,7 +80,7 @@ struct LeaderElector::state {
   boost::asio::strand<boost::asio::any_io_executor> strand;
   Api<lease_type> api;
   LeaderElectionFsm fsm;
-  boost::asio::steady_timer wake;  // the one thing run() waits on at any time
+  boost::asio::steady_timer wake;   // the one thing run() waits on at any time
   std::optional<lease_type> known;  // the Lease as we last wrote it (fast renew / release)
   std::string reported_leader;
   std::atomic<bool> started{false};
@@ -142,9 +142,8 @@ enum class le_outcome { done, failed, timed_out };
 /// `out` receives the result; `error` the exception when it failed.
 template <class T>
 boost::asio::awaitable<le_outcome> le_request(const std::shared_ptr<le_state>& st,
-                                              std::chrono::steady_clock::time_point deadline,
-                                              const le_op<T>& make_op, std::optional<T>& out,
-                                              std::exception_ptr& error) {
+                                              std::chrono::steady_clock::time_point deadline, const le_op<T>& make_op,
+                                              std::optional<T>& out, std::exception_ptr& error) {
   auto slot = std::make_shared<le_slot<T>>();
   ++st->in_flight;
   boost::asio::co_spawn(st->strand, le_perform<T>(st, slot, make_op), boost::asio::detached);
@@ -273,7 +272,9 @@ inline boost::asio::awaitable<void> le_round(std::shared_ptr<le_state> st,
   if (decision.what == LeaderElectionFsm::action::create) {
     write = [st, desired, params = PostParams(st->options.field_manager)]() { return st->api.create(desired, params); };
   } else {
-    write = [st, desired, params = PostParams(st->options.field_manager)]() { return st->api.replace(desired, params); };
+    write = [st, desired, params = PostParams(st->options.field_manager)]() {
+      return st->api.replace(desired, params);
+    };
   }
   const le_outcome wrote = co_await le_request(st, deadline, write, written, error);
   if (wrote == le_outcome::done) {
@@ -401,8 +402,7 @@ inline boost::asio::awaitable<void> le_run(std::shared_ptr<le_state> st) {
 
 inline LeaderElector::LeaderElector(Client& client, LeaderElectionOptions options) {
   if (options.lease_name.empty()) throw std::invalid_argument("kopp leader election: lease_name is required");
-  if (options.lease_namespace.empty())
-    throw std::invalid_argument("kopp leader election: lease_namespace is required");
+  if (options.lease_namespace.empty()) throw std::invalid_argument("kopp leader election: lease_namespace is required");
   options.timings().validate();
   if (options.identity.empty()) options.identity = default_leader_identity();
   state_ = std::make_shared<state>(client, std::move(options));
@@ -431,8 +431,8 @@ inline bool LeaderElector::is_leader() const noexcept { return state_->leading.l
 
 inline bool LeaderElector::holds_lease() const noexcept {
   if (!state_->leading.load()) return false;
-  const auto deadline = std::chrono::steady_clock::time_point(
-      std::chrono::steady_clock::duration(state_->renew_deadline_ticks.load()));
+  const auto deadline =
+      std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(state_->renew_deadline_ticks.load()));
   return std::chrono::steady_clock::now() < deadline;
 }
 

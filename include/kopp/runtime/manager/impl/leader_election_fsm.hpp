@@ -14,7 +14,8 @@ inline void LeaderElectionTimings::validate() const {
   if (lease_duration <= renew_deadline)
     throw std::invalid_argument("kopp leader election: lease_duration must be longer than renew_deadline");
   if (lease_duration.count() % 1000 != 0)
-    throw std::invalid_argument("kopp leader election: lease_duration must be whole seconds (the Lease stores seconds)");
+    throw std::invalid_argument(
+        "kopp leader election: lease_duration must be whole seconds (the Lease stores seconds)");
 }
 
 inline LeaderElectionFsm::LeaderElectionFsm(std::string identity, LeaderElectionTimings timings)

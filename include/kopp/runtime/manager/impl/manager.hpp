@@ -43,10 +43,10 @@ inline Manager::Manager(Config config, ManagerOptions options)
   informer_options.on_error = [this](std::string_view message) { log_informer_error(message); };
   informers_ = std::make_unique<InformerFactory>(*client_, io_.get_executor(), std::move(informer_options));
   EventRecorderOptions events;
-  events.reporting_controller = !options_.reporting_controller.empty()
-                                    ? options_.reporting_controller
-                                    : "kopp/" + (options_.leader_election_id.empty() ? std::string("manager")
-                                                                                     : options_.leader_election_id);
+  events.reporting_controller =
+      !options_.reporting_controller.empty()
+          ? options_.reporting_controller
+          : "kopp/" + (options_.leader_election_id.empty() ? std::string("manager") : options_.leader_election_id);
   events.logger = options_.logger;
   recorder_ = std::make_unique<EventRecorder>(*client_, events);
 }
@@ -79,8 +79,8 @@ inline std::string Manager::not_ready_reason() const {
     const auto since = informer->failing_since();
     if (!since || now - *since <= options_.informer_failure_grace) continue;
     const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now - *since).count();
-    failing += (failing.empty() ? "" : "; ") + informer->description() + ": failing for " +
-               std::to_string(seconds) + " s";
+    failing +=
+        (failing.empty() ? "" : "; ") + informer->description() + ": failing for " + std::to_string(seconds) + " s";
   }
   // The errors themselves are in the log: they name the API server and requests.
   return failing.empty() ? std::string() : "informers failing to list or watch (" + failing + ")";
@@ -132,7 +132,8 @@ inline void Manager::serve_probes() {
   };
   auto make = [this](boost::asio::ip::tcp::endpoint endpoint, std::string_view what) -> ProbeServer& {
     try {
-      servers_.push_back(std::make_unique<ProbeServer>(io_.get_executor(), endpoint, ProbeServerOptions(), options_.logger));
+      servers_.push_back(
+          std::make_unique<ProbeServer>(io_.get_executor(), endpoint, ProbeServerOptions(), options_.logger));
     } catch (const boost::system::system_error& e) {
       throw std::runtime_error("cannot serve " + std::string(what) + " on " + endpoint.address().to_string() + ":" +
                                std::to_string(endpoint.port()) + ": " + e.code().message());
@@ -184,7 +185,8 @@ inline boost::asio::awaitable<void> Manager::stop_controllers() {
   for (auto& c : controllers_) c->stop();
   const auto deadline = std::chrono::steady_clock::now() + options_.graceful_shutdown_timeout;
   for (auto& c : controllers_) {
-    const auto left = std::max(deadline - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration::zero());
+    const auto left =
+        std::max(deadline - std::chrono::steady_clock::now(), std::chrono::steady_clock::duration::zero());
     const bool stopped = co_await c->wait_stopped(left);
     if (!stopped)
       log_.warn("reconciles still running after the graceful shutdown timeout", {{"controller", c->name()}});
@@ -248,9 +250,9 @@ inline boost::asio::awaitable<void> Manager::main() {
         if (!stop_requested_) on_leadership_lost();
       };
       elector_ = std::make_unique<LeaderElector>(*client_, election);
-      log_.info("waiting for leadership", {{"lease", options_.leader_election_namespace + "/" +
-                                                         options_.leader_election_id},
-                                           {"identity", elector_->identity()}});
+      log_.info("waiting for leadership",
+                {{"lease", options_.leader_election_namespace + "/" + options_.leader_election_id},
+                 {"identity", elector_->identity()}});
       // The handler may run after main() returned (threads > 1): it touches members only.
       boost::asio::co_spawn(io_, elector_->run(), [this](std::exception_ptr e) {
         if (e) log_.error("leader election failed");

@@ -18,9 +18,7 @@ inline std::optional<bool> parse_flag_bool(std::string_view text) noexcept {
   return std::nullopt;
 }
 
-inline std::string quoted_flag_value(std::string_view value) {
-  return "\"" + std::string(value) + "\"";
-}
+inline std::string quoted_flag_value(std::string_view value) { return "\"" + std::string(value) + "\""; }
 
 }  // namespace detail
 
@@ -34,8 +32,7 @@ inline void OperatorFlags::add_builtin_flags() {
     flags_.push_back(Flag{std::move(name), std::move(help), this->*member, false,
                           [member](OperatorFlags& self, std::string_view v) { self.*member = std::string(v); }});
   };
-  auto optional_text = [this](std::string name, std::optional<std::string> OperatorFlags::*member,
-                              std::string help) {
+  auto optional_text = [this](std::string name, std::optional<std::string> OperatorFlags::*member, std::string help) {
     flags_.push_back(Flag{std::move(name), std::move(help), "", false,
                           [member](OperatorFlags& self, std::string_view v) { self.*member = std::string(v); }});
   };
@@ -44,8 +41,9 @@ inline void OperatorFlags::add_builtin_flags() {
                 "in a cluster, else ~/.kube/config.");
   optional_text("context", &OperatorFlags::context, "The kubeconfig context to use. Default: its current-context.");
   text("namespace", &OperatorFlags::namespace_, "Watch only this namespace. Default: all namespaces.");
-  flags_.push_back(Flag{"leader-elect", "Run controllers only while holding a Lease, so that several replicas "
-                                        "can run with one active.",
+  flags_.push_back(Flag{"leader-elect",
+                        "Run controllers only while holding a Lease, so that several replicas "
+                        "can run with one active.",
                         "false", true, [](OperatorFlags& self, std::string_view v) {
                           const auto value = detail::parse_flag_bool(v);
                           if (!value)
@@ -57,15 +55,15 @@ inline void OperatorFlags::add_builtin_flags() {
   text("leader-election-namespace", &OperatorFlags::leader_election_namespace,
        "Namespace of the Lease. Default: the namespace of the kubeconfig context or of the pod.");
   auto address = [this](std::string name, std::string OperatorFlags::*member, std::string help) {
-    flags_.push_back(Flag{name, std::move(help), this->*member, false,
-                          [member, name](OperatorFlags& self, std::string_view v) {
-                            try {
-                              (void)parse_bind_address(v);
-                            } catch (const std::invalid_argument& e) {
-                              throw flag_error("--" + name + ": " + e.what());
-                            }
-                            self.*member = std::string(v);
-                          }});
+    flags_.push_back(
+        Flag{name, std::move(help), this->*member, false, [member, name](OperatorFlags& self, std::string_view v) {
+               try {
+                 (void)parse_bind_address(v);
+               } catch (const std::invalid_argument& e) {
+                 throw flag_error("--" + name + ": " + e.what());
+               }
+               self.*member = std::string(v);
+             }});
   };
   address("metrics-bind-address", &OperatorFlags::metrics_bind_address,
           "Where /metrics is served (host:port, :port); \"0\" disables it.");
@@ -96,27 +94,26 @@ inline OperatorFlags& OperatorFlags::add_string(std::string name, std::string& t
 }
 
 inline OperatorFlags& OperatorFlags::add_int(std::string name, std::int64_t& target, std::string help) {
-  flags_.push_back(Flag{name, std::move(help), std::to_string(target), false,
-                        [&target, name](OperatorFlags&, std::string_view v) {
-                          std::int64_t value = 0;
-                          const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), value);
-                          if (v.empty() || ec != std::errc{} || end != v.data() + v.size())
-                            throw flag_error("--" + name + ": invalid value " + detail::quoted_flag_value(v) +
-                                             " (expected an integer)");
-                          target = value;
-                        }});
+  flags_.push_back(Flag{
+      name, std::move(help), std::to_string(target), false, [&target, name](OperatorFlags&, std::string_view v) {
+        std::int64_t value = 0;
+        const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), value);
+        if (v.empty() || ec != std::errc{} || end != v.data() + v.size())
+          throw flag_error("--" + name + ": invalid value " + detail::quoted_flag_value(v) + " (expected an integer)");
+        target = value;
+      }});
   return *this;
 }
 
 inline OperatorFlags& OperatorFlags::add_bool(std::string name, bool& target, std::string help) {
-  flags_.push_back(Flag{name, std::move(help), target ? "true" : "false", true,
-                        [&target, name](OperatorFlags&, std::string_view v) {
-                          const auto value = detail::parse_flag_bool(v);
-                          if (!value)
-                            throw flag_error("--" + name + ": invalid value " + detail::quoted_flag_value(v) +
-                                             " (expected true or false)");
-                          target = *value;
-                        }});
+  flags_.push_back(
+      Flag{name, std::move(help), target ? "true" : "false", true, [&target, name](OperatorFlags&, std::string_view v) {
+             const auto value = detail::parse_flag_bool(v);
+             if (!value)
+               throw flag_error("--" + name + ": invalid value " + detail::quoted_flag_value(v) +
+                                " (expected true or false)");
+             target = *value;
+           }});
   return *this;
 }
 

@@ -25,11 +25,21 @@ inline void append_json_string(std::string& out, std::string_view s) {
   out += '"';
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char escape[8];
@@ -47,16 +57,22 @@ inline void append_json_string(std::string& out, std::string_view s) {
 /// control characters, so a line always splits back into its fields.
 inline void append_text_value(std::string& out, std::string_view v) {
   const bool plain = !v.empty() && v.find_first_of(" \"=\\\n\r\t") == std::string_view::npos;
-  if (plain) out += v;
-  else append_json_string(out, v);
+  if (plain)
+    out += v;
+  else
+    append_json_string(out, v);
 }
 
 inline std::string_view level_name(LogLevel level) {
   switch (level) {
-    case LogLevel::debug: return "debug";
-    case LogLevel::info: return "info";
-    case LogLevel::warn: return "warn";
-    case LogLevel::error: return "error";
+    case LogLevel::debug:
+      return "debug";
+    case LogLevel::info:
+      return "info";
+    case LogLevel::warn:
+      return "warn";
+    case LogLevel::error:
+      return "error";
   }
   return "info";
 }
@@ -82,8 +98,7 @@ inline LogSink& LogSink::global() {
   return sink;
 }
 
-inline std::string LogSink::format_line(LogLevel level, std::string_view message,
-                                        const std::vector<LogField>& context,
+inline std::string LogSink::format_line(LogLevel level, std::string_view message, const std::vector<LogField>& context,
                                         std::initializer_list<LogField> fields) const {
   std::string line;
   line.reserve(128);
@@ -136,8 +151,10 @@ inline Logger Logger::with(std::initializer_list<LogField> fields) const {
   for (const auto& f : fields) {
     auto it = std::find_if(child.context_.begin(), child.context_.end(),
                            [&](const LogField& existing) { return existing.key == f.key; });
-    if (it != child.context_.end()) it->value = f.value;
-    else child.context_.push_back(f);
+    if (it != child.context_.end())
+      it->value = f.value;
+    else
+      child.context_.push_back(f);
   }
   return child;
 }

@@ -28,9 +28,9 @@ inline Histogram::Histogram(std::vector<double> upper_bounds) : bounds_(std::mov
 
 inline void Histogram::observe(double v) noexcept {
   // Bucket i counts bounds_[i-1] < v <= bounds_[i]; NaN lands in +Inf, as in the Go client.
-  const std::size_t index = std::isnan(v)
-      ? bounds_.size()
-      : static_cast<std::size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), v) - bounds_.begin());
+  const std::size_t index =
+      std::isnan(v) ? bounds_.size()
+                    : static_cast<std::size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), v) - bounds_.begin());
   counts_[index].fetch_add(1, std::memory_order_relaxed);
   sum_.fetch_add(v, std::memory_order_relaxed);
 }
@@ -76,9 +76,8 @@ inline std::vector<double> workqueue_duration_buckets() {
 }
 
 inline std::vector<double> reconcile_time_buckets() {
-  return {0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6,
-          0.7,   0.8,  0.9,   1,    1.25, 1.5, 1.75, 2,  2.5, 3,    3.5, 4,    4.5, 5,
-          6,     7,    8,     9,    10,   15,  20,   25, 30,  40,   50,  60};
+  return {0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1,  1.25, 1.5,
+          1.75,  2,    2.5,   3,    3.5, 4,    4.5, 5,    6,   7,    8,   9,    10,  15,  20,  25,  30,  40, 50,   60};
 }
 
 inline std::string format_value(double v) {
@@ -102,10 +101,17 @@ inline std::string escape_label_value(std::string_view value) {
   out.reserve(value.size());
   for (char c : value) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -125,16 +131,18 @@ inline bool valid_metric_name(std::string_view name) {
 
 inline bool valid_label_name(std::string_view name) {
   // Names starting with "__" are reserved for Prometheus itself.
-  return valid_metric_name(name) && name.find(':') == std::string_view::npos &&
-         name.substr(0, 2) != "__";
+  return valid_metric_name(name) && name.find(':') == std::string_view::npos && name.substr(0, 2) != "__";
 }
 
 inline std::string escape_help(std::string_view help) {
   std::string out;
   for (char c : help) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -161,8 +169,7 @@ inline void write_series(std::string& out, std::string_view name, const std::vec
   out += ' ';
 }
 
-inline FamilyBase::FamilyBase(std::string name, std::string help, MetricType type,
-                              std::vector<std::string> label_names)
+inline FamilyBase::FamilyBase(std::string name, std::string help, MetricType type, std::vector<std::string> label_names)
     : name_(std::move(name)), help_(std::move(help)), type_(type), label_names_(std::move(label_names)) {
   if (!valid_metric_name(name_)) throw std::invalid_argument("invalid metric name: " + name_);
   for (std::size_t i = 0; i < label_names_.size(); ++i) {
@@ -177,8 +184,7 @@ inline FamilyBase::FamilyBase(std::string name, std::string help, MetricType typ
 }
 
 inline std::vector<std::string> FamilyBase::values_of(const Labels& labels) const {
-  if (labels.size() != label_names_.size())
-    throw std::invalid_argument("metric " + name_ + ": wrong number of labels");
+  if (labels.size() != label_names_.size()) throw std::invalid_argument("metric " + name_ + ": wrong number of labels");
   std::vector<std::string> values(label_names_.size());
   std::vector<bool> seen(label_names_.size(), false);
   for (const auto& label : labels) {
@@ -204,9 +210,15 @@ inline void FamilyBase::render(std::string& out) const {
   out += "\n# TYPE ";
   out += name_;
   switch (type_) {
-    case MetricType::counter: out += " counter\n"; break;
-    case MetricType::gauge: out += " gauge\n"; break;
-    case MetricType::histogram: out += " histogram\n"; break;
+    case MetricType::counter:
+      out += " counter\n";
+      break;
+    case MetricType::gauge:
+      out += " gauge\n";
+      break;
+    case MetricType::histogram:
+      out += " histogram\n";
+      break;
   }
   out += samples;
 }
@@ -222,8 +234,7 @@ Family<Metric>::Family(std::string name, std::string help, std::vector<std::stri
                                                          : MetricType::histogram,
                          std::move(label_names)),
       buckets_(std::move(buckets)) {
-  static_assert(std::is_same_v<Metric, Counter> || std::is_same_v<Metric, Gauge> ||
-                std::is_same_v<Metric, Histogram>);
+  static_assert(std::is_same_v<Metric, Counter> || std::is_same_v<Metric, Gauge> || std::is_same_v<Metric, Histogram>);
   // Validates and normalises the buckets now rather than at the first with().
   if constexpr (std::is_same_v<Metric, Histogram>) buckets_ = Histogram(std::move(buckets_)).upper_bounds();
   // An unlabelled metric is exposed (at zero) from the start, as the Go client does.
@@ -237,8 +248,10 @@ Metric& Family<Metric>::with(const Labels& labels) {
   auto it = children_.find(key);
   if (it == children_.end()) {
     std::unique_ptr<Metric> child;
-    if constexpr (std::is_same_v<Metric, Histogram>) child = std::make_unique<Histogram>(buckets_);
-    else child = std::make_unique<Metric>();
+    if constexpr (std::is_same_v<Metric, Histogram>)
+      child = std::make_unique<Histogram>(buckets_);
+    else
+      child = std::make_unique<Metric>();
     it = children_.emplace(std::move(key), std::move(child)).first;
   }
   return *it->second;
@@ -260,8 +273,7 @@ void Family<Metric>::render_samples(std::string& out) const {
       const auto& bounds = metric->upper_bounds();
       const std::string bucket_name = name() + "_bucket";
       for (std::size_t i = 0; i < counts.size(); ++i) {
-        const std::string le =
-            "le=\"" + (i < bounds.size() ? format_value(bounds[i]) : std::string("+Inf")) + '"';
+        const std::string le = "le=\"" + (i < bounds.size() ? format_value(bounds[i]) : std::string("+Inf")) + '"';
         detail::write_series(out, bucket_name, label_names(), values, le);
         out += std::to_string(counts[i]);
         out += '\n';
@@ -339,8 +351,8 @@ inline Registry& Registry::global() {
 }
 
 template <class F, class... Args>
-F& Registry::get_or_create(MetricType type, std::string name, std::string help,
-                           std::vector<std::string> label_names, Args&&... args) {
+F& Registry::get_or_create(MetricType type, std::string name, std::string help, std::vector<std::string> label_names,
+                           Args&&... args) {
   std::lock_guard lock(mutex_);
   if (auto it = families_.find(name); it != families_.end()) {
     auto* existing = dynamic_cast<F*>(it->second.get());
@@ -370,8 +382,8 @@ inline HistogramFamily& Registry::histogram(std::string name, std::string help, 
                                             std::vector<double> buckets) {
   // Normalise first so that a re-registration compares like with like.
   buckets = Histogram(std::move(buckets)).upper_bounds();
-  return get_or_create<HistogramFamily>(MetricType::histogram, std::move(name), std::move(help),
-                                        std::move(label_names), std::move(buckets));
+  return get_or_create<HistogramFamily>(MetricType::histogram, std::move(name), std::move(help), std::move(label_names),
+                                        std::move(buckets));
 }
 
 inline GaugeCallbackFamily& Registry::gauge_callback(std::string name, std::string help,

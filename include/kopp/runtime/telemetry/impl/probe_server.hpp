@@ -102,7 +102,8 @@ inline boost::asio::awaitable<void> ProbeServer::serve(std::shared_ptr<boost::as
     http::request_parser<http::string_body> parser;
     parser.header_limit(8 * 1024);
     parser.body_limit(4 * 1024);
-    auto [rec, read] = co_await http::async_read(*socket, buffer, parser, boost::asio::as_tuple(boost::asio::use_awaitable));
+    auto [rec, read] =
+        co_await http::async_read(*socket, buffer, parser, boost::asio::as_tuple(boost::asio::use_awaitable));
     (void)read;
     idle.cancel();
     if (rec) co_return;
@@ -141,7 +142,8 @@ inline boost::asio::awaitable<void> ProbeServer::serve(std::shared_ptr<boost::as
       boost::system::error_code ignored;
       if (auto s = weak.lock()) s->close(ignored);
     });
-    auto [wec, written] = co_await http::async_write(*socket, response, boost::asio::as_tuple(boost::asio::use_awaitable));
+    auto [wec, written] =
+        co_await http::async_write(*socket, response, boost::asio::as_tuple(boost::asio::use_awaitable));
     (void)written;
     idle.cancel();
     if (wec || !response.keep_alive()) co_return;

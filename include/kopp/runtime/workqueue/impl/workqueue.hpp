@@ -150,12 +150,12 @@ class WorkQueueState {
   std::shared_ptr<RateLimiter<T>> limiter_;
   bool shutting_down_ = false;
 
-  std::deque<T> queue_;                // ready keys, in order of (first) add
-  std::unordered_set<T> dirty_;        // keys to be processed: queued, or re-added while processing
-  std::unordered_set<T> processing_;   // keys between get() and done()
-  std::deque<Waiter> waiters_;         // non-empty only while queue_ is empty
+  std::deque<T> queue_;               // ready keys, in order of (first) add
+  std::unordered_set<T> dirty_;       // keys to be processed: queued, or re-added while processing
+  std::unordered_set<T> processing_;  // keys between get() and done()
+  std::deque<Waiter> waiters_;        // non-empty only while queue_ is empty
 
-  std::vector<Delayed> delayed_;                          // heap; entries may be stale
+  std::vector<Delayed> delayed_;                            // heap; entries may be stale
   std::unordered_map<T, Clock::time_point> delayed_until_;  // the live entry of each key
   std::uint64_t next_sequence_ = 0;
   std::optional<boost::asio::steady_timer> timer_;
@@ -178,18 +178,21 @@ WorkQueueState<T>::WorkQueueState(std::optional<boost::asio::any_io_executor> ex
   const std::vector<std::string> label_names{"name", "controller"};
   const auto labels = workqueue_labels(name_);
   auto& depth = registry.gauge("workqueue_depth", "Current depth of the workqueue", label_names).with(labels);
-  auto& adds = registry.counter("workqueue_adds_total", "Total number of adds handled by the workqueue",
-                                label_names).with(labels);
-  auto& queue_duration =
-      registry.histogram("workqueue_queue_duration_seconds",
-                         "How long in seconds an item stays in the workqueue before being requested",
-                         label_names, metrics::workqueue_duration_buckets()).with(labels);
-  auto& work_duration =
-      registry.histogram("workqueue_work_duration_seconds",
-                         "How long in seconds processing an item from the workqueue takes",
-                         label_names, metrics::workqueue_duration_buckets()).with(labels);
-  auto& retries = registry.counter("workqueue_retries_total", "Total number of retries handled by the workqueue",
-                                   label_names).with(labels);
+  auto& adds = registry.counter("workqueue_adds_total", "Total number of adds handled by the workqueue", label_names)
+                   .with(labels);
+  auto& queue_duration = registry
+                             .histogram("workqueue_queue_duration_seconds",
+                                        "How long in seconds an item stays in the workqueue before being requested",
+                                        label_names, metrics::workqueue_duration_buckets())
+                             .with(labels);
+  auto& work_duration = registry
+                            .histogram("workqueue_work_duration_seconds",
+                                       "How long in seconds processing an item from the workqueue takes", label_names,
+                                       metrics::workqueue_duration_buckets())
+                            .with(labels);
+  auto& retries =
+      registry.counter("workqueue_retries_total", "Total number of retries handled by the workqueue", label_names)
+          .with(labels);
   metrics_.reset(new WorkQueueMetrics<T>{depth, adds, queue_duration, work_duration, retries, {}, {}, {}, {}});
   metrics_->unfinished =
       registry
@@ -437,8 +440,8 @@ WorkQueue<T>::WorkQueue(WorkQueueOptions options, std::shared_ptr<RateLimiter<T>
 template <class T>
 WorkQueue<T>::WorkQueue(boost::asio::any_io_executor executor, WorkQueueOptions options,
                         std::shared_ptr<RateLimiter<T>> limiter)
-    : state_(std::make_shared<detail::WorkQueueState<T>>(std::move(executor), std::move(options),
-                                                         std::move(limiter))) {}
+    : state_(std::make_shared<detail::WorkQueueState<T>>(std::move(executor), std::move(options), std::move(limiter))) {
+}
 
 template <class T>
 WorkQueue<T>::~WorkQueue() {
