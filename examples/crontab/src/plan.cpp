@@ -23,13 +23,10 @@ void later_of(std::optional<kopp::Time>& field, sys_seconds t) {
 
 void set_ready(Plan& plan, const CronTab& crontab, bool ready, std::string reason, std::string message,
                sys_seconds now) {
-  kopp::Condition condition;
-  condition.type = std::string(condition_ready);
-  condition.status = std::string(ready ? kopp::condition_true : kopp::condition_false);
-  condition.reason = std::move(reason);
-  condition.message = std::move(message);
-  condition.observedGeneration = crontab.metadata.generation;
-  kopp::set_status_condition(plan.status.conditions, std::move(condition), kopp::Time(now));
+  kopp::set_status_condition(plan.status.conditions,
+                             kopp::make_condition(condition_ready, kopp::condition_status(ready), std::move(reason),
+                                                  std::move(message), crontab.metadata.generation),
+                             kopp::Time(now));
 }
 
 // Finished Jobs of one kind beyond `limit`, oldest first.

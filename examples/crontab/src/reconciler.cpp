@@ -4,6 +4,7 @@
 #include <kopp/client/error.hpp>
 #include <kopp/runtime/manager/events.hpp>
 #include <kopp/runtime/cache/informer.hpp>
+#include <kopp/runtime/controller/object_helpers.hpp>
 #include <kopp/runtime/controller/predicate.hpp>
 
 #include <algorithm>
@@ -45,15 +46,11 @@ awaitable<Job> create_job(kopp::Api<Job>& jobs, const CronTab& crontab, const Jo
 }
 
 awaitable<void> write_status(kopp::Client& client, const CronTab& crontab, const CronTabStatus& status) {
-  if (status == crontab.status) co_return;
-  CronTab updated = crontab;
-  updated.status = status;
-  // A merge patch of what changed (null for what was removed): no resourceVersion, so no
+  // A merge patch of .status only (nothing when unchanged): no resourceVersion, so no
   // conflict with writers of other fields; only this operator writes the status.
-  const kopp::Patch patch = kopp::merge_patch(crontab, updated);
   kopp::Api<CronTab> crontabs(client, crontab.metadata.namespace_);
   try {
-    co_await crontabs.patch_status(crontab.metadata.name, patch);
+    co_await kopp::patch_status(crontabs, crontab, status);
   } catch (const kopp::api_error& e) {
     if (!kopp::is_not_found(e)) throw;  // deleted meanwhile: nothing to report on
   }

@@ -8,29 +8,17 @@
 
 #include <memcached/reconciler.hpp>
 
+#include <kopp/client/in_cluster.hpp>
 #include <kopp/runtime/manager/operator_flags.hpp>
 
-#include <fstream>
 #include <iostream>
 #include <string>
-
-namespace {
-
-/// The namespace this pod runs in, from its ServiceAccount mount; "default" outside a cluster.
-std::string own_namespace() {
-  std::ifstream file("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
-  std::string ns;
-  if (file && std::getline(file, ns) && !ns.empty()) return ns;
-  return "default";
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   kopp::OperatorFlags flags(
       "memcached-operator",
       "Runs memcached Deployments and Services for Memcached objects (cache.example.com/v1alpha1).");
-  std::string operator_namespace = own_namespace();
+  std::string operator_namespace = kopp::pod_namespace().value_or("default");
   flags.add_string("operator-namespace", operator_namespace,
                    "Namespace of the inventory ConfigMap: the operator's own namespace (in a cluster, the pod's).");
   flags.parse(argc, argv);  // --help: usage, exit 0; a bad flag: usage on stderr, exit 2

@@ -75,11 +75,11 @@ awaitable<kopp::Action> MemcachedReconciler::apply(std::shared_ptr<const Memcach
   }
 
   const MemcachedStatus status = desired_status(m, observed, kopp::Time::now());
-  if (!m.status || *m.status != status) {
+  {
     kopp::Api<Memcached> memcacheds(ctx.client(), ns);
-    const auto patch = kopp::Patch::merge(status_patch(status));
     try {
-      co_await memcacheds.patch_status(m.metadata.name, patch);
+      // Sends nothing when the status is already so; removed members are nulled.
+      co_await kopp::patch_status(memcacheds, m, status);
     } catch (const std::exception& e) {
       ctx.log().warn("status update failed", {{"error", e.what()}});
       if (!failure) failure = std::current_exception();

@@ -52,17 +52,6 @@ core::v1::Container memcached_container(const Memcached& m) {
   return c;
 }
 
-kopp::Condition condition(std::string_view type, std::string_view status, std::string reason, std::string message,
-                          std::int64_t generation) {
-  kopp::Condition c;
-  c.type = std::string(type);
-  c.status = std::string(status);
-  c.reason = std::move(reason);
-  c.message = std::move(message);
-  c.observedGeneration = generation;
-  return c;
-}
-
 }  // namespace
 
 std::map<std::string, std::string> selector_labels(const Memcached& m) {
@@ -137,38 +126,32 @@ MemcachedStatus desired_status(const Memcached& m, const Observed& observed, kop
     const bool current = d.status.observedGeneration.value_or(0) >= d.metadata.generation;
     const std::string counts = std::to_string(available) + "/" + std::to_string(size) + " replicas available";
     if (current && available == size && total == size) {
-      set(condition(v1alpha1::condition_available, kopp::condition_true, "AllReplicasAvailable", counts, generation));
-      set(condition(v1alpha1::condition_progressing, kopp::condition_false, "Reconciled",
-                    "the Deployment runs the requested replicas", generation));
+      set(kopp::make_condition(v1alpha1::condition_available, kopp::condition_true, "AllReplicasAvailable", counts,
+                               generation));
+      set(kopp::make_condition(v1alpha1::condition_progressing, kopp::condition_false, "Reconciled",
+                               "the Deployment runs the requested replicas", generation));
     } else {
-      set(condition(v1alpha1::condition_available, kopp::condition_false, "ReplicasUnavailable", counts, generation));
-      set(condition(v1alpha1::condition_progressing, kopp::condition_true, "Scaling", counts, generation));
+      set(kopp::make_condition(v1alpha1::condition_available, kopp::condition_false, "ReplicasUnavailable", counts,
+                               generation));
+      set(kopp::make_condition(v1alpha1::condition_progressing, kopp::condition_true, "Scaling", counts, generation));
     }
     status.readyReplicas = d.status.readyReplicas.value_or(0);
   } else {
     // Nothing known about the Deployment: say so rather than keep a stale "True".
-    set(condition(v1alpha1::condition_available, kopp::condition_unknown, "ReconcileFailed",
-                  "the Deployment could not be applied", generation));
-    set(condition(v1alpha1::condition_progressing, kopp::condition_false, "ReconcileFailed",
-                  "the Deployment could not be applied", generation));
+    set(kopp::make_condition(v1alpha1::condition_available, kopp::condition_unknown, "ReconcileFailed",
+                             "the Deployment could not be applied", generation));
+    set(kopp::make_condition(v1alpha1::condition_progressing, kopp::condition_false, "ReconcileFailed",
+                             "the Deployment could not be applied", generation));
   }
   if (observed.error)
-    set(condition(v1alpha1::condition_degraded, kopp::condition_true, "ReconcileFailed", *observed.error, generation));
+    set(kopp::make_condition(v1alpha1::condition_degraded, kopp::condition_true, "ReconcileFailed", *observed.error,
+                             generation));
   else
-    set(condition(v1alpha1::condition_degraded, kopp::condition_false, "Reconciled",
-                  "the Deployment and the Service are up to date", generation));
+    set(kopp::make_condition(v1alpha1::condition_degraded, kopp::condition_false, "Reconciled",
+                             "the Deployment and the Service are up to date", generation));
   status.nodes = observed.pods;
   std::sort(status.nodes.begin(), status.nodes.end());
   return status;
-}
-
-boost::json::value status_patch(const MemcachedStatus& status) {
-  boost::json::object body = kopp::to_json(status).as_object();
-  if (!body.contains("conditions")) body["conditions"] = boost::json::array();
-  if (!body.contains("nodes")) body["nodes"] = boost::json::array();
-  boost::json::object patch;
-  patch["status"] = std::move(body);
-  return patch;
 }
 
 std::vector<kopp::ObjectKey> memcached_of_pod(const kopp::PartialObjectMetadata& pod) {

@@ -184,15 +184,6 @@ TEST_CASE("status: a failed reconcile is Degraded with the error", "[memcached]"
   CHECK(get(s, "Available").status == kopp::condition_unknown);
 }
 
-TEST_CASE("the status patch writes empty lists explicitly", "[memcached]") {
-  MemcachedStatus empty;
-  const auto patch = status_patch(empty);
-  const auto& status = patch.at("status").as_object();
-  CHECK(status.at("nodes").as_array().empty());
-  CHECK(status.at("conditions").as_array().empty());
-  CHECK(status.at("readyReplicas") == 0);
-}
-
 TEST_CASE("pods map back to their Memcached through the instance label", "[memcached]") {
   const auto mine = pod("web", "sessions-x", labels_for(sample()));
   CHECK(memcached_of_pod(*mine) == std::vector<kopp::ObjectKey>{kopp::ObjectKey("web", "sessions")});

@@ -32,6 +32,13 @@ bool running_in_cluster(const InClusterOptions& options = {});
 // Throws config_error saying which piece is missing or invalid.
 Config load_in_cluster(const InClusterOptions& options = {});
 
+// The namespace this process' pod runs in: $POD_NAMESPACE when set (the name the
+// downward API is usually given), else the ServiceAccount mount's `namespace` file;
+// std::nullopt outside a pod. Operators use it for their own objects (leader election
+// Lease, inventories) instead of reading the mount by hand. Throws config_error when the
+// file exists but cannot be read.
+std::optional<std::string> pod_namespace(const InClusterOptions& options = {});
+
 struct EnvironmentOptions {
   EnvironmentOptions() = default;                   // not an aggregate: see "Params objects" in docs/architecture.md
   std::optional<std::filesystem::path> kubeconfig;  // like --kubeconfig

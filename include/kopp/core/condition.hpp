@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace kopp {
@@ -35,6 +36,26 @@ KOPP_JSON_OMIT_ZERO(Condition, observedGeneration)
 // Go writes these without omitempty and CRD schemas of conditions require them: an empty
 // message must still be sent.
 KOPP_JSON_KEEP_EMPTY(Condition, type, status, reason, message)
+
+/// A condition as a reconcile reports it: `observed_generation` is the metadata.generation
+/// of the object the reconcile acted on, so readers can tell a condition about the current
+/// spec from one about an older one. `status` is condition_true, condition_false or
+/// condition_unknown; lastTransitionTime is left for set_status_condition to fill in.
+[[nodiscard]] inline Condition make_condition(std::string_view type, std::string_view status, std::string reason,
+                                              std::string message, std::int64_t observed_generation) {
+  Condition c;
+  c.type = std::string(type);
+  c.status = std::string(status);
+  c.reason = std::move(reason);
+  c.message = std::move(message);
+  c.observedGeneration = observed_generation;
+  return c;
+}
+
+/// condition_true or condition_false.
+[[nodiscard]] constexpr std::string_view condition_status(bool holds) noexcept {
+  return holds ? condition_true : condition_false;
+}
 
 /// The condition of type `type`, or nullptr.
 [[nodiscard]] inline Condition* find_status_condition(std::vector<Condition>& conditions,

@@ -32,6 +32,25 @@ namespace kopp {
   return patch;
 }
 
+/// RFC 7386: a merge patch that sets every member of `after` (changed or not) and removes,
+/// with null, every member of `before` that `after` lacks, at every level of nested
+/// objects. Unlike json_merge_diff it does not trust `before` to be the server's state for
+/// the members `after` has: a stale `before` (an object from the cache) cannot leave an old
+/// value in place.
+[[nodiscard]] inline boost::json::value json_merge_replacement(const boost::json::value& before,
+                                                               const boost::json::value& after) {
+  if (!before.is_object() || !after.is_object()) return after;
+  boost::json::object patch;
+  const auto& old_fields = before.get_object();
+  for (const auto& kv : after.get_object()) {
+    const auto* old = old_fields.if_contains(kv.key());
+    patch.emplace(kv.key(), old ? json_merge_replacement(*old, kv.value()) : kv.value());
+  }
+  for (const auto& kv : old_fields)
+    if (!after.get_object().contains(kv.key())) patch.emplace(kv.key(), nullptr);
+  return patch;
+}
+
 /// The merge patch that turns `before` into `after`, both encoded with kopp's JSON mapping.
 template <class K>
 [[nodiscard]] boost::json::value merge_patch_json(const K& before, const K& after) {

@@ -100,3 +100,18 @@ TEST_CASE("a condition's empty reason and message are still written (CRD schemas
   CHECK_FALSE(o.contains("observedGeneration"));  // omitted when zero
   CHECK_FALSE(o.contains("lastTransitionTime"));  // a zero time is absent, as in Go
 }
+
+TEST_CASE("make_condition carries the observed generation; condition_status maps a bool", "[core][condition]") {
+  const kopp::Condition c =
+      kopp::make_condition("Ready", kopp::condition_status(true), "AllGood", "all replicas are up", 7);
+  CHECK(c.type == "Ready");
+  CHECK(c.status == "True");
+  CHECK(c.reason == "AllGood");
+  CHECK(c.message == "all replicas are up");
+  CHECK(c.observedGeneration == 7);
+  CHECK(c.lastTransitionTime.is_zero());  // set_status_condition fills it in
+  CHECK(kopp::condition_status(false) == kopp::condition_false);
+  std::vector<kopp::Condition> conditions;
+  CHECK(kopp::set_status_condition(conditions, c, kopp::Time::now()));
+  CHECK_FALSE(conditions.front().lastTransitionTime.is_zero());
+}

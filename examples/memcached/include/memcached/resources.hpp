@@ -76,10 +76,6 @@ struct Observed {
 /// unchanged conditions compare equal.
 [[nodiscard]] MemcachedStatus desired_status(const Memcached& m, const Observed& observed, kopp::Time now);
 
-/// The JSON merge patch that sets `status` on the status subresource. Lists are written
-/// even when empty: an omitted key would leave the old value in place.
-[[nodiscard]] boost::json::value status_patch(const MemcachedStatus& status);
-
 /// The Memcached a pod belongs to, from its instance label (none for other pods).
 [[nodiscard]] std::vector<kopp::ObjectKey> memcached_of_pod(const kopp::PartialObjectMetadata& pod);
 

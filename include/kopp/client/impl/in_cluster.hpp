@@ -26,6 +26,18 @@ inline std::optional<std::string> non_empty(const getenv_fn& getenv, const char*
   return value;
 }
 
+/// The ServiceAccount mount's `namespace` file, trimmed; nullopt when absent or empty.
+inline std::optional<std::string> mounted_namespace(const std::filesystem::path& dir) {
+  const auto path = dir / "namespace";
+  std::error_code ec;
+  const std::string ns = detail::read_file(path, ec);
+  if (ec == std::errc::no_such_file_or_directory) return std::nullopt;
+  if (ec) throw config_error("in-cluster configuration: cannot read " + path.string() + ": " + ec.message());
+  const auto trimmed = detail::trim_whitespace(ns);
+  if (trimmed.empty()) return std::nullopt;
+  return std::string(trimmed);
+}
+
 }  // namespace in_cluster_detail
 
 inline bool running_in_cluster(const InClusterOptions& options) {
@@ -71,13 +83,14 @@ inline Config load_in_cluster(const InClusterOptions& options) {
     throw config_error("in-cluster configuration: the cluster CA " + ca_path.string() +
                        " is not a valid PEM certificate bundle: " + *problem);
 
-  const auto namespace_path = dir / "namespace";
-  const std::string ns = detail::read_file(namespace_path, ec);
-  if (ec && ec != std::errc::no_such_file_or_directory)
-    throw config_error("in-cluster configuration: cannot read " + namespace_path.string() + ": " + ec.message());
-  const auto trimmed = detail::trim_whitespace(ns);
-  config.default_namespace = ec || trimmed.empty() ? std::string("default") : std::string(trimmed);
+  config.default_namespace = in_cluster_detail::mounted_namespace(dir).value_or("default");
   return config;
+}
+
+inline std::optional<std::string> pod_namespace(const InClusterOptions& options) {
+  const auto getenv = in_cluster_detail::or_process_getenv(options.getenv);
+  if (auto ns = in_cluster_detail::non_empty(getenv, "POD_NAMESPACE")) return ns;
+  return in_cluster_detail::mounted_namespace(options.service_account_dir);
 }
 
 inline Config from_environment(const EnvironmentOptions& options) {

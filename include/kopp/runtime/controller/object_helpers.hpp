@@ -4,6 +4,7 @@
 
 #include <kopp/client/api.hpp>
 #include <kopp/core/json.hpp>
+#include <kopp/core/merge_patch.hpp>
 #include <kopp/core/object_meta.hpp>
 #include <kopp/core/owner_reference.hpp>
 
@@ -24,6 +25,16 @@ namespace kopp {
 /// object inside `attempt`: a retry with the same stale object conflicts again.
 template <class Attempt>
 auto retry_on_conflict(Attempt attempt, unsigned max_attempts = 5) -> decltype(attempt());
+
+/// Writes `new_status` as `object`'s status through the status subresource, with a JSON
+/// merge patch of .status only: every member of the new status is sent, and members of
+/// object.status it lacks are removed (null). No resourceVersion is sent, so it never
+/// conflicts with writers of the spec or metadata. Returns the object the server returned,
+/// or `object` unchanged without a request when the status is already `new_status` (as
+/// JSON). `object` is normally the cached object the reconcile was given. Errors: as
+/// Api<K>::patch_status (a deleted object: errc::not_found).
+template <Resource K, class Status>
+boost::asio::awaitable<K> patch_status(Api<K>& api, const K& object, Status new_status);
 
 enum class OperationResult { unchanged, created, updated };
 

@@ -47,6 +47,19 @@ TEST_CASE("in-cluster: IPv6 service host is bracketed; namespace defaults to 'de
   CHECK(config.default_namespace == "default");
 }
 
+TEST_CASE("pod_namespace: $POD_NAMESPACE, else the mount, else none", "[config][in-cluster]") {
+  ServiceAccount sa;
+  CHECK(kopp::pod_namespace(sa.options(pod_env)) == "operators");
+  const FakeEnv with_variable{{{"POD_NAMESPACE", "from-downward-api"}}};
+  CHECK(kopp::pod_namespace(sa.options(with_variable)) == "from-downward-api");
+  sa.dir.write("sa/namespace", "  \n");
+  CHECK_FALSE(kopp::pod_namespace(sa.options(pod_env)).has_value());
+  std::filesystem::remove(sa.path() / "namespace");
+  CHECK_FALSE(kopp::pod_namespace(sa.options(pod_env)).has_value());
+  const FakeEnv empty_variable{{{"POD_NAMESPACE", ""}}};
+  CHECK_FALSE(kopp::pod_namespace(sa.options(empty_variable)).has_value());
+}
+
 TEST_CASE("in-cluster: missing pieces say which", "[config][in-cluster][errors]") {
   ServiceAccount sa;
   SECTION("no env") {

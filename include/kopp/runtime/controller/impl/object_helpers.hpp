@@ -25,6 +25,22 @@ auto retry_on_conflict(Attempt attempt, unsigned max_attempts) -> decltype(attem
   }
 }
 
+template <Resource K, class Status>
+boost::asio::awaitable<K> patch_status(Api<K>& api, const K& object, Status new_status) {
+  static_assert(
+      requires(K & k, Status s) { k.status = std::move(s); },
+      "kopp::patch_status: K has no `status` member that the new status can be assigned to");
+  boost::json::value before = to_json(object.status);
+  K updated = object;
+  updated.status = std::move(new_status);
+  boost::json::value after = to_json(updated.status);
+  if (after == before) co_return object;
+  boost::json::object body;
+  body["status"] = json_merge_replacement(before, after);
+  const Patch patch = Patch::merge(std::move(body));
+  co_return co_await api.patch_status(object.metadata.name, patch);
+}
+
 template <Resource K, class Mutate>
 boost::asio::awaitable<std::pair<K, OperationResult>> create_or_update(Api<K>& api, std::string name, Mutate mutate) {
   co_return co_await retry_on_conflict([&]() -> boost::asio::awaitable<std::pair<K, OperationResult>> {
