@@ -100,9 +100,9 @@ TEST_CASE("manager failover child process", "[.manager_child]") {
   options.leader_election_namespace = ns;
   options.graceful_shutdown_timeout = 5s;
   kopp::Manager manager(admin_config(), options);
-  manager.add(manager.controller<ConfigMap>("failover")
-                  .label_selector("test=failover")
-                  .build(std::make_shared<MarkingReconciler>(identity)));
+  manager.controller<ConfigMap>("failover")
+      .label_selector("test=failover")
+      .build(std::make_shared<MarkingReconciler>(identity));
   const int exit_code = manager.run();
   REQUIRE(exit_code == 0);
 }

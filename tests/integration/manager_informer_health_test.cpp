@@ -120,7 +120,7 @@ TEST_CASE("manager: an informer that keeps failing is logged, unhealthy, and fai
       co_return kopp::Action::done();
     }
   };
-  manager.add(manager.controller<health::Beacon>("health").build(Idle{}));
+  manager.controller<health::Beacon>("health").build(Idle{});
   int exit_code = -1;
   std::thread runner([&] { exit_code = manager.run(); });
   REQUIRE(eventually(

@@ -148,10 +148,10 @@ TEST_CASE("manager: a leader whose lease renewals hang starts no reconcile after
   options.handle_signals = false;
   kopp::Manager manager(proxy.route(admin), options);
   auto reconciler = std::make_shared<StartRecorder>();
-  manager.add(manager.controller<ConfigMap>("hang")
-                  .label_selector("test=leadership")
-                  .max_concurrent_reconciles(2)
-                  .build(reconciler));
+  manager.controller<ConfigMap>("hang")
+      .label_selector("test=leadership")
+      .max_concurrent_reconciles(2)
+      .build(reconciler);
   std::atomic<int> exit_code{-1};
   std::atomic<bool> returned{false};
   steady::time_point returned_at{};
@@ -221,7 +221,7 @@ TEST_CASE("manager: a stop during the initial cache sync returns at once", "[int
   options.namespace_ = ns.name();
   options.handle_signals = false;
   kopp::Manager manager(proxy.route(admin), options);
-  manager.add(manager.controller<ConfigMap>("nosync").build(std::make_shared<StartRecorder>()));
+  manager.controller<ConfigMap>("nosync").build(std::make_shared<StartRecorder>());
   std::atomic<int> exit_code{-1};
   std::thread runner([&] { exit_code = manager.run(); });
   std::this_thread::sleep_for(1s);
@@ -256,15 +256,15 @@ TEST_CASE("manager leadership child process", "[.manager_leadership_child]") {
       }
     };
     kopp::Manager manager(admin_config(), options);
-    manager.add(manager.controller<ConfigMap>("blocking")
-                    .label_selector("test=leadership")
-                    .build(Blocking{dir + "/" + identity + ".started"}));
+    manager.controller<ConfigMap>("blocking")
+        .label_selector("test=leadership")
+        .build(Blocking{dir + "/" + identity + ".started"});
     std::exit(manager.run());
   }
   kopp::Manager manager(admin_config(), options);
   auto reconciler = std::make_shared<StartRecorder>();
   reconciler->starts_file = dir + "/" + identity + ".starts";
-  manager.add(manager.controller<ConfigMap>("paused").label_selector("test=leadership").build(reconciler));
+  manager.controller<ConfigMap>("paused").label_selector("test=leadership").build(reconciler);
   std::exit(manager.run());
 }
 

@@ -50,7 +50,7 @@ TEST_CASE("manager: ready after sync, reconciles, serves metrics, stops graceful
   TestNamespace ns("kopp-mgr");
   kopp::Manager manager(admin_config(), options_for(ns.name()));
   auto reconciler = std::make_shared<CountingReconciler>();
-  manager.add(manager.controller<ConfigMap>("manager-test").label_selector("test=manager").build(reconciler));
+  manager.controller<ConfigMap>("manager-test").label_selector("test=manager").build(reconciler);
   int exit_code = -1;
   std::thread runner([&] { exit_code = manager.run(); });
 

@@ -322,10 +322,10 @@ class RunningManager {
   RunningManager(kopp::Config config, kopp::ManagerOptions options, std::shared_ptr<IntervalLog> log, int candidate,
                  const std::string& controller_name)
       : candidate_(candidate), manager_(std::move(config), std::move(options)) {
-    manager_.add(manager_.controller<ConfigMap>(controller_name)
-                     .label_selector("test=proxy-leadership")
-                     .max_concurrent_reconciles(2)
-                     .build(std::make_shared<TaggedReconciler>(std::move(log), candidate)));
+    manager_.controller<ConfigMap>(controller_name)
+        .label_selector("test=proxy-leadership")
+        .max_concurrent_reconciles(2)
+        .build(std::make_shared<TaggedReconciler>(std::move(log), candidate));
     thread_ = std::thread([this] {
       exit_code_ = manager_.run();
       returned_ = true;

@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
     kopp::Manager manager(flags.load_config(), options);
     crontab::ReconcilerOptions reconciler;
     reconciler.clock = std::make_shared<crontab::SystemWallClock>();
-    manager.add(crontab::make_controller(manager, reconciler, static_cast<int>(workers)));
+    crontab::make_controller(manager, reconciler, static_cast<int>(workers));
     return manager.run();
   } catch (const std::exception& e) {
     std::cerr << "crontab-operator: " << e.what() << "\n";

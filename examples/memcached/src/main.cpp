@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
     kopp::Manager manager(flags.load_config(), options);
     memcached::ReconcilerOptions reconciler;
     reconciler.operator_namespace = operator_namespace;
-    manager.add(memcached::make_controller(manager, reconciler));
+    memcached::make_controller(manager, reconciler);
     return manager.run();
   } catch (const std::exception& e) {
     std::cerr << "memcached-operator: " << e.what() << "\n";

@@ -57,7 +57,7 @@ class CronTabReconciler : public kopp::Reconciler<CronTab> {
   ReconcilerOptions options_;
 };
 
-/// Builds the controller on `manager`: CronTabs (spec changes only: our status writes do
+/// Builds the controller on `manager`, which runs it: CronTabs (spec changes only: our status writes do
 /// not wake it), owned Jobs, and the Job index the reconciler reads.
 std::shared_ptr<kopp::Controller<CronTab>> make_controller(kopp::Manager& manager, ReconcilerOptions options,
                                                            int max_concurrent_reconciles = 2);

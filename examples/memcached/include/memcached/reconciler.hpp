@@ -73,7 +73,7 @@ std::string tenant_visible_error(ApplyStep step, const std::exception& error);
 /// finalizer protocol depends on; status writes (ours) pass nothing.
 kopp::Predicate<Memcached> memcached_changed();
 
-/// Builds the controller on `manager`: Memcached (memcached_changed()), owned Deployments
+/// Builds the controller on `manager`, which runs it: Memcached (memcached_changed()), owned Deployments
 /// and Services, and pods metadata-only mapped back through their instance label.
 std::shared_ptr<kopp::Controller<Memcached>> make_controller(kopp::Manager& manager, ReconcilerOptions options);
 

@@ -196,6 +196,10 @@ class ControllerBuilder {
   [[nodiscard]] ControllerBuilder& recorder(EventRecorder& recorder);
   [[nodiscard]] ControllerBuilder& registry(metrics::Registry& registry);
   [[nodiscard]] ControllerBuilder& logger(Logger logger);
+  /// Called by build() with the new controller: Manager::controller<K>() sets it to
+  /// Manager::add, so a controller built from the Manager's builder is registered without
+  /// a manager.add() around it.
+  [[nodiscard]] ControllerBuilder& on_built(std::function<void(std::shared_ptr<ControllerBase>)> registration);
 
   /// Creates the controller and registers its handlers on the shared informers. Throws
   /// std::invalid_argument naming every misuse recorded so far.
@@ -230,6 +234,7 @@ class ControllerBuilder {
   EventRecorder* recorder_ = nullptr;
   metrics::Registry* registry_ = nullptr;
   std::optional<Logger> logger_;
+  std::function<void(std::shared_ptr<ControllerBase>)> on_built_;
   std::vector<std::string> problems_;
 };
 

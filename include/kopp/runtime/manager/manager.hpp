@@ -5,7 +5,7 @@
 // leader election when enabled) starts the controllers.
 //
 //   kopp::Manager manager(kopp::from_environment(), options);
-//   manager.add(manager.controller<Memcached>("memcached").owns<Deployment>().build(reconciler));
+//   manager.controller<Memcached>("memcached").owns<Deployment>().build(reconciler);  // registered
 //   return manager.run();
 //
 // Guarantees: /readyz answers 200 only after every informer synced; controllers run only
@@ -34,6 +34,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -94,9 +95,11 @@ class Manager {
   const ManagerOptions& options() const noexcept { return options_; }
 
   /// A builder already bound to this manager's client, informers, namespace, recorder and
-  /// registry.
+  /// registry; its build() registers the controller with this manager.
   template <Resource K>
   ControllerBuilder<K> controller(std::string name);
+  /// Registers a controller made elsewhere (a ControllerBuilder not from controller<K>()).
+  /// Adding one that is registered already does nothing.
   void add(std::shared_ptr<ControllerBase> controller);
 
   /// Runs until stopped (signal, request_stop()) or leadership is lost. Returns the

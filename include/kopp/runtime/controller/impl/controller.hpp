@@ -438,6 +438,13 @@ ControllerBuilder<K>& ControllerBuilder<K>::logger(Logger logger) {
 }
 
 template <Resource K>
+ControllerBuilder<K>& ControllerBuilder<K>::on_built(
+    std::function<void(std::shared_ptr<ControllerBase>)> registration) {
+  on_built_ = std::move(registration);
+  return *this;
+}
+
+template <Resource K>
 template <PlainReconcilerOf<K> R>
 std::shared_ptr<Controller<K>> ControllerBuilder<K>::build(std::shared_ptr<R> reconciler) {
   std::shared_ptr<Reconciler<K>> adapted;
@@ -486,6 +493,7 @@ std::shared_ptr<Controller<K>> ControllerBuilder<K>::build(std::shared_ptr<Recon
   });
   primary->add_handler(std::move(handlers));
   for (auto& wire : secondary_) controller->sources_.push_back(wire(controller->queue_, *informers_, namespace_));
+  if (on_built_) on_built_(controller);
   return controller;
 }
 

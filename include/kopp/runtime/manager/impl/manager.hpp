@@ -61,11 +61,14 @@ ControllerBuilder<K> Manager::controller(std::string name) {
   ControllerBuilder<K> builder(*client_, *informers_, std::move(name));
   if (resource_traits<K>::namespaced) (void)builder.in_namespace(options_.namespace_);
   (void)builder.recorder(*recorder_).logger(options_.logger);
+  (void)builder.on_built([this](std::shared_ptr<ControllerBase> controller) { add(std::move(controller)); });
   return builder;
 }
 
 inline void Manager::add(std::shared_ptr<ControllerBase> controller) {
   if (!controller) throw std::invalid_argument("Manager::add(nullptr)");
+  // A controller built from controller<K>() is added by build(); adding it again is a no-op.
+  if (std::find(controllers_.begin(), controllers_.end(), controller) != controllers_.end()) return;
   controllers_.push_back(std::move(controller));
 }
 
