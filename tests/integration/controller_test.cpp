@@ -103,6 +103,17 @@ TEST_CASE("a controller that owns ConfigMaps reverts edits and recreates deleted
     auto with_finalizer = co_await api.get("parent");
     CHECK(kopp::has_finalizer(with_finalizer.metadata, "kopp.test/mirror-cleanup"));
 
+    // owns<ConfigMap>() gave the children's informer kopp's index by controller uid.
+    const auto children = informers.get<ConfigMap>(ns.name());
+    CHECK(children->store().has_index(kopp::controller_uid_index));
+    const std::string parent_uid = with_finalizer.metadata.uid;
+    const auto indexed = [&]() -> awaitable<bool> {
+      const auto found = children->store().by_index(kopp::controller_uid_index, parent_uid);
+      co_return found.size() == 1 && found[0]->metadata.name == "parent-child";
+    };
+    const bool listed = co_await async_eventually(indexed);
+    CHECK(listed);
+
     // A hand edit of the child wakes the owner, which puts the data back.
     child.data["color"] = "red";
     co_await api.replace(child);

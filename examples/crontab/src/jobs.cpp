@@ -61,12 +61,4 @@ JobInfo job_info(const CronTab& crontab, const Job& job) {
   return info;
 }
 
-std::vector<std::string> crontab_owner_uids(const Job& job) {
-  const kopp::OwnerReference* owner = kopp::find_controller_reference(job.metadata);
-  if (owner == nullptr || owner->kind != kopp::resource_traits<CronTab>::kind ||
-      owner->apiVersion != kopp::api_version<CronTab>())
-    return {};
-  return {owner->uid};
-}
-
 }  // namespace crontab

@@ -28,8 +28,4 @@ using Job = kopp::api::batch::v1::Job;
 [[nodiscard]] bool is_finished(const Job& job, JobInfo::State* state = nullptr,
                                std::optional<std::chrono::sys_seconds>* finished_at = nullptr);
 
-/// The uid of the Job's controller when that is a CronTab (one value), else none: the
-/// index function of the Job cache's by-owner index.
-[[nodiscard]] std::vector<std::string> crontab_owner_uids(const Job& job);
-
 }  // namespace crontab

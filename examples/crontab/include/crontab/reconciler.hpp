@@ -2,8 +2,8 @@
 // CronTabReconciler: starts a Job for each scheduled run of a CronTab.
 //
 // Each reconcile
-//   1. reads the CronTab's Jobs from the shared Job informer's cache (an index by the
-//      controller owner's uid, installed by make_controller());
+//   1. reads the CronTab's Jobs from the shared Job informer's cache (kopp's index of
+//      children by their controller's uid, which owns<Job>() installs);
 //   2. asks plan_reconcile() (plan.hpp, pure) what to do at the WallClock's "now";
 //   3. deletes the active Jobs under concurrencyPolicy Replace (propagation Background),
 //      creates the run's Job (AlreadyExists counts as created: the name is deterministic),
@@ -36,8 +36,6 @@ namespace crontab {
 
 /// Events' reportingController.
 inline constexpr std::string_view reporting_controller = "example.com/crontab-operator";
-/// The name of the Job informer's index of Jobs by their controller CronTab's uid.
-inline constexpr std::string_view jobs_by_owner_index = "crontab-owner-uid";
 
 struct ReconcilerOptions {
   ReconcilerOptions() = default;
@@ -58,7 +56,7 @@ class CronTabReconciler : public kopp::Reconciler<CronTab> {
 };
 
 /// Builds the controller on `manager`, which runs it: CronTabs (spec changes only: our status writes do
-/// not wake it), owned Jobs, and the Job index the reconciler reads.
+/// not wake it) and owned Jobs.
 std::shared_ptr<kopp::Controller<CronTab>> make_controller(kopp::Manager& manager, ReconcilerOptions options,
                                                            int max_concurrent_reconciles = 2);
 

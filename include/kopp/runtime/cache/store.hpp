@@ -21,6 +21,7 @@
 
 #include <kopp/core/object_meta.hpp>
 #include <kopp/core/object_key.hpp>
+#include <kopp/core/owner_reference.hpp>
 #include <kopp/runtime/cache/label_selector.hpp>
 
 #include <concepts>
@@ -43,6 +44,20 @@ template <class K>
 concept CachedObject = requires(const K& k) {
   requires std::same_as<std::remove_cvref_t<decltype(k.metadata)>, ObjectMeta>;
 };
+
+/// The index every informer of a kind that a controller owns<>() carries: objects by the
+/// uid of their controller owner reference. A reconciler lists its children with
+/// `informer->store().by_index(kopp::controller_uid_index, owner.metadata.uid)` instead of
+/// writing the index itself (controller-runtime users do, with IndexField). A uid names one
+/// object of one kind, so no kind check is needed.
+inline constexpr std::string_view controller_uid_index = "kopp.io/controller-uid";
+
+/// The index function of controller_uid_index: the controller owner's uid, if any.
+template <CachedObject K>
+std::vector<std::string> controller_uid_of(const K& object) {
+  if (const OwnerReference* owner = find_controller_reference(object.metadata)) return {owner->uid};
+  return {};
+}
 
 template <CachedObject K>
 class Store {

@@ -176,7 +176,8 @@ class ControllerBuilder {
   [[nodiscard]] ControllerBuilder& label_selector(std::string selector);
   /// Filters events of K; several predicates must all pass.
   [[nodiscard]] ControllerBuilder& with_predicate(Predicate<K> predicate);
-  /// Reconcile the controller owner (of kind K) of every changed Child.
+  /// Reconcile the controller owner (of kind K) of every changed Child. The Child informer
+  /// gets the index kopp::controller_uid_index (children by their controller's uid).
   template <Resource Child>
   [[nodiscard]] ControllerBuilder& owns(Predicate<Child> predicate = Predicate<Child>());
   /// Reconcile the keys `map` returns for every changed Other.

@@ -321,6 +321,10 @@ ControllerBuilder<K>& ControllerBuilder<K>::owns(Predicate<Child> predicate) {
   secondary_.push_back([predicate = std::move(predicate)](const std::shared_ptr<WorkQueue<ObjectKey>>& queue,
                                                           InformerFactory& informers, const std::string& ns) {
     auto informer = informers.template get<Child>(ns);
+    // Children by their controller's uid, for reconcilers to list their own (once per
+    // informer, whichever controller owns the kind first).
+    if (!informer->store().has_index(controller_uid_index))
+      informer->store().add_index(std::string(controller_uid_index), controller_uid_of<Child>);
     std::weak_ptr<WorkQueue<ObjectKey>> weak = queue;
     auto enqueue_owner = [weak](const ObjectMeta& meta) {
       if (auto q = weak.lock())
