@@ -68,8 +68,7 @@ awaitable<kopp::Action> CronTabReconciler::reconcile(std::shared_ptr<const CronT
 
   const auto now = options_.clock->now();
   std::vector<JobInfo> jobs;
-  const auto job_informer = ctx.cache().get<Job>(options_.watch_namespace);
-  for (const auto& job : job_informer->store().by_index(kopp::controller_uid_index, crontab->metadata.uid))
+  for (const auto& job : ctx.cache().by_index<Job>(kopp::controller_uid_index, crontab->metadata.uid))
     jobs.push_back(job_info(*crontab, *job));
 
   Plan plan = plan_reconcile(*crontab, jobs, now);
@@ -124,7 +123,6 @@ awaitable<kopp::Action> CronTabReconciler::reconcile(std::shared_ptr<const CronT
 
 std::shared_ptr<kopp::Controller<CronTab>> make_controller(kopp::Manager& manager, ReconcilerOptions options,
                                                            int max_concurrent_reconciles) {
-  options.watch_namespace = manager.options().namespace_;
   return manager.controller<CronTab>("crontab")
       .with_predicate(kopp::predicates::generation_changed<CronTab>())
       .owns<Job>()

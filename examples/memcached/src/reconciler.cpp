@@ -57,8 +57,7 @@ awaitable<kopp::Action> MemcachedReconciler::apply(std::shared_ptr<const Memcach
     failure = std::current_exception();
   }
 
-  const auto pods = ctx.cache().get_metadata<Pod>(options_.watch_namespace);
-  observed.pods = pod_names(m, pods->store().list(ns));
+  observed.pods = pod_names(m, ctx.cache().list_metadata<Pod>(ns));
 
   const std::string size = std::to_string(m.spec.size);
   if (failure) {
@@ -172,7 +171,6 @@ kopp::Predicate<Memcached> memcached_changed() {
 }
 
 std::shared_ptr<kopp::Controller<Memcached>> make_controller(kopp::Manager& manager, ReconcilerOptions options) {
-  options.watch_namespace = manager.options().namespace_;
   return manager.controller<Memcached>("memcached")
       .with_predicate(memcached_changed())
       .owns<Deployment>()

@@ -41,8 +41,6 @@ struct ReconcilerOptions {
   ReconcilerOptions() = default;
   /// Where "now" comes from; the system clock when null.
   std::shared_ptr<WallClock> clock;
-  /// The namespace the controller watches ("" = all); the Job cache is looked up with it.
-  std::string watch_namespace;
 };
 
 class CronTabReconciler : public kopp::Reconciler<CronTab> {

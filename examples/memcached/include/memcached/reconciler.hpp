@@ -36,8 +36,6 @@ struct ReconcilerOptions {
   ReconcilerOptions() = default;
   /// Where the inventory ConfigMap lives: the operator's own namespace.
   std::string operator_namespace = "default";
-  /// The namespace the controller watches ("" = all); the pod cache is looked up with it.
-  std::string watch_namespace;
 };
 
 class MemcachedReconciler : public kopp::Reconciler<Memcached> {

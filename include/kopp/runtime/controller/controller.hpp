@@ -49,6 +49,7 @@
 #include <kopp/runtime/cache/informer.hpp>
 #include <kopp/runtime/telemetry/log.hpp>
 #include <kopp/runtime/telemetry/metrics.hpp>
+#include <kopp/runtime/controller/cache_view.hpp>
 #include <kopp/runtime/controller/predicate.hpp>
 #include <kopp/runtime/controller/reconciler.hpp>
 #include <kopp/runtime/cache/informer_factory.hpp>
@@ -149,6 +150,7 @@ class Controller : public ControllerBase, public std::enable_shared_from_this<Co
   std::shared_ptr<Reconciler<K>> reconciler_;
   std::shared_ptr<Informer<K>> primary_;
   std::vector<std::shared_ptr<InformerBase>> sources_;  // every informer whose events feed the queue
+  CacheView cache_view_;                                // what reconciles read: sources_
   int workers_;
   std::chrono::milliseconds reconcile_timeout_;
   std::function<bool()> leadership_check_;
@@ -197,6 +199,11 @@ class ControllerBuilder {
   [[nodiscard]] ControllerBuilder& recorder(EventRecorder& recorder);
   [[nodiscard]] ControllerBuilder& registry(metrics::Registry& registry);
   [[nodiscard]] ControllerBuilder& logger(Logger logger);
+  /// Adds index `name` (values from `fn`) to the informer of K this controller reads: the
+  /// primary kind or one it owns<>/watches<>; reconciles query it with
+  /// ctx.cache().by_index<K>(name, value). A kind the controller did not declare is a misuse.
+  template <CachedObject Kind>
+  [[nodiscard]] ControllerBuilder& index(std::string name, std::function<std::vector<std::string>(const Kind&)> fn);
   /// Called by build() with the new controller: Manager::controller<K>() sets it to
   /// Manager::add, so a controller built from the Manager's builder is registered without
   /// a manager.add() around it.
@@ -229,6 +236,7 @@ class ControllerBuilder {
   std::string label_selector_;
   std::vector<Predicate<K>> predicates_;
   std::vector<Wiring> secondary_;
+  std::vector<std::string> secondary_kinds_;  ///< "apiVersion/Kind" of each secondary_, in order
   std::vector<std::string> owned_kinds_;
   int workers_ = 1;
   std::chrono::milliseconds reconcile_timeout_{0};
@@ -236,6 +244,9 @@ class ControllerBuilder {
   metrics::Registry* registry_ = nullptr;
   std::optional<Logger> logger_;
   std::function<void(std::shared_ptr<ControllerBase>)> on_built_;
+  /// Installs one index() on the declared informers; false when none is of its kind.
+  std::vector<std::function<bool(const std::vector<std::shared_ptr<InformerBase>>&)>> indexes_;
+  std::vector<std::string> index_kinds_;  ///< for the misuse message, in indexes_ order
   std::vector<std::string> problems_;
 };
 

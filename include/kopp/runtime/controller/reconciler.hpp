@@ -31,15 +31,15 @@ namespace kopp {
 
 // Declared only: a reconciler's header need not compile the TLS client, the informers or
 // the events recorder. Code that calls them includes their headers (kopp/client/api.hpp,
-// kopp/runtime/cache/informer_factory.hpp, kopp/runtime/manager/events.hpp).
+// kopp/runtime/controller/cache_view.hpp, kopp/runtime/manager/events.hpp).
+class CacheView;
 class Client;
 class EventRecorder;
-class InformerFactory;
 
 /// What a reconcile may use besides the object.
 class Context {
  public:
-  Context(Client& client, Logger logger, std::string reconcile_id, ObjectKey key, InformerFactory* cache,
+  Context(Client& client, Logger logger, std::string reconcile_id, ObjectKey key, const CacheView* cache,
           EventRecorder* recorder)
       : client_(&client),
         log_(std::move(logger)),
@@ -53,8 +53,9 @@ class Context {
   const Logger& log() const noexcept { return log_; }
   const std::string& reconcile_id() const noexcept { return reconcile_id_; }
   const ObjectKey& key() const noexcept { return key_; }
-  /// The process' shared informers: read other kinds from the cache, not the server.
-  InformerFactory& cache() const;
+  /// The objects of the kinds the controller declared (its own, owns<>, watches<>), from
+  /// the synced cache: read them here, not from the server (kopp/runtime/controller/cache_view.hpp).
+  const CacheView& cache() const;
   /// Records Events on objects (kubectl describe / kubectl events).
   EventRecorder& recorder() const;
 
@@ -63,7 +64,7 @@ class Context {
   Logger log_;
   std::string reconcile_id_;
   ObjectKey key_;
-  InformerFactory* cache_;
+  const CacheView* cache_;
   EventRecorder* recorder_;
 };
 

@@ -197,7 +197,7 @@ boost::asio::awaitable<void> Controller<K>::process(ObjectKey key, WorkerSlot& s
   const std::string key_text = key.to_string();
   std::string reconcile_id = detail::new_reconcile_id();
   Logger logger = log_.with({{"object", key_text}, {"reconcileID", reconcile_id}});
-  Context ctx(*client_, std::move(logger), std::move(reconcile_id), key, informers_, recorder_);
+  Context ctx(*client_, std::move(logger), std::move(reconcile_id), key, &cache_view_, recorder_);
   auto object = primary_->store().get(key_text);
 
   // The deadline cancels this worker's coroutine; the generation makes a timer that fires
@@ -318,6 +318,7 @@ ControllerBuilder<K>& ControllerBuilder<K>::owns(Predicate<Child> predicate) {
   if (resource_traits<K>::namespaced && !resource_traits<Child>::namespaced)
     misuse("a namespaced " + std::string(resource_traits<K>::kind) + " cannot own cluster-scoped " +
            std::string(resource_traits<Child>::kind));
+  secondary_kinds_.push_back(kind);
   secondary_.push_back([predicate = std::move(predicate)](const std::shared_ptr<WorkQueue<ObjectKey>>& queue,
                                                           InformerFactory& informers, const std::string& ns) {
     auto informer = informers.template get<Child>(ns);
@@ -355,6 +356,7 @@ template <Resource Other>
 ControllerBuilder<K>& ControllerBuilder<K>::watches(
     std::function<std::vector<ObjectKey>(const std::shared_ptr<const Other>&)> map, Predicate<Other> predicate) {
   if (!map) misuse("watches<" + std::string(resource_traits<Other>::kind) + ">() without a map function");
+  secondary_kinds_.push_back(api_version<Other>() + "/" + std::string(resource_traits<Other>::kind));
   secondary_.push_back(
       [map = std::move(map), predicate = std::move(predicate)](const std::shared_ptr<WorkQueue<ObjectKey>>& queue,
                                                                InformerFactory& informers, const std::string& ns) {
@@ -387,6 +389,7 @@ template <Resource Other>
 ControllerBuilder<K>& ControllerBuilder<K>::watches_metadata(
     std::function<std::vector<ObjectKey>(const std::shared_ptr<const PartialObjectMetadata>&)> map) {
   if (!map) misuse("watches_metadata<" + std::string(resource_traits<Other>::kind) + ">() without a map function");
+  secondary_kinds_.push_back(api_version<Other>() + "/" + std::string(resource_traits<Other>::kind));
   secondary_.push_back([map = std::move(map)](const std::shared_ptr<WorkQueue<ObjectKey>>& queue,
                                               InformerFactory& informers, const std::string& ns) {
     auto informer = informers.template get_metadata<Other>(resource_traits<Other>::namespaced ? ns : std::string());
@@ -438,6 +441,28 @@ ControllerBuilder<K>& ControllerBuilder<K>::registry(metrics::Registry& registry
 template <Resource K>
 ControllerBuilder<K>& ControllerBuilder<K>::logger(Logger logger) {
   logger_ = std::move(logger);
+  return *this;
+}
+
+template <Resource K>
+template <CachedObject Kind>
+ControllerBuilder<K>& ControllerBuilder<K>::index(std::string name,
+                                                  std::function<std::vector<std::string>(const Kind&)> fn) {
+  if (!fn) misuse("index<>(\"" + name + "\") without an index function");
+  if constexpr (Resource<Kind>)
+    index_kinds_.emplace_back(resource_traits<Kind>::kind);
+  else
+    index_kinds_.emplace_back("PartialObjectMetadata");
+  indexes_.push_back(
+      [name = std::move(name), fn = std::move(fn)](const std::vector<std::shared_ptr<InformerBase>>& informers) {
+        bool found = false;
+        for (const auto& informer : informers)
+          if (auto* typed = dynamic_cast<Informer<Kind>*>(informer.get())) {
+            found = true;
+            if (!typed->store().has_index(name)) typed->store().add_index(name, fn);
+          }
+        return found;
+      });
   return *this;
 }
 
@@ -497,6 +522,14 @@ std::shared_ptr<Controller<K>> ControllerBuilder<K>::build(std::shared_ptr<Recon
   });
   primary->add_handler(std::move(handlers));
   for (auto& wire : secondary_) controller->sources_.push_back(wire(controller->queue_, *informers_, namespace_));
+  for (std::size_t i = 0; i < indexes_.size(); ++i)
+    if (!indexes_[i](controller->sources_))
+      throw std::invalid_argument(
+          "controller '" + name_ + "' is misconfigured:\n  - index<" + index_kinds_[i] +
+          ">(): the controller does not read that kind; declare it with owns<>() or watches<>()");
+  std::vector<std::string> kinds{api_version<K>() + "/" + std::string(resource_traits<K>::kind)};
+  kinds.insert(kinds.end(), secondary_kinds_.begin(), secondary_kinds_.end());
+  controller->cache_view_ = CacheView(name_, controller->sources_, std::move(kinds));
   if (on_built_) on_built_(controller);
   return controller;
 }

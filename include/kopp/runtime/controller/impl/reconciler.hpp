@@ -4,7 +4,7 @@
 
 namespace kopp {
 
-inline InformerFactory& Context::cache() const {
+inline const CacheView& Context::cache() const {
   if (!cache_) throw std::logic_error("this Context has no informer cache");
   return *cache_;
 }
