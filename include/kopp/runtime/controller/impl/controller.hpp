@@ -14,6 +14,38 @@
 namespace kopp {
 namespace detail {
 
+/// The one path from an informer event to the queue, for the primary kind and every
+/// owns/watches kind: every predicate must pass, then `keys_of` says which keys to
+/// reconcile. An update enqueues the keys of both versions when `both_versions` (a child's
+/// owner or a mapped key may have changed); the queue coalesces duplicates.
+template <class Obj>
+EventHandlers<Obj> enqueue_handlers(std::weak_ptr<WorkQueue<ObjectKey>> queue, std::vector<Predicate<Obj>> predicates,
+                                    std::function<std::vector<ObjectKey>(const std::shared_ptr<const Obj>&)> keys_of,
+                                    bool both_versions) {
+  auto enqueue = [queue, keys_of](const std::shared_ptr<const Obj>& object) {
+    if (auto q = queue.lock())
+      for (auto& key : keys_of(object)) q->add(key);
+  };
+  EventHandlers<Obj> handlers;
+  handlers.on_add([=](const auto& object) {
+    for (const auto& p : predicates)
+      if (!p.create(object)) return;
+    enqueue(object);
+  });
+  handlers.on_update([=](const auto& old, const auto& now) {
+    for (const auto& p : predicates)
+      if (!p.update(old, now)) return;
+    if (both_versions) enqueue(old);
+    enqueue(now);
+  });
+  handlers.on_delete([=](const auto& object) {
+    for (const auto& p : predicates)
+      if (!p.remove(object)) return;
+    enqueue(object);
+  });
+  return handlers;
+}
+
 inline std::string new_reconcile_id() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   static const char hex[] = "0123456789abcdef";
@@ -326,25 +358,14 @@ ControllerBuilder<K>& ControllerBuilder<K>::owns(Predicate<Child> predicate) {
     // informer, whichever controller owns the kind first).
     if (!informer->store().has_index(controller_uid_index))
       informer->store().add_index(std::string(controller_uid_index), controller_uid_of<Child>);
-    std::weak_ptr<WorkQueue<ObjectKey>> weak = queue;
-    auto enqueue_owner = [weak](const ObjectMeta& meta) {
-      if (auto q = weak.lock())
-        if (auto owner = detail::controller_owner_key(meta, resource_traits<K>::group, resource_traits<K>::kind,
-                                                      resource_traits<K>::namespaced))
-          q->add(*owner);
+    auto owner_of = [](const std::shared_ptr<const Child>& child) {
+      std::vector<ObjectKey> keys;
+      if (auto owner = detail::controller_owner_key(child->metadata, resource_traits<K>::group,
+                                                    resource_traits<K>::kind, resource_traits<K>::namespaced))
+        keys.push_back(std::move(*owner));
+      return keys;
     };
-    EventHandlers<Child> handlers;
-    handlers.on_add([=](const auto& child) {
-      if (predicate.create(child)) enqueue_owner(child->metadata);
-    });
-    handlers.on_update([=](const auto& old, const auto& now) {
-      if (!predicate.update(old, now)) return;
-      enqueue_owner(old->metadata);
-      enqueue_owner(now->metadata);
-    });
-    handlers.on_delete([=](const auto& child) {
-      if (predicate.remove(child)) enqueue_owner(child->metadata);
-    });
+    auto handlers = detail::enqueue_handlers<Child>(queue, {predicate}, owner_of, true);
     informer->add_handler(std::move(handlers));
     return std::static_pointer_cast<InformerBase>(informer);
   });
@@ -361,23 +382,7 @@ ControllerBuilder<K>& ControllerBuilder<K>::watches(
       [map = std::move(map), predicate = std::move(predicate)](const std::shared_ptr<WorkQueue<ObjectKey>>& queue,
                                                                InformerFactory& informers, const std::string& ns) {
         auto informer = informers.template get<Other>(resource_traits<Other>::namespaced ? ns : std::string());
-        std::weak_ptr<WorkQueue<ObjectKey>> weak = queue;
-        auto enqueue = [weak, map](const std::shared_ptr<const Other>& object) {
-          if (auto q = weak.lock())
-            for (auto& key : map(object)) q->add(key);
-        };
-        EventHandlers<Other> handlers;
-        handlers.on_add([=](const auto& o) {
-          if (predicate.create(o)) enqueue(o);
-        });
-        handlers.on_update([=](const auto& old, const auto& now) {
-          if (!predicate.update(old, now)) return;
-          enqueue(old);
-          enqueue(now);
-        });
-        handlers.on_delete([=](const auto& o) {
-          if (predicate.remove(o)) enqueue(o);
-        });
+        auto handlers = detail::enqueue_handlers<Other>(queue, {predicate}, map, true);
         informer->add_handler(std::move(handlers));
         return std::static_pointer_cast<InformerBase>(informer);
       });
@@ -393,18 +398,7 @@ ControllerBuilder<K>& ControllerBuilder<K>::watches_metadata(
   secondary_.push_back([map = std::move(map)](const std::shared_ptr<WorkQueue<ObjectKey>>& queue,
                                               InformerFactory& informers, const std::string& ns) {
     auto informer = informers.template get_metadata<Other>(resource_traits<Other>::namespaced ? ns : std::string());
-    std::weak_ptr<WorkQueue<ObjectKey>> weak = queue;
-    auto enqueue = [weak, map](const std::shared_ptr<const PartialObjectMetadata>& object) {
-      if (auto q = weak.lock())
-        for (auto& key : map(object)) q->add(key);
-    };
-    EventHandlers<PartialObjectMetadata> handlers;
-    handlers.on_add(enqueue);
-    handlers.on_update([=](const auto& old, const auto& now) {
-      enqueue(old);
-      enqueue(now);
-    });
-    handlers.on_delete(enqueue);
+    auto handlers = detail::enqueue_handlers<PartialObjectMetadata>(queue, {}, map, true);
     informer->add_handler(std::move(handlers));
     return std::static_pointer_cast<InformerBase>(informer);
   });
@@ -502,24 +496,8 @@ std::shared_ptr<Controller<K>> ControllerBuilder<K>::build(std::shared_ptr<Recon
   std::shared_ptr<Controller<K>> controller(new Controller<K>(*client_, *informers_, name_, std::move(reconciler),
                                                               primary, sources, workers_, reconcile_timeout_, recorder_,
                                                               registry, logger_.value_or(Logger())));
-  std::weak_ptr<WorkQueue<ObjectKey>> weak = controller->queue_;
-  auto predicates = predicates_;
-  EventHandlers<K> handlers;
-  handlers.on_add([weak, predicates](const auto& o) {
-    for (auto& p : predicates)
-      if (!p.create(o)) return;
-    if (auto q = weak.lock()) q->add(detail::key_of(*o));
-  });
-  handlers.on_update([weak, predicates](const auto& old, const auto& now) {
-    for (auto& p : predicates)
-      if (!p.update(old, now)) return;
-    if (auto q = weak.lock()) q->add(detail::key_of(*now));
-  });
-  handlers.on_delete([weak, predicates](const auto& o) {
-    for (auto& p : predicates)
-      if (!p.remove(o)) return;
-    if (auto q = weak.lock()) q->add(detail::key_of(*o));
-  });
+  auto own_key = [](const std::shared_ptr<const K>& object) { return std::vector<ObjectKey>{detail::key_of(*object)}; };
+  auto handlers = detail::enqueue_handlers<K>(controller->queue_, predicates_, own_key, false);
   primary->add_handler(std::move(handlers));
   for (auto& wire : secondary_) controller->sources_.push_back(wire(controller->queue_, *informers_, namespace_));
   for (std::size_t i = 0; i < indexes_.size(); ++i)
