@@ -156,6 +156,16 @@ TEST_CASE("ControllerBuilder::index adds an index to a declared kind's informer,
   REQUIRE(controller);
   CHECK(informers.get<ConfigMap>("ns")->store().has_index("by-color"));
 
+  // owns<> in a scope caches only that scope: the informer it made is the one with the
+  // selector (and it carries the owner index); the unfiltered one never got the index.
+  auto scoped = kopp::ControllerBuilder<ConfigMap>(client, informers, "scoped")
+                    .in_namespace("ns")
+                    .owns<ServiceAccount>(kopp::SecondaryScope().in_namespace("other").labels("app=x"))
+                    .build(Idle{});
+  REQUIRE(scoped);
+  CHECK(informers.get<ServiceAccount>("other", "app=x")->store().has_index(kopp::controller_uid_index));
+  CHECK_FALSE(informers.get<ServiceAccount>("ns")->store().has_index(kopp::controller_uid_index));
+
   std::function<std::vector<std::string>(const ServiceAccount&)> none = [](const ServiceAccount&) {
     return std::vector<std::string>{};
   };

@@ -64,6 +64,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <type_traits>
@@ -167,6 +168,23 @@ class Controller : public ControllerBase, public std::enable_shared_from_this<Co
   std::atomic<bool> started_{false};
 };
 
+/// Which objects of a secondary kind (owns<>, watches<>, watches_metadata<>) a controller
+/// caches. By default those in the controller's namespace (every namespace when it has
+/// none): narrow it so that owns<ConfigMap>() does not cache every ConfigMap of the cluster.
+struct SecondaryScope {
+  SecondaryScope() = default;             // not an aggregate: see "Params objects" in docs/architecture.md
+  std::optional<std::string> namespace_;  ///< unset: the controller's namespace
+  std::string label_selector;             ///< "" = every object
+  SecondaryScope& in_namespace(std::string ns) {
+    namespace_ = std::move(ns);
+    return *this;
+  }
+  SecondaryScope& labels(std::string selector) {
+    label_selector = std::move(selector);
+    return *this;
+  }
+};
+
 template <Resource K>
 class ControllerBuilder {
  public:
@@ -182,16 +200,25 @@ class ControllerBuilder {
   /// gets the index kopp::controller_uid_index (children by their controller's uid).
   template <Resource Child>
   [[nodiscard]] ControllerBuilder& owns(Predicate<Child> predicate = Predicate<Child>());
+  /// owns<Child>() of the Child objects in `scope` only.
+  template <Resource Child>
+  [[nodiscard]] ControllerBuilder& owns(SecondaryScope scope, Predicate<Child> predicate = Predicate<Child>());
   /// Reconcile the keys `map` returns for every changed Other.
   template <Resource Other>
   [[nodiscard]] ControllerBuilder& watches(
       std::function<std::vector<ObjectKey>(const std::shared_ptr<const Other>&)> map,
       Predicate<Other> predicate = Predicate<Other>());
+  /// watches<Other>(map) of the Other objects in `scope` only.
+  template <Resource Other>
+  [[nodiscard]] ControllerBuilder& watches(
+      std::function<std::vector<ObjectKey>(const std::shared_ptr<const Other>&)> map, SecondaryScope scope,
+      Predicate<Other> predicate = Predicate<Other>());
   /// Like watches<Other>, from a metadata-only informer (PartialObjectMetadata): for
   /// secondary kinds whose bodies the controller does not need (Pods, Secrets).
   template <Resource Other>
   [[nodiscard]] ControllerBuilder& watches_metadata(
-      std::function<std::vector<ObjectKey>(const std::shared_ptr<const PartialObjectMetadata>&)> map);
+      std::function<std::vector<ObjectKey>(const std::shared_ptr<const PartialObjectMetadata>&)> map,
+      SecondaryScope scope = SecondaryScope());
   [[nodiscard]] ControllerBuilder& max_concurrent_reconciles(int n);
   /// Cancels a reconcile that runs longer than `timeout` (see Cancellation) and retries it
   /// with backoff, as controller-runtime's ReconciliationTimeout. Default: no limit.

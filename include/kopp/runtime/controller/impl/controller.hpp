@@ -343,6 +343,12 @@ ControllerBuilder<K>& ControllerBuilder<K>::with_predicate(Predicate<K> predicat
 template <Resource K>
 template <Resource Child>
 ControllerBuilder<K>& ControllerBuilder<K>::owns(Predicate<Child> predicate) {
+  return owns<Child>(SecondaryScope(), std::move(predicate));
+}
+
+template <Resource K>
+template <Resource Child>
+ControllerBuilder<K>& ControllerBuilder<K>::owns(SecondaryScope scope, Predicate<Child> predicate) {
   const std::string kind = api_version<Child>() + "/" + std::string(resource_traits<Child>::kind);
   if (std::find(owned_kinds_.begin(), owned_kinds_.end(), kind) != owned_kinds_.end())
     misuse("owns<" + std::string(resource_traits<Child>::kind) + ">() given twice");
@@ -351,24 +357,25 @@ ControllerBuilder<K>& ControllerBuilder<K>::owns(Predicate<Child> predicate) {
     misuse("a namespaced " + std::string(resource_traits<K>::kind) + " cannot own cluster-scoped " +
            std::string(resource_traits<Child>::kind));
   secondary_kinds_.push_back(kind);
-  secondary_.push_back([predicate = std::move(predicate)](const std::shared_ptr<WorkQueue<ObjectKey>>& queue,
-                                                          InformerFactory& informers, const std::string& ns) {
-    auto informer = informers.template get<Child>(ns);
-    // Children by their controller's uid, for reconcilers to list their own (once per
-    // informer, whichever controller owns the kind first).
-    if (!informer->store().has_index(controller_uid_index))
-      informer->store().add_index(std::string(controller_uid_index), controller_uid_of<Child>);
-    auto owner_of = [](const std::shared_ptr<const Child>& child) {
-      std::vector<ObjectKey> keys;
-      if (auto owner = detail::controller_owner_key(child->metadata, resource_traits<K>::group,
-                                                    resource_traits<K>::kind, resource_traits<K>::namespaced))
-        keys.push_back(std::move(*owner));
-      return keys;
-    };
-    auto handlers = detail::enqueue_handlers<Child>(queue, {predicate}, owner_of, true);
-    informer->add_handler(std::move(handlers));
-    return std::static_pointer_cast<InformerBase>(informer);
-  });
+  secondary_.push_back(
+      [predicate = std::move(predicate), scope = std::move(scope)](const std::shared_ptr<WorkQueue<ObjectKey>>& queue,
+                                                                   InformerFactory& informers, const std::string& ns) {
+        auto informer = informers.template get<Child>(scope.namespace_.value_or(ns), scope.label_selector);
+        // Children by their controller's uid, for reconcilers to list their own (once per
+        // informer, whichever controller owns the kind first).
+        if (!informer->store().has_index(controller_uid_index))
+          informer->store().add_index(std::string(controller_uid_index), controller_uid_of<Child>);
+        auto owner_of = [](const std::shared_ptr<const Child>& child) {
+          std::vector<ObjectKey> keys;
+          if (auto owner = detail::controller_owner_key(child->metadata, resource_traits<K>::group,
+                                                        resource_traits<K>::kind, resource_traits<K>::namespaced))
+            keys.push_back(std::move(*owner));
+          return keys;
+        };
+        auto handlers = detail::enqueue_handlers<Child>(queue, {predicate}, owner_of, true);
+        informer->add_handler(std::move(handlers));
+        return std::static_pointer_cast<InformerBase>(informer);
+      });
   return *this;
 }
 
@@ -376,12 +383,21 @@ template <Resource K>
 template <Resource Other>
 ControllerBuilder<K>& ControllerBuilder<K>::watches(
     std::function<std::vector<ObjectKey>(const std::shared_ptr<const Other>&)> map, Predicate<Other> predicate) {
+  return watches<Other>(std::move(map), SecondaryScope(), std::move(predicate));
+}
+
+template <Resource K>
+template <Resource Other>
+ControllerBuilder<K>& ControllerBuilder<K>::watches(
+    std::function<std::vector<ObjectKey>(const std::shared_ptr<const Other>&)> map, SecondaryScope scope,
+    Predicate<Other> predicate) {
   if (!map) misuse("watches<" + std::string(resource_traits<Other>::kind) + ">() without a map function");
   secondary_kinds_.push_back(api_version<Other>() + "/" + std::string(resource_traits<Other>::kind));
   secondary_.push_back(
-      [map = std::move(map), predicate = std::move(predicate)](const std::shared_ptr<WorkQueue<ObjectKey>>& queue,
-                                                               InformerFactory& informers, const std::string& ns) {
-        auto informer = informers.template get<Other>(resource_traits<Other>::namespaced ? ns : std::string());
+      [map = std::move(map), predicate = std::move(predicate), scope = std::move(scope)](
+          const std::shared_ptr<WorkQueue<ObjectKey>>& queue, InformerFactory& informers, const std::string& ns) {
+        auto informer = informers.template get<Other>(
+            resource_traits<Other>::namespaced ? scope.namespace_.value_or(ns) : std::string(), scope.label_selector);
         auto handlers = detail::enqueue_handlers<Other>(queue, {predicate}, map, true);
         informer->add_handler(std::move(handlers));
         return std::static_pointer_cast<InformerBase>(informer);
@@ -392,16 +408,19 @@ ControllerBuilder<K>& ControllerBuilder<K>::watches(
 template <Resource K>
 template <Resource Other>
 ControllerBuilder<K>& ControllerBuilder<K>::watches_metadata(
-    std::function<std::vector<ObjectKey>(const std::shared_ptr<const PartialObjectMetadata>&)> map) {
+    std::function<std::vector<ObjectKey>(const std::shared_ptr<const PartialObjectMetadata>&)> map,
+    SecondaryScope scope) {
   if (!map) misuse("watches_metadata<" + std::string(resource_traits<Other>::kind) + ">() without a map function");
   secondary_kinds_.push_back(api_version<Other>() + "/" + std::string(resource_traits<Other>::kind));
-  secondary_.push_back([map = std::move(map)](const std::shared_ptr<WorkQueue<ObjectKey>>& queue,
-                                              InformerFactory& informers, const std::string& ns) {
-    auto informer = informers.template get_metadata<Other>(resource_traits<Other>::namespaced ? ns : std::string());
-    auto handlers = detail::enqueue_handlers<PartialObjectMetadata>(queue, {}, map, true);
-    informer->add_handler(std::move(handlers));
-    return std::static_pointer_cast<InformerBase>(informer);
-  });
+  secondary_.push_back(
+      [map = std::move(map), scope = std::move(scope)](const std::shared_ptr<WorkQueue<ObjectKey>>& queue,
+                                                       InformerFactory& informers, const std::string& ns) {
+        auto informer = informers.template get_metadata<Other>(
+            resource_traits<Other>::namespaced ? scope.namespace_.value_or(ns) : std::string(), scope.label_selector);
+        auto handlers = detail::enqueue_handlers<PartialObjectMetadata>(queue, {}, map, true);
+        informer->add_handler(std::move(handlers));
+        return std::static_pointer_cast<InformerBase>(informer);
+      });
   return *this;
 }
 
