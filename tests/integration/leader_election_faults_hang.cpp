@@ -2,7 +2,8 @@
 // sockets stay open, requests hang rather than fail). The leader must give up within its
 // renew deadline — a hung renewal may not keep it "leading" while another process could
 // take the Lease — and a new election must work once the server answers again.
-// Runs alone (the file name contains _faults_): it freezes the shared API server.
+// Runs alone (KOPP_EXCLUSIVE_INTEGRATION_TESTS in tests/integration/CMakeLists.txt): it
+// freezes the shared API server.
 
 #include "support/integration.hpp"
 

@@ -160,8 +160,9 @@ awaitable<void> forget_inventory(kopp::Client& client, const std::string& ns, co
 }
 
 kopp::Predicate<Memcached> memcached_changed() {
-  // finalize() adds the finalizer and relies on the update that causes to run apply; that
-  // update (like the deletion request) leaves the generation alone, so let it through too.
+  // finalize() runs apply in the reconcile that adds the finalizer, so that update need not
+  // wake us; but a deletion request and finalizers edited by others leave the generation
+  // alone, and cleanup (or putting our finalizer back) needs them: let them through too.
   auto finalizing = kopp::predicates::on_update<Memcached>(
       [](const std::shared_ptr<const Memcached>& old, const std::shared_ptr<const Memcached>& now) {
         return old->metadata.finalizers != now->metadata.finalizers ||

@@ -194,7 +194,3 @@ TEST_CASE("metrics: callback gauges are computed at scrape time and unregistered
   replacement = kopp::metrics::CallbackRegistration{};
   CHECK(registry.render().empty());
 }
-
-TEST_CASE("metrics: the global registry is one instance", "[metrics]") {
-  CHECK(&Registry::global() == &Registry::global());
-}

@@ -155,7 +155,8 @@ class InformerBase {
   virtual std::size_t size() const = 0;
   /// Estimated bytes cached: the sum of the objects' JSON text sizes as received (after
   /// managedFields were dropped, before a user transform), computed by a walk of the
-  /// parsed JSON. Memory use is typically 2-4 times that.
+  /// parsed JSON. Memory use is typically 1.5-2 times that for objects like a 2 KB
+  /// ConfigMap, more for small objects (docs/benchmarks.md).
   virtual std::size_t approximate_bytes() const = 0;
   /// "configmaps in default".
   virtual const std::string& description() const noexcept = 0;

@@ -51,6 +51,7 @@
 #include <kopp/runtime/telemetry/metrics.hpp>
 #include <kopp/runtime/controller/cache_view.hpp>
 #include <kopp/runtime/controller/predicate.hpp>
+#include <kopp/runtime/controller/queue_decision.hpp>
 #include <kopp/runtime/controller/reconciler.hpp>
 #include <kopp/runtime/cache/informer_factory.hpp>
 #include <kopp/runtime/workqueue/workqueue.hpp>

@@ -282,34 +282,24 @@ boost::asio::awaitable<void> Controller<K>::process(ObjectKey key, WorkerSlot& s
   metrics_.time->observe(seconds);
   metrics_.active->dec();
   --active_;
+  const QueueDecision decision = decide_after_reconcile(action, terminal, stopping_);
+  record_result(decision.result);
   if (stopping_) {
-    // Cancelled by stop(): whoever reconciles next starts from a fresh list.
-    record_result(action ? "success" : "error");
     if (!action) ctx.log().info("reconcile cancelled: the controller is stopping", {{"error", failure}});
     co_return;
   }
-  if (action) {
-    queue_->forget(key);
-    if (auto delay = action->requeue()) {
-      queue_->add_after(key, *delay);
-      record_result("requeue_after");
-    } else {
-      record_result("success");
-    }
+  if (decision.forget) queue_->forget(key);
+  if (decision.add_after) queue_->add_after(key, *decision.add_after);
+  if (decision.add_rate_limited) queue_->add_rate_limited(key);
+  if (decision.error) metrics_.errors->inc();
+  if (decision.terminal) metrics_.terminal_errors->inc();
+  if (!decision.error)
     ctx.log().debug("reconciled", {{"seconds", seconds}});
-    co_return;
-  }
-  record_result("error");
-  metrics_.errors->inc();
-  if (terminal) {
-    metrics_.terminal_errors->inc();
-    queue_->forget(key);
+  else if (decision.terminal)
     ctx.log().error("reconcile failed terminally; not retried until the object changes", {{"error", failure}});
-  } else {
-    queue_->add_rate_limited(key);
+  else
     ctx.log().error("reconcile failed; retrying with backoff",
                     {{"error", failure}, {"retries", queue_->num_requeues(key)}});
-  }
 }
 
 // --- ControllerBuilder ----------------------------------------------------------------
