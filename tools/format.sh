@@ -13,7 +13,8 @@ if ! command -v "$clang_format" >/dev/null 2>&1; then
 fi
 cd "$root"
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-  mapfile -t files < <(git ls-files '*.hpp' '*.cpp' '*.ipp' '*.h')
+  # Tracked files and new ones not yet added (but not ignored ones: build trees).
+  mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.hpp' '*.cpp' '*.ipp' '*.h')
 else
   mapfile -t files < <(find include src tests examples bench tools -name '*.hpp' -o -name '*.cpp' -o -name '*.ipp' 2>/dev/null | sort)
 fi
