@@ -467,7 +467,17 @@ def main():
     ap.add_argument("--sdks", default=",".join(SDKS))
     ap.add_argument("--render", metavar="RESULTS_JSON",
                     help="run nothing: write the report from a saved bench-results.json")
+    ap.add_argument("--build-peers-only", action="store_true",
+                    help="build the Go and Rust peers (into --build-dir and cargo's target cache) and exit; "
+                         "scripts/test.sh does this in the background while C++ compiles")
     args = ap.parse_args()
+    if args.build_peers_only:
+        # build() skips kopp and the control plane when their binaries are given.
+        args.kopp_bin = args.kopp_bin or os.devnull
+        args.controlplane = args.controlplane or os.devnull
+        args.build_dir = os.path.abspath(args.build_dir)
+        build(args)
+        return 0
     if args.render:
         return render(args.render, args.report or os.path.join(ROOT, "docs", "benchmarks.md"))
     reps = args.reps or (1 if args.quick else 3)
