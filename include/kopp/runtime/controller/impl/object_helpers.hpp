@@ -1,6 +1,7 @@
 #pragma once
 
 #include <random>
+#include <type_traits>
 
 namespace kopp {
 
@@ -30,10 +31,12 @@ boost::asio::awaitable<K> patch_status(Api<K>& api, const K& object, Status new_
   static_assert(
       requires(K & k, Status s) { k.status = std::move(s); },
       "kopp::patch_status: K has no `status` member that the new status can be assigned to");
-  boost::json::value before = to_json(object.status);
-  K updated = object;
-  updated.status = std::move(new_status);
-  boost::json::value after = to_json(updated.status);
+  // The new status as the member's type (it may be std::optional): only the status is
+  // encoded and compared, never a copy of the whole object.
+  using Member = std::remove_cvref_t<decltype(object.status)>;
+  const Member updated(std::move(new_status));
+  const boost::json::value before = to_json(object.status);
+  const boost::json::value after = to_json(updated);
   if (after == before) co_return object;
   boost::json::object body;
   body["status"] = json_merge_replacement(before, after);
