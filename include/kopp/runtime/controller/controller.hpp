@@ -136,7 +136,7 @@ class Controller : public ControllerBase, public std::enable_shared_from_this<Co
     bool timed_out = false;
   };
 
-  Controller(Client& client, InformerFactory& informers, std::string name, std::shared_ptr<Reconciler<K>> reconciler,
+  Controller(Client& client, std::string name, std::shared_ptr<Reconciler<K>> reconciler,
              std::shared_ptr<Informer<K>> primary, std::vector<std::shared_ptr<InformerBase>> sources, int workers,
              std::chrono::milliseconds reconcile_timeout, EventRecorder* recorder, metrics::Registry& registry,
              Logger logger);
@@ -147,7 +147,6 @@ class Controller : public ControllerBase, public std::enable_shared_from_this<Co
   void record_result(std::string_view result);
 
   Client* client_;
-  InformerFactory* informers_;
   std::string name_;
   std::shared_ptr<Reconciler<K>> reconciler_;
   std::shared_ptr<Informer<K>> primary_;

@@ -78,13 +78,11 @@ ObjectKey key_of(const K& object) {
 // --- Controller -----------------------------------------------------------------------
 
 template <Resource K>
-Controller<K>::Controller(Client& client, InformerFactory& informers, std::string name,
-                          std::shared_ptr<Reconciler<K>> reconciler, std::shared_ptr<Informer<K>> primary,
-                          std::vector<std::shared_ptr<InformerBase>> sources, int workers,
-                          std::chrono::milliseconds reconcile_timeout, EventRecorder* recorder,
+Controller<K>::Controller(Client& client, std::string name, std::shared_ptr<Reconciler<K>> reconciler,
+                          std::shared_ptr<Informer<K>> primary, std::vector<std::shared_ptr<InformerBase>> sources,
+                          int workers, std::chrono::milliseconds reconcile_timeout, EventRecorder* recorder,
                           metrics::Registry& registry, Logger logger)
     : client_(&client),
-      informers_(&informers),
       name_(std::move(name)),
       reconciler_(std::move(reconciler)),
       primary_(std::move(primary)),
@@ -502,9 +500,9 @@ std::shared_ptr<Controller<K>> ControllerBuilder<K>::build(std::shared_ptr<Recon
   auto primary = informers_->template get<K>(namespace_, label_selector_);
   auto& registry = registry_ ? *registry_ : metrics::Registry::global();
   std::vector<std::shared_ptr<InformerBase>> sources{primary};
-  std::shared_ptr<Controller<K>> controller(new Controller<K>(*client_, *informers_, name_, std::move(reconciler),
-                                                              primary, sources, workers_, reconcile_timeout_, recorder_,
-                                                              registry, logger_.value_or(Logger())));
+  std::shared_ptr<Controller<K>> controller(new Controller<K>(*client_, name_, std::move(reconciler), primary, sources,
+                                                              workers_, reconcile_timeout_, recorder_, registry,
+                                                              logger_.value_or(Logger())));
   auto own_key = [](const std::shared_ptr<const K>& object) { return std::vector<ObjectKey>{detail::key_of(*object)}; };
   auto handlers = detail::enqueue_handlers<K>(controller->queue_, predicates_, own_key, false);
   primary->add_handler(std::move(handlers));
