@@ -779,9 +779,29 @@ def write_report(path, rows, info, command, reps, total, failures, date):
               "Each target of the benchmark issue, checked on every row it applies to (medians).", ""]
     lines += target_lines(rows, info)
     lines += ["", "## Results", "", table(rows, reps), "", NOTES]
+    # bench/compile/run.py owns the compile-time section (between its markers): keep it.
+    kept = compile_time_section(path)
+    if kept:
+        lines += ["", kept]
     with open(path, "w") as f:
         f.write("\n".join(lines))
     log("wrote", path)
+
+
+COMPILE_TIME_BEGIN = "<!-- compile-time: written by bench/compile/run.py -->"
+COMPILE_TIME_END = "<!-- /compile-time -->"
+
+
+def compile_time_section(path):
+    """The compile-time section of an existing report, markers included ("" if none)."""
+    try:
+        text = open(path).read()
+    except OSError:
+        return ""
+    begin, end = text.find(COMPILE_TIME_BEGIN), text.find(COMPILE_TIME_END)
+    if begin < 0 or end < begin:
+        return ""
+    return text[begin:end + len(COMPILE_TIME_END)] + "\n"
 
 
 if __name__ == "__main__":

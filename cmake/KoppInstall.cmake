@@ -12,4 +12,5 @@ configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/koppConfig.cmake.in
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/koppConfigVersion.cmake
   COMPATIBILITY SameMinorVersion ARCH_INDEPENDENT)
 install(FILES ${PROJECT_BINARY_DIR}/koppConfig.cmake ${PROJECT_BINARY_DIR}/koppConfigVersion.cmake
-  DESTINATION ${KOPP_CMAKE_DIR})
+  ${PROJECT_SOURCE_DIR}/cmake/KoppCompiled.cmake ${PROJECT_SOURCE_DIR}/cmake/KoppCrd.cmake
+  ${PROJECT_SOURCE_DIR}/cmake/KoppCrdCheck.cmake DESTINATION ${KOPP_CMAKE_DIR})

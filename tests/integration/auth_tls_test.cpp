@@ -4,6 +4,7 @@
 #include <kopp/client/in_cluster.hpp>
 
 #include <boost/json/serialize.hpp>
+#include <boost/url/parse.hpp>
 
 #include <filesystem>
 #include <fstream>

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fails when the committed generated headers (include/kopp/api/<group>/<version>.hpp) differ
+# Fails when the committed generated files (include/kopp/api/<group>/<version>.hpp and
+# impl/<version>.ipp) differ
 # from what tools/gen-api/generate.sh produces now. Arguments are passed to generate.sh
 # (SPEC_DIR). CTest runs it as api.generated_up_to_date.
 set -euo pipefail
@@ -25,7 +26,7 @@ while IFS= read -r generated; do
     head -n 40 "$tmp/diff" >&2
     status=1
   fi
-done < <(find "$tmp" -name '*.hpp' | sort)
+done < <(find "$tmp" \( -name '*.hpp' -o -name '*.ipp' \) | sort)
 if [[ $status -ne 0 ]]; then
   echo "gen-api check: FAILED: run tools/gen-api/generate.sh and commit the result" >&2
   exit 1

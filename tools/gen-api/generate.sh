@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates kopp's typed models of built-in kinds (include/kopp/api/<group>/<version>.hpp).
+# Regenerates kopp's typed models of built-in kinds (include/kopp/api/<group>/<version>.hpp)
+# and their compiled-mode JSON codecs (include/kopp/api/<group>/impl/<version>.ipp).
 #
 #   tools/gen-api/generate.sh [SPEC_DIR] [OUT_DIR]
 #
@@ -31,4 +32,4 @@ if ! command -v "$clang_format" >/dev/null 2>&1; then
   echo "gen-api: $clang_format not found (scripts/install-deps.sh installs clang-format-14)" >&2
   exit 2
 fi
-find "$out_dir" -name '*.hpp' -print0 | xargs -0 -n 20 "$clang_format" --style="file:$root/.clang-format" -i
+find "$out_dir" \( -name '*.hpp' -o -name '*.ipp' \) -print0 | xargs -0 -n 20 "$clang_format" --style="file:$root/.clang-format" -i

@@ -24,7 +24,7 @@ ALLOWED = {
                              'kopp/api', 'kopp/version.hpp'},
 }
 # Umbrella headers gather parts; nothing else may sit at these levels.
-UMBRELLAS = {'kopp/kopp.hpp', 'kopp/core.hpp', 'kopp/client.hpp', 'kopp/runtime.hpp', 'kopp/version.hpp'}
+UMBRELLAS = {'kopp/kopp.hpp', 'kopp/core.hpp', 'kopp/client.hpp', 'kopp/runtime.hpp', 'kopp/version.hpp', 'kopp/src.hpp'}
 INCLUDE = re.compile(r'^\s*#\s*include\s*<(kopp/[^>]+)>')
 
 
@@ -56,13 +56,19 @@ def main():
                     m = INCLUDE.match(line)
                     if m:
                         graph[path].append((m.group(1), number))
-    # impl/<name>.hpp holds the definitions of <name>.hpp, which includes it at its end; the
-    # impl file including its interface back is that pair, not a cycle.
+    # impl/<name>.hpp (templates) and impl/<name>.ipp (the rest, compiled once in the compiled
+    # mode) hold the definitions of <name>.hpp, which includes them at its end; an impl file
+    # including its interface back is that pair, not a cycle.
     for path in graph:
         head, name = os.path.split(path)
         if os.path.basename(head) == 'impl':
-            interface = os.path.join(os.path.dirname(head), name)
+            interface = os.path.join(os.path.dirname(head), os.path.splitext(name)[0] + '.hpp')
             graph[path] = [(t, n) for t, n in graph[path] if t != interface]
+    # The compiled mode compiles what kopp/src.hpp includes: every .ipp must be there.
+    compiled = {t for t, _ in graph.get('kopp/src.hpp', [])}
+    for path in sorted(graph):
+        if path.endswith('.ipp') and path not in compiled:
+            problems.append(f'{path}: not included by kopp/src.hpp, so the compiled mode would not define it')
     for path, includes in sorted(graph.items()):
         part = part_of(path)
         if part is None:

@@ -2,6 +2,7 @@
 // Where a kind lives on the API server: group, version, plural and scope, and the URL of a
 // collection or an object of it.
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/core/resource.hpp>
 
 #include <boost/url/url.hpp>
@@ -47,3 +48,6 @@ void check_namespace_name(std::string_view ns);
 }  // namespace kopp
 
 #include <kopp/client/impl/api_resource.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/client/impl/api_resource.ipp>
+#endif

@@ -12,6 +12,7 @@
 //
 // Thread-safety: a Client may be shared by coroutines on any executor and thread.
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/client/backoff.hpp>
 #include <kopp/client/config.hpp>
 #include <kopp/client/token_bucket.hpp>
@@ -102,4 +103,6 @@ bool is_idempotent(boost::beast::http::verb method) noexcept;
 
 }  // namespace kopp
 
-#include <kopp/client/impl/client.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/client/impl/client.ipp>
+#endif

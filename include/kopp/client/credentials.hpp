@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/client/config_error.hpp>
 
 namespace kopp {
@@ -56,4 +57,6 @@ std::shared_ptr<CredentialProvider> token_file(std::filesystem::path path,
 
 }  // namespace kopp
 
-#include <kopp/client/impl/credentials.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/client/impl/credentials.ipp>
+#endif

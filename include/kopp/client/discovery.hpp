@@ -10,6 +10,7 @@
 // api_error(errc::malformed_response) naming the path; entries of the wrong shape inside
 // it are skipped.
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/client/api_resource.hpp>
 #include <kopp/client/client.hpp>
 #include <kopp/core/resource.hpp>
@@ -45,4 +46,6 @@ class Discovery {
 
 }  // namespace kopp
 
-#include <kopp/client/impl/discovery.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/client/impl/discovery.ipp>
+#endif

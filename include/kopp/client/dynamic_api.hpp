@@ -8,6 +8,7 @@
 //
 // Errors: every verb throws kopp::api_error (see kopp/client/error.hpp).
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/client/api_resource.hpp>
 #include <kopp/client/client.hpp>
 #include <kopp/client/params.hpp>
@@ -98,4 +99,6 @@ class DynamicApi {
 
 }  // namespace kopp
 
-#include <kopp/client/impl/dynamic_api.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/client/impl/dynamic_api.ipp>
+#endif

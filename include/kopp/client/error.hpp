@@ -2,6 +2,7 @@
 // Errors of the client layer: one error enum (kopp::errc) for everything the client can
 // report, and kopp::api_error, which carries the API server's Status when there is one.
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/core/status.hpp>
 
 #include <boost/system/error_code.hpp>
@@ -99,4 +100,6 @@ void ignore_not_found(const api_error& e);
 template <>
 struct boost::system::is_error_code_enum<kopp::errc> : std::true_type {};
 
-#include <kopp/client/impl/error.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/client/impl/error.ipp>
+#endif

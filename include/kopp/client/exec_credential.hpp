@@ -22,6 +22,7 @@
 
 #include <boost/json/value.hpp>
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/client/credentials.hpp>
 
 namespace kopp {
@@ -74,4 +75,6 @@ std::shared_ptr<CredentialProvider> exec_plugin(ExecConfig config, ExecPluginOpt
 
 }  // namespace kopp
 
-#include <kopp/client/impl/exec_credential.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/client/impl/exec_credential.ipp>
+#endif

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/client/config.hpp>
 #include <kopp/client/kubeconfig.hpp>
 
@@ -55,4 +56,6 @@ Config from_environment(std::optional<std::filesystem::path> kubeconfig = {}, st
 
 }  // namespace kopp
 
-#include <kopp/client/impl/in_cluster.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/client/impl/in_cluster.ipp>
+#endif

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/client/config.hpp>
 
 namespace kopp {
@@ -32,4 +33,6 @@ Config load_kubeconfig(const KubeconfigOptions& options = {});
 
 }  // namespace kopp
 
-#include <kopp/client/impl/kubeconfig.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/client/impl/kubeconfig.ipp>
+#endif

@@ -9,6 +9,7 @@
 // temporary twice when it appears in a co_await expression (a default argument `= {}`
 // included). A class with a declared constructor is not affected.
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/core/merge_patch.hpp>
 
 #include <boost/json/value.hpp>
@@ -167,4 +168,6 @@ template <class K>
 
 }  // namespace kopp
 
-#include <kopp/client/impl/params.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/client/impl/params.ipp>
+#endif

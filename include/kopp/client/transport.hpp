@@ -27,6 +27,7 @@
 // TransportOptions with its name and value: errc::response_too_large); a bearer token or
 // key never appears in a message.
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/client/config.hpp>
 #include <kopp/client/credentials.hpp>
 #include <kopp/client/error.hpp>
@@ -97,7 +98,15 @@ struct TransportOptions {
 
 namespace detail {
 class Connection;
-}
+
+/// Retry-After values are clamped to this, so that converting one to any clock's duration
+/// cannot overflow; kopp::Client caps the wait much lower (ClientOptions::max_retry_after).
+inline constexpr std::chrono::seconds retry_after_ceiling{24 * 60 * 60};
+
+/// A Retry-After header's delta-seconds, clamped to retry_after_ceiling; nullopt when it is
+/// not one (an HTTP-date, which the API server never sends, included).
+KOPP_DECL std::optional<std::chrono::seconds> parse_retry_after(std::string_view value);
+}  // namespace detail
 
 /// A response whose body is read incrementally (a watch). Owns its connection.
 class ResponseStream {
@@ -187,4 +196,6 @@ class Transport {
 
 }  // namespace kopp
 
-#include <kopp/client/impl/transport.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/client/impl/transport.ipp>
+#endif

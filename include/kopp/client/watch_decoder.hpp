@@ -11,6 +11,7 @@
 // Errors: errc::frame_too_large for a line over max_frame_bytes, errc::watch_frame_malformed
 // for a line that is not an event (deeper than json_max_depth included).
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/client/error.hpp>
 #include <kopp/core/json.hpp>
 
@@ -65,4 +66,6 @@ class WatchFrameDecoder {
 
 }  // namespace kopp
 
-#include <kopp/client/impl/watch_decoder.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/client/impl/watch_decoder.ipp>
+#endif

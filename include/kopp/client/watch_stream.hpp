@@ -7,6 +7,7 @@
 // then the stream is over — an event is never silently skipped. The server ending the watch
 // (its timeoutSeconds) is a clean end: next() returns std::nullopt.
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/client/transport.hpp>
 #include <kopp/client/watch_decoder.hpp>
 #include <kopp/core/json.hpp>
@@ -76,3 +77,6 @@ class WatchStream {
 }  // namespace kopp
 
 #include <kopp/client/impl/watch_stream.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/client/impl/watch_stream.ipp>
+#endif

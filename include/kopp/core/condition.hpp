@@ -2,6 +2,7 @@
 // meta/v1 Condition and the helpers of apimachinery's meta package
 // (SetStatusCondition, FindStatusCondition, IsStatusConditionTrue, ...).
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/core/time.hpp>
 
 #include <kopp/core/json_options.hpp>
@@ -126,3 +127,10 @@ inline bool remove_status_condition(std::vector<Condition>& conditions, std::str
 }
 
 }  // namespace kopp
+
+#if !KOPP_HEADER_ONLY
+// Compiled mode: the JSON codecs are compiled once (core/impl/codecs.ipp).
+#include <kopp/core/json.hpp>
+
+KOPP_JSON_CODEC_EXTERN(kopp::Condition);
+#endif

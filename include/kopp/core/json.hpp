@@ -104,4 +104,16 @@ template <class T>
 
 }  // namespace kopp
 
+/// Compiled mode (KOPP_SEPARATE_COMPILATION): compiles the JSON codec of a described type
+/// once. KOPP_JSON_CODEC_EXTERN(T); after T's definition, at global scope, keeps every
+/// translation unit from compiling T's struct walk; KOPP_JSON_CODEC_INSTANTIATE(T); in one
+/// source file compiles it. The generated models do this for every kopp::api struct; a
+/// custom resource type may do the same. In header-only mode neither is needed.
+#define KOPP_JSON_CODEC_EXTERN(T)                                                                             \
+  extern template boost::json::value kopp::detail::json_encode<T>(const T&, const boost::json::storage_ptr&); \
+  extern template void kopp::detail::json_decode<T>(const boost::json::value&, T&, kopp::json_path&)
+#define KOPP_JSON_CODEC_INSTANTIATE(T)                                                                 \
+  template boost::json::value kopp::detail::json_encode<T>(const T&, const boost::json::storage_ptr&); \
+  template void kopp::detail::json_decode<T>(const boost::json::value&, T&, kopp::json_path&)
+
 #include <kopp/core/impl/json.hpp>

@@ -7,6 +7,7 @@
 // boost::json tree of one costs about five times its text (a hash table per nested
 // object); controllers almost never look inside it.
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/core/json.hpp>
 #include <kopp/core/json_error.hpp>
 #include <kopp/core/time.hpp>
@@ -71,3 +72,10 @@ BOOST_DESCRIBE_STRUCT(ManagedFieldsEntry, (),
                       (apiVersion, fieldsType, fieldsV1, manager, operation, subresource, time, unknown_fields))
 
 }  // namespace kopp
+
+#if !KOPP_HEADER_ONLY
+// Compiled mode: the JSON codecs are compiled once (core/impl/codecs.ipp).
+#include <kopp/core/json.hpp>
+
+KOPP_JSON_CODEC_EXTERN(kopp::ManagedFieldsEntry);
+#endif

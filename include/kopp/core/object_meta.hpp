@@ -1,6 +1,7 @@
 #pragma once
 // meta/v1 ObjectMeta, ListMeta and OwnerReference, with the helpers controllers use on them.
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/core/managed_fields.hpp>
 #include <kopp/core/resource.hpp>
 #include <kopp/core/time.hpp>
@@ -110,3 +111,12 @@ inline constexpr std::string_view transformed_version_prefix = "kopp-transformed
 }
 
 }  // namespace kopp
+
+#if !KOPP_HEADER_ONLY
+// Compiled mode: the JSON codecs are compiled once (core/impl/codecs.ipp).
+#include <kopp/core/json.hpp>
+
+KOPP_JSON_CODEC_EXTERN(kopp::OwnerReference);
+KOPP_JSON_CODEC_EXTERN(kopp::ObjectMeta);
+KOPP_JSON_CODEC_EXTERN(kopp::ListMeta);
+#endif

@@ -7,6 +7,7 @@
 // It is not a kopp::Resource (it has no single kind): metadata informers are made for a
 // resource, see kopp::ListWatchSource::metadata_of<K>() and InformerFactory::get_metadata<K>().
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/core/json.hpp>
 #include <kopp/core/object_meta.hpp>
 #include <kopp/core/unknown_fields.hpp>
@@ -36,3 +37,10 @@ inline constexpr std::string_view partial_object_metadata_list_accept =
     "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
 
 }  // namespace kopp
+
+#if !KOPP_HEADER_ONLY
+// Compiled mode: the JSON codecs are compiled once (core/impl/codecs.ipp).
+#include <kopp/core/json.hpp>
+
+KOPP_JSON_CODEC_EXTERN(kopp::PartialObjectMetadata);
+#endif

@@ -2,6 +2,7 @@
 // meta/v1 Status: what the API server returns with a failed request (and for some
 // successful deletes). The client layer decodes it and carries it in its errors.
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/core/object_meta.hpp>
 #include <kopp/core/unknown_fields.hpp>
 
@@ -83,3 +84,12 @@ inline constexpr std::string_view service_unavailable = "ServiceUnavailable";
 }  // namespace status_reason
 
 }  // namespace kopp
+
+#if !KOPP_HEADER_ONLY
+// Compiled mode: the JSON codecs are compiled once (core/impl/codecs.ipp).
+#include <kopp/core/json.hpp>
+
+KOPP_JSON_CODEC_EXTERN(kopp::StatusCause);
+KOPP_JSON_CODEC_EXTERN(kopp::StatusDetails);
+KOPP_JSON_CODEC_EXTERN(kopp::Status);
+#endif

@@ -1,6 +1,7 @@
 // Uses the client layer enough to need every dependency kopp::kopp brings: Asio, Beast,
 // OpenSSL (the transport's TLS context), Boost.JSON and Boost.URL.
 #include <kopp/kopp.hpp>
+#include <kopp/api/apps/v1.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/describe/class.hpp>
@@ -27,6 +28,11 @@ int main() {
   config.server = "https://127.0.0.1:1";
   kopp::Client client(io.get_executor(), config);
   kopp::Api<Note> notes(client, "default");
-  std::cout << "kopp " << kopp::version_string << " " << boost::json::serialize(kopp::Api<Note>::encode(note)) << "\n";
+  // A generated model through its codec: compiled once in kopp::compiled, inline otherwise.
+  const auto deployment = kopp::parse_json<kopp::api::apps::v1::Deployment>(
+      R"({"metadata":{"name":"web"},"spec":{"replicas":3,"template":{"spec":{"containers":[{"name":"c"}]}}}})");
+  std::cout << "kopp " << kopp::version_string << " " << boost::json::serialize(kopp::Api<Note>::encode(note)) << "\n"
+            << (KOPP_HEADER_ONLY ? "header-only" : "compiled")
+            << " mode: " << boost::json::serialize(kopp::to_json(deployment.spec)) << "\n";
   return 0;
 }

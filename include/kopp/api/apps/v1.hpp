@@ -6,6 +6,7 @@
 
 #include <kopp/api/core/v1.hpp>
 #include <kopp/api/meta/v1.hpp>
+#include <kopp/core/detail/config.hpp>
 #include <kopp/core/int_or_string.hpp>
 #include <kopp/core/object_meta.hpp>
 #include <kopp/core/raw_json.hpp>
@@ -496,3 +497,33 @@ BOOST_DESCRIBE_STRUCT(StatefulSet, (), (apiVersion, kind, metadata, spec, status
 KOPP_RESOURCE(StatefulSet, "apps", "v1", "StatefulSet", "statefulsets", namespaced)
 
 }  // namespace kopp::api::apps::v1
+
+#if !KOPP_HEADER_ONLY
+#include <kopp/core/json.hpp>
+
+KOPP_JSON_CODEC_EXTERN(kopp::api::apps::v1::ControllerRevision);
+KOPP_JSON_CODEC_EXTERN(kopp::api::apps::v1::RollingUpdateDaemonSet);
+KOPP_JSON_CODEC_EXTERN(kopp::api::apps::v1::DaemonSetUpdateStrategy);
+KOPP_JSON_CODEC_EXTERN(kopp::api::apps::v1::DaemonSetSpec);
+KOPP_JSON_CODEC_EXTERN(kopp::api::apps::v1::DaemonSetCondition);
+KOPP_JSON_CODEC_EXTERN(kopp::api::apps::v1::DaemonSetStatus);
+KOPP_JSON_CODEC_EXTERN(kopp::api::apps::v1::DaemonSet);
+KOPP_JSON_CODEC_EXTERN(kopp::api::apps::v1::RollingUpdateDeployment);
+KOPP_JSON_CODEC_EXTERN(kopp::api::apps::v1::DeploymentStrategy);
+KOPP_JSON_CODEC_EXTERN(kopp::api::apps::v1::DeploymentSpec);
+KOPP_JSON_CODEC_EXTERN(kopp::api::apps::v1::DeploymentCondition);
+KOPP_JSON_CODEC_EXTERN(kopp::api::apps::v1::DeploymentStatus);
+KOPP_JSON_CODEC_EXTERN(kopp::api::apps::v1::Deployment);
+KOPP_JSON_CODEC_EXTERN(kopp::api::apps::v1::ReplicaSetSpec);
+KOPP_JSON_CODEC_EXTERN(kopp::api::apps::v1::ReplicaSetCondition);
+KOPP_JSON_CODEC_EXTERN(kopp::api::apps::v1::ReplicaSetStatus);
+KOPP_JSON_CODEC_EXTERN(kopp::api::apps::v1::ReplicaSet);
+KOPP_JSON_CODEC_EXTERN(kopp::api::apps::v1::RollingUpdateStatefulSetStrategy);
+KOPP_JSON_CODEC_EXTERN(kopp::api::apps::v1::StatefulSetOrdinals);
+KOPP_JSON_CODEC_EXTERN(kopp::api::apps::v1::StatefulSetPersistentVolumeClaimRetentionPolicy);
+KOPP_JSON_CODEC_EXTERN(kopp::api::apps::v1::StatefulSetUpdateStrategy);
+KOPP_JSON_CODEC_EXTERN(kopp::api::apps::v1::StatefulSetSpec);
+KOPP_JSON_CODEC_EXTERN(kopp::api::apps::v1::StatefulSetCondition);
+KOPP_JSON_CODEC_EXTERN(kopp::api::apps::v1::StatefulSetStatus);
+KOPP_JSON_CODEC_EXTERN(kopp::api::apps::v1::StatefulSet);
+#endif

@@ -5,6 +5,7 @@
 // edit. The mapping rules are in docs/api-types.md.
 
 #include <kopp/api/meta/v1.hpp>
+#include <kopp/core/detail/config.hpp>
 #include <kopp/core/object_meta.hpp>
 #include <kopp/core/quantity.hpp>
 #include <kopp/core/resource.hpp>
@@ -371,3 +372,31 @@ KOPP_RESOURCE(HorizontalPodAutoscaler, "autoscaling", "v2", "HorizontalPodAutosc
               namespaced)
 
 }  // namespace kopp::api::autoscaling::v2
+
+#if !KOPP_HEADER_ONLY
+#include <kopp/core/json.hpp>
+
+KOPP_JSON_CODEC_EXTERN(kopp::api::autoscaling::v2::MetricTarget);
+KOPP_JSON_CODEC_EXTERN(kopp::api::autoscaling::v2::ContainerResourceMetricSource);
+KOPP_JSON_CODEC_EXTERN(kopp::api::autoscaling::v2::MetricValueStatus);
+KOPP_JSON_CODEC_EXTERN(kopp::api::autoscaling::v2::ContainerResourceMetricStatus);
+KOPP_JSON_CODEC_EXTERN(kopp::api::autoscaling::v2::CrossVersionObjectReference);
+KOPP_JSON_CODEC_EXTERN(kopp::api::autoscaling::v2::MetricIdentifier);
+KOPP_JSON_CODEC_EXTERN(kopp::api::autoscaling::v2::ExternalMetricSource);
+KOPP_JSON_CODEC_EXTERN(kopp::api::autoscaling::v2::ExternalMetricStatus);
+KOPP_JSON_CODEC_EXTERN(kopp::api::autoscaling::v2::HPAScalingPolicy);
+KOPP_JSON_CODEC_EXTERN(kopp::api::autoscaling::v2::HPAScalingRules);
+KOPP_JSON_CODEC_EXTERN(kopp::api::autoscaling::v2::HorizontalPodAutoscalerBehavior);
+KOPP_JSON_CODEC_EXTERN(kopp::api::autoscaling::v2::ObjectMetricSource);
+KOPP_JSON_CODEC_EXTERN(kopp::api::autoscaling::v2::PodsMetricSource);
+KOPP_JSON_CODEC_EXTERN(kopp::api::autoscaling::v2::ResourceMetricSource);
+KOPP_JSON_CODEC_EXTERN(kopp::api::autoscaling::v2::MetricSpec);
+KOPP_JSON_CODEC_EXTERN(kopp::api::autoscaling::v2::HorizontalPodAutoscalerSpec);
+KOPP_JSON_CODEC_EXTERN(kopp::api::autoscaling::v2::HorizontalPodAutoscalerCondition);
+KOPP_JSON_CODEC_EXTERN(kopp::api::autoscaling::v2::ObjectMetricStatus);
+KOPP_JSON_CODEC_EXTERN(kopp::api::autoscaling::v2::PodsMetricStatus);
+KOPP_JSON_CODEC_EXTERN(kopp::api::autoscaling::v2::ResourceMetricStatus);
+KOPP_JSON_CODEC_EXTERN(kopp::api::autoscaling::v2::MetricStatus);
+KOPP_JSON_CODEC_EXTERN(kopp::api::autoscaling::v2::HorizontalPodAutoscalerStatus);
+KOPP_JSON_CODEC_EXTERN(kopp::api::autoscaling::v2::HorizontalPodAutoscaler);
+#endif

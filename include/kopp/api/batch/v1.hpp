@@ -6,6 +6,7 @@
 
 #include <kopp/api/core/v1.hpp>
 #include <kopp/api/meta/v1.hpp>
+#include <kopp/core/detail/config.hpp>
 #include <kopp/core/object_meta.hpp>
 #include <kopp/core/raw_json.hpp>
 #include <kopp/core/resource.hpp>
@@ -315,3 +316,24 @@ BOOST_DESCRIBE_STRUCT(Job, (), (apiVersion, kind, metadata, spec, status, unknow
 KOPP_RESOURCE(Job, "batch", "v1", "Job", "jobs", namespaced)
 
 }  // namespace kopp::api::batch::v1
+
+#if !KOPP_HEADER_ONLY
+#include <kopp/core/json.hpp>
+
+KOPP_JSON_CODEC_EXTERN(kopp::api::batch::v1::JobSchedulingConfiguration);
+KOPP_JSON_CODEC_EXTERN(kopp::api::batch::v1::PodFailurePolicyOnExitCodesRequirement);
+KOPP_JSON_CODEC_EXTERN(kopp::api::batch::v1::PodFailurePolicyOnPodConditionsPattern);
+KOPP_JSON_CODEC_EXTERN(kopp::api::batch::v1::PodFailurePolicyRule);
+KOPP_JSON_CODEC_EXTERN(kopp::api::batch::v1::PodFailurePolicy);
+KOPP_JSON_CODEC_EXTERN(kopp::api::batch::v1::SuccessPolicyRule);
+KOPP_JSON_CODEC_EXTERN(kopp::api::batch::v1::SuccessPolicy);
+KOPP_JSON_CODEC_EXTERN(kopp::api::batch::v1::JobSpec);
+KOPP_JSON_CODEC_EXTERN(kopp::api::batch::v1::JobTemplateSpec);
+KOPP_JSON_CODEC_EXTERN(kopp::api::batch::v1::CronJobSpec);
+KOPP_JSON_CODEC_EXTERN(kopp::api::batch::v1::CronJobStatus);
+KOPP_JSON_CODEC_EXTERN(kopp::api::batch::v1::CronJob);
+KOPP_JSON_CODEC_EXTERN(kopp::api::batch::v1::JobCondition);
+KOPP_JSON_CODEC_EXTERN(kopp::api::batch::v1::UncountedTerminatedPods);
+KOPP_JSON_CODEC_EXTERN(kopp::api::batch::v1::JobStatus);
+KOPP_JSON_CODEC_EXTERN(kopp::api::batch::v1::Job);
+#endif

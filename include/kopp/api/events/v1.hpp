@@ -5,6 +5,7 @@
 // edit. The mapping rules are in docs/api-types.md.
 
 #include <kopp/api/core/v1.hpp>
+#include <kopp/core/detail/config.hpp>
 #include <kopp/core/object_meta.hpp>
 #include <kopp/core/resource.hpp>
 #include <kopp/core/time.hpp>
@@ -79,3 +80,10 @@ BOOST_DESCRIBE_STRUCT(Event, (),
 KOPP_RESOURCE(Event, "events.k8s.io", "v1", "Event", "events", namespaced)
 
 }  // namespace kopp::api::events::v1
+
+#if !KOPP_HEADER_ONLY
+#include <kopp/core/json.hpp>
+
+KOPP_JSON_CODEC_EXTERN(kopp::api::events::v1::EventSeries);
+KOPP_JSON_CODEC_EXTERN(kopp::api::events::v1::Event);
+#endif

@@ -5,6 +5,7 @@
 // edit. The mapping rules are in docs/api-types.md.
 
 #include <kopp/core/condition.hpp>
+#include <kopp/core/detail/config.hpp>
 #include <kopp/core/managed_fields.hpp>
 #include <kopp/core/object_meta.hpp>
 #include <kopp/core/raw_json.hpp>
@@ -168,3 +169,16 @@ struct WatchEvent {
 BOOST_DESCRIBE_STRUCT(WatchEvent, (), (object, type, unknown_fields))
 
 }  // namespace kopp::api::meta::v1
+
+#if !KOPP_HEADER_ONLY
+#include <kopp/core/json.hpp>
+
+KOPP_JSON_CODEC_EXTERN(kopp::api::meta::v1::APIResource);
+KOPP_JSON_CODEC_EXTERN(kopp::api::meta::v1::APIResourceList);
+KOPP_JSON_CODEC_EXTERN(kopp::api::meta::v1::Preconditions);
+KOPP_JSON_CODEC_EXTERN(kopp::api::meta::v1::DeleteOptions);
+KOPP_JSON_CODEC_EXTERN(kopp::api::meta::v1::LabelSelectorRequirement);
+KOPP_JSON_CODEC_EXTERN(kopp::api::meta::v1::LabelSelector);
+KOPP_JSON_CODEC_EXTERN(kopp::api::meta::v1::ShardInfo);
+KOPP_JSON_CODEC_EXTERN(kopp::api::meta::v1::WatchEvent);
+#endif

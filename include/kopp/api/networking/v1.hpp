@@ -7,6 +7,7 @@
 #include <kopp/api/core/v1.hpp>
 #include <kopp/api/meta/v1.hpp>
 #include <kopp/core/condition.hpp>
+#include <kopp/core/detail/config.hpp>
 #include <kopp/core/int_or_string.hpp>
 #include <kopp/core/object_meta.hpp>
 #include <kopp/core/resource.hpp>
@@ -416,3 +417,37 @@ BOOST_DESCRIBE_STRUCT(ServiceCIDR, (), (apiVersion, kind, metadata, spec, status
 KOPP_RESOURCE(ServiceCIDR, "networking.k8s.io", "v1", "ServiceCIDR", "servicecidrs", cluster)
 
 }  // namespace kopp::api::networking::v1
+
+#if !KOPP_HEADER_ONLY
+#include <kopp/core/json.hpp>
+
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::ServiceBackendPort);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::IngressServiceBackend);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::IngressBackend);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::HTTPIngressPath);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::HTTPIngressRuleValue);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::ParentReference);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::IPAddressSpec);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::IPAddress);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::IPBlock);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::IngressRule);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::IngressTLS);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::IngressSpec);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::IngressPortStatus);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::IngressLoadBalancerIngress);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::IngressLoadBalancerStatus);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::IngressStatus);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::Ingress);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::IngressClassParametersReference);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::IngressClassSpec);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::IngressClass);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::NetworkPolicyPeer);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::NetworkPolicyPort);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::NetworkPolicyEgressRule);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::NetworkPolicyIngressRule);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::NetworkPolicySpec);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::NetworkPolicy);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::ServiceCIDRSpec);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::ServiceCIDRStatus);
+KOPP_JSON_CODEC_EXTERN(kopp::api::networking::v1::ServiceCIDR);
+#endif

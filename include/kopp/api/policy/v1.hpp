@@ -6,6 +6,7 @@
 
 #include <kopp/api/meta/v1.hpp>
 #include <kopp/core/condition.hpp>
+#include <kopp/core/detail/config.hpp>
 #include <kopp/core/int_or_string.hpp>
 #include <kopp/core/object_meta.hpp>
 #include <kopp/core/resource.hpp>
@@ -99,3 +100,12 @@ BOOST_DESCRIBE_STRUCT(PodDisruptionBudget, (), (apiVersion, kind, metadata, spec
 KOPP_RESOURCE(PodDisruptionBudget, "policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", namespaced)
 
 }  // namespace kopp::api::policy::v1
+
+#if !KOPP_HEADER_ONLY
+#include <kopp/core/json.hpp>
+
+KOPP_JSON_CODEC_EXTERN(kopp::api::policy::v1::Eviction);
+KOPP_JSON_CODEC_EXTERN(kopp::api::policy::v1::PodDisruptionBudgetSpec);
+KOPP_JSON_CODEC_EXTERN(kopp::api::policy::v1::PodDisruptionBudgetStatus);
+KOPP_JSON_CODEC_EXTERN(kopp::api::policy::v1::PodDisruptionBudget);
+#endif

@@ -5,6 +5,7 @@
 // edit. The mapping rules are in docs/api-types.md.
 
 #include <kopp/api/meta/v1.hpp>
+#include <kopp/core/detail/config.hpp>
 #include <kopp/core/object_meta.hpp>
 #include <kopp/core/resource.hpp>
 #include <kopp/core/unknown_fields.hpp>
@@ -153,3 +154,16 @@ BOOST_DESCRIBE_STRUCT(RoleBinding, (), (apiVersion, kind, metadata, roleRef, sub
 KOPP_RESOURCE(RoleBinding, "rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", namespaced)
 
 }  // namespace kopp::api::rbac::v1
+
+#if !KOPP_HEADER_ONLY
+#include <kopp/core/json.hpp>
+
+KOPP_JSON_CODEC_EXTERN(kopp::api::rbac::v1::AggregationRule);
+KOPP_JSON_CODEC_EXTERN(kopp::api::rbac::v1::PolicyRule);
+KOPP_JSON_CODEC_EXTERN(kopp::api::rbac::v1::ClusterRole);
+KOPP_JSON_CODEC_EXTERN(kopp::api::rbac::v1::RoleRef);
+KOPP_JSON_CODEC_EXTERN(kopp::api::rbac::v1::Subject);
+KOPP_JSON_CODEC_EXTERN(kopp::api::rbac::v1::ClusterRoleBinding);
+KOPP_JSON_CODEC_EXTERN(kopp::api::rbac::v1::Role);
+KOPP_JSON_CODEC_EXTERN(kopp::api::rbac::v1::RoleBinding);
+#endif

@@ -21,6 +21,7 @@
 // versions, a storage version that is not served, a printer column without a JSONPath, a
 // scale path outside .spec/.status, a schema that is not structural, ...).
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/core/crd/schema.hpp>
 #include <kopp/core/resource.hpp>
 
@@ -176,3 +177,6 @@ template <Resource K>
 }  // namespace kopp::crd
 
 #include <kopp/core/crd/impl/definition.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/core/crd/impl/definition.ipp>
+#endif

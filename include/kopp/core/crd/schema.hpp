@@ -29,6 +29,7 @@
 // custom JSON mapping (json_codec or kopp_to_json) and no schema customisation does not
 // compile; the error names the type.
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/core/crd/field_rules.hpp>
 #include <kopp/core/crd/impl/member_kind.hpp>
 
@@ -65,3 +66,6 @@ template <class T>
 }  // namespace kopp::crd
 
 #include <kopp/core/crd/impl/schema.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/core/crd/impl/schema.ipp>
+#endif

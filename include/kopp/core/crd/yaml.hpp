@@ -28,4 +28,7 @@ void print_yaml(std::ostream& out, const boost::json::value& document);
 
 }  // namespace kopp::crd
 
-#include <kopp/core/crd/impl/yaml.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/core/detail/config.hpp>
+#include <kopp/core/crd/impl/yaml.ipp>
+#endif

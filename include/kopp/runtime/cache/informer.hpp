@@ -54,6 +54,7 @@
 // from inside a handler gets its replay at once, on that thread. wait_for_sync() polls
 // every 10 ms on the caller's executor. A stopped informer cannot be restarted.
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/client/client.hpp>
 #include <kopp/client/params.hpp>
 #include <kopp/runtime/telemetry/metrics.hpp>
@@ -251,3 +252,6 @@ class Informer : public InformerBase, public std::enable_shared_from_this<Inform
 }  // namespace kopp
 
 #include <kopp/runtime/cache/impl/informer.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/runtime/cache/impl/informer.ipp>
+#endif

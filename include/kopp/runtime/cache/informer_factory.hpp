@@ -19,6 +19,7 @@
 // other options is made with Informer<K>::create() and is not shared. A different
 // selector is a different watch: prefer one broad informer and filter in the store.
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/client/client.hpp>
 #include <kopp/runtime/cache/informer.hpp>
 #include <kopp/core/partial_object_metadata.hpp>
@@ -94,3 +95,6 @@ class InformerFactory {
 }  // namespace kopp
 
 #include <kopp/runtime/cache/impl/informer_factory.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/runtime/cache/impl/informer_factory.ipp>
+#endif

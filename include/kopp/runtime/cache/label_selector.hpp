@@ -65,4 +65,7 @@ class LabelSelector {
 
 }  // namespace kopp
 
-#include <kopp/runtime/cache/impl/label_selector.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/core/detail/config.hpp>
+#include <kopp/runtime/cache/impl/label_selector.ipp>
+#endif

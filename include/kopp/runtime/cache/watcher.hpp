@@ -31,6 +31,7 @@
 // for you; Informer::stop() is thread-safe). A request in flight when stop() is called
 // (a LIST page) finishes first; an open watch is closed at once.
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/client/api_resource.hpp>
 #include <kopp/client/client.hpp>
 #include <kopp/client/dynamic_api.hpp>
@@ -186,3 +187,6 @@ std::size_t json_size_estimate(const boost::json::value& v);
 }  // namespace kopp
 
 #include <kopp/runtime/cache/impl/watcher.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/runtime/cache/impl/watcher.ipp>
+#endif

@@ -15,6 +15,7 @@
 // per-item exponential backoff; kopp::terminal_error is logged and not retried; nothing a
 // reconciler throws stops the controller.
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/core/object_key.hpp>
 #include <kopp/runtime/controller/action.hpp>
 #include <kopp/runtime/telemetry/log.hpp>
@@ -128,4 +129,6 @@ class ReconcilerAdapter final : public Reconciler<K> {
 
 }  // namespace kopp
 
-#include <kopp/runtime/controller/impl/reconciler.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/runtime/controller/impl/reconciler.ipp>
+#endif

@@ -36,6 +36,7 @@
 //     the series is forgotten and the next occurrence creates a new Event.
 //   - The Client must outlive the writes: co_await close() before destroying it.
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/api/core/v1.hpp>
 #include <kopp/api/events/v1.hpp>
 #include <kopp/client/client.hpp>
@@ -217,3 +218,6 @@ class EventRecorder {
 }  // namespace kopp
 
 #include <kopp/runtime/manager/impl/events.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/runtime/manager/impl/events.ipp>
+#endif

@@ -48,6 +48,7 @@
 //     signal.
 //   - An elector runs once: after run() returned, make a new one.
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/api/coordination/v1.hpp>
 #include <kopp/client/client.hpp>
 #include <kopp/runtime/telemetry/log.hpp>
@@ -135,3 +136,6 @@ class LeaderElector {
 }  // namespace kopp
 
 #include <kopp/runtime/manager/impl/leader_election.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/runtime/manager/impl/leader_election.ipp>
+#endif

@@ -22,6 +22,7 @@
 //     client-go; it does not need synchronised wall clocks.
 //   - Not thread-safe: one owner drives it.
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/core/time.hpp>
 
 #include <chrono>
@@ -128,4 +129,6 @@ class LeaderElectionFsm {
 
 }  // namespace kopp
 
-#include <kopp/runtime/manager/impl/leader_election_fsm.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/runtime/manager/impl/leader_election_fsm.ipp>
+#endif

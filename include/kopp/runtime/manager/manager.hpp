@@ -23,6 +23,7 @@
 // Caveats: with leader election on, an API server outage longer than the renew deadline
 // ends leadership and run() returns 1 (docs/leader-election.md).
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/client/client.hpp>
 #include <kopp/runtime/controller/controller.hpp>
 #include <kopp/runtime/manager/events.hpp>
@@ -156,3 +157,6 @@ class Manager {
 }  // namespace kopp
 
 #include <kopp/runtime/manager/impl/manager.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/runtime/manager/impl/manager.ipp>
+#endif

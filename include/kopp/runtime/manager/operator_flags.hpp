@@ -22,6 +22,7 @@
 // Syntax: `--name=value` or `--name value`; boolean flags also as bare `--name`.
 // Unknown flags, missing values and bad values are errors that name the flag and value.
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/client/config.hpp>
 #include <kopp/runtime/telemetry/log.hpp>
 #include <kopp/runtime/manager/manager.hpp>
@@ -105,4 +106,6 @@ class OperatorFlags {
 
 }  // namespace kopp
 
-#include <kopp/runtime/manager/impl/operator_flags.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/runtime/manager/impl/operator_flags.ipp>
+#endif

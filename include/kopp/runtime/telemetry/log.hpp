@@ -104,4 +104,7 @@ class Logger {
 
 }  // namespace kopp
 
-#include <kopp/runtime/telemetry/impl/log.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/core/detail/config.hpp>
+#include <kopp/runtime/telemetry/impl/log.ipp>
+#endif

@@ -228,4 +228,8 @@ std::string escape_label_value(std::string_view value);
 
 }  // namespace kopp::metrics
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/runtime/telemetry/impl/metrics.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/runtime/telemetry/impl/metrics.ipp>
+#endif

@@ -19,6 +19,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <kopp/core/detail/config.hpp>
 #include <kopp/runtime/telemetry/log.hpp>
 
 #include <atomic>
@@ -86,4 +87,6 @@ class ProbeServer {
 
 }  // namespace kopp
 
-#include <kopp/runtime/telemetry/impl/probe_server.hpp>
+#if KOPP_HEADER_ONLY
+#include <kopp/runtime/telemetry/impl/probe_server.ipp>
+#endif

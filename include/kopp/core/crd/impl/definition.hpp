@@ -10,22 +10,6 @@
 
 namespace kopp::crd::detail {
 
-inline std::string_view column_type_name(column_type t) noexcept {
-  switch (t) {
-    case column_type::string:
-      return "string";
-    case column_type::integer:
-      return "integer";
-    case column_type::number:
-      return "number";
-    case column_type::boolean:
-      return "boolean";
-    case column_type::date:
-      return "date";
-  }
-  return "string";
-}
-
 /// Lower-case letters, digits and '-', not empty: what the server accepts for resource
 /// names (plural, singular, short names, categories).
 inline bool is_lower_dns_label(std::string_view s) noexcept {
@@ -69,49 +53,6 @@ constexpr bool has_status_member() {
 }  // namespace kopp::crd::detail
 
 namespace kopp::crd {
-
-inline PrinterColumn::PrinterColumn(std::string name_, column_type type_, std::string json_path_)
-    : name(std::move(name_)), type(type_), json_path(std::move(json_path_)) {}
-
-inline PrinterColumn& PrinterColumn::description(std::string text) {
-  description_text = std::move(text);
-  return *this;
-}
-inline PrinterColumn& PrinterColumn::priority(std::int32_t value) {
-  priority_value = value;
-  return *this;
-}
-inline PrinterColumn& PrinterColumn::format(std::string name_) {
-  format_name = std::move(name_);
-  return *this;
-}
-
-inline boost::json::object PrinterColumn::to_json() const {
-  boost::json::object out;
-  out["name"] = name;
-  out["type"] = detail::column_type_name(type);
-  if (!format_name.empty()) out["format"] = format_name;
-  if (!description_text.empty()) out["description"] = description_text;
-  if (priority_value != 0) out["priority"] = priority_value;
-  out["jsonPath"] = json_path;
-  return out;
-}
-
-inline ScaleSubresource::ScaleSubresource(std::string spec_path, std::string status_path)
-    : spec_replicas_path(std::move(spec_path)), status_replicas_path(std::move(status_path)) {}
-
-inline ScaleSubresource& ScaleSubresource::label_selector_path(std::string path) {
-  label_selector = std::move(path);
-  return *this;
-}
-
-inline boost::json::object ScaleSubresource::to_json() const {
-  boost::json::object out;
-  out["specReplicasPath"] = spec_replicas_path;
-  out["statusReplicasPath"] = status_replicas_path;
-  if (!label_selector.empty()) out["labelSelectorPath"] = label_selector;
-  return out;
-}
 
 template <Resource... Versions>
 auto CustomResourceDefinitionBuilder<Versions...>::singular(std::string name) -> CustomResourceDefinitionBuilder& {
