@@ -64,6 +64,17 @@ def main():
         if os.path.basename(head) == 'impl':
             interface = os.path.join(os.path.dirname(head), os.path.splitext(name)[0] + '.hpp')
             graph[path] = [(t, n) for t, n in graph[path] if t != interface]
+    # `#if KOPP_HEADER_ONLY` before core/detail/config.hpp is included would be `#if 0`: the
+    # header would silently leave out its definitions.
+    for path in sorted(graph):
+        if not path.endswith('.hpp') or path == 'kopp/core/detail/config.hpp':
+            continue
+        with open(os.path.join(root, path), encoding='utf-8') as f:
+            text = f.read()
+        use = min((i for i in (text.find('KOPP_HEADER_ONLY'), text.find('KOPP_DECL')) if i >= 0), default=-1)
+        config = text.find('#include <kopp/core/detail/config.hpp>')
+        if use >= 0 and (config < 0 or config > use):
+            problems.append(f'{path}: uses KOPP_HEADER_ONLY/KOPP_DECL before including <kopp/core/detail/config.hpp>')
     # The compiled mode compiles what kopp/src.hpp includes: every .ipp must be there.
     compiled = {t for t, _ in graph.get('kopp/src.hpp', [])}
     for path in sorted(graph):

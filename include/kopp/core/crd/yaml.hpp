@@ -9,6 +9,8 @@
 //       std::cout << kopp::crd::to_yaml(kopp::crd::definition<Memcached>());
 //   }
 
+#include <kopp/core/detail/config.hpp>
+
 #include <boost/json/value.hpp>
 
 #include <ostream>
@@ -29,6 +31,5 @@ void print_yaml(std::ostream& out, const boost::json::value& document);
 }  // namespace kopp::crd
 
 #if KOPP_HEADER_ONLY
-#include <kopp/core/detail/config.hpp>
 #include <kopp/core/crd/impl/yaml.ipp>
 #endif

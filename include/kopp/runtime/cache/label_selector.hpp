@@ -20,6 +20,8 @@
 // value, the same as `key in ("")` would be: it matches objects whose key is set to "".
 // to_string() writes the empty value as nothing, so {"", "a"} is `key in (,a)`.
 
+#include <kopp/core/detail/config.hpp>
+
 #include <map>
 #include <string>
 #include <string_view>
@@ -66,6 +68,5 @@ class LabelSelector {
 }  // namespace kopp
 
 #if KOPP_HEADER_ONLY
-#include <kopp/core/detail/config.hpp>
 #include <kopp/runtime/cache/impl/label_selector.ipp>
 #endif

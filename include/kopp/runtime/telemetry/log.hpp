@@ -8,6 +8,8 @@
 // are escaped. Caveat: the caller decides what goes into fields — never put a token or a
 // key there.
 
+#include <kopp/core/detail/config.hpp>
+
 #include <cstdio>
 #include <initializer_list>
 #include <memory>
@@ -105,6 +107,5 @@ class Logger {
 }  // namespace kopp
 
 #if KOPP_HEADER_ONLY
-#include <kopp/core/detail/config.hpp>
 #include <kopp/runtime/telemetry/impl/log.ipp>
 #endif
