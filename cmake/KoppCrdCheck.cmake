@@ -2,13 +2,16 @@
 #   cmake -DGENERATOR=<exe> -DCOMMITTED=<yaml> -DOUTPUT=<scratch yaml> [-DUPDATE_TARGET=<t>] -P KoppCrdCheck.cmake
 #   cmake -DGENERATOR=<exe> -DCOMMITTED=<yaml> -DMODE=update -P KoppCrdCheck.cmake
 if(MODE STREQUAL "update")
-  set(OUTPUT ${COMMITTED})
+  # Written beside it and renamed on success: a failing generator leaves the committed file.
+  set(OUTPUT ${COMMITTED}.new)
 endif()
 execute_process(COMMAND ${GENERATOR} OUTPUT_FILE ${OUTPUT} RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
+  file(REMOVE ${COMMITTED}.new)
   message(FATAL_ERROR "${GENERATOR} failed (exit ${rc})")
 endif()
 if(MODE STREQUAL "update")
+  file(RENAME ${OUTPUT} ${COMMITTED})
   message(STATUS "wrote ${COMMITTED}")
   return()
 endif()
