@@ -68,7 +68,7 @@ def compiled_library_sources(out_dir):
     return sources + [path]
 
 
-def peer_rebuild(name, cwd, touch, cmd, env=None):
+def peer_rebuild(cwd, touch, cmd, env=None):
     """Wall seconds of rebuilding a peer after touching its main file (cache warmed first)."""
     if shutil.which(cmd[0]) is None:
         return None
@@ -115,12 +115,12 @@ def main():
     peers = {}
     if not args.no_peers:
         peers["controller-runtime (go build)"] = peer_rebuild(
-            "controller-runtime", os.path.join(ROOT, "bench", "peers", "controller-runtime"), "main.go",
+            os.path.join(ROOT, "bench", "peers", "controller-runtime"), "main.go",
             ["go", "build", "-o", os.devnull, "."], env=dict(os.environ, GOFLAGS="-mod=mod"))
         target = os.environ.get("KOPP_BENCH_CARGO_TARGET_DIR") or os.path.join(
             os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "kopp", "kube-rs-target")
         peers["kube-rs (cargo build --release)"] = peer_rebuild(
-            "kube-rs", os.path.join(ROOT, "bench", "peers", "kube-rs"), os.path.join("src", "main.rs"),
+            os.path.join(ROOT, "bench", "peers", "kube-rs"), os.path.join("src", "main.rs"),
             ["cargo", "build", "--release", "--target-dir", target])
 
     table = ["| case | opt | mode | user time | peak RSS | compiled / header-only |",

@@ -26,8 +26,6 @@
 
 namespace kopp {
 
-namespace detail {}  // namespace detail
-
 // Everything the elector's coroutines share. All of it but the atomics and `leader_mutex`
 // is touched only on `strand`, which also serialises the callbacks. Requests run in
 // detached coroutines that own a reference to this state, so that a request hanging past
