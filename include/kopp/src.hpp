@@ -47,6 +47,7 @@
 #include <kopp/runtime/cache/impl/label_selector.ipp>
 #include <kopp/runtime/cache/impl/watcher.ipp>
 #include <kopp/runtime/controller/impl/reconciler.ipp>
+#include <kopp/runtime/detail/impl/async_latch.ipp>
 #include <kopp/runtime/manager/impl/events.ipp>
 #include <kopp/runtime/manager/impl/leader_election.ipp>
 #include <kopp/runtime/manager/impl/leader_election_fsm.ipp>

@@ -6,6 +6,7 @@
 
 #include <kopp/client.hpp>
 #include <kopp/client/kubeconfig.hpp>
+#include <kopp/testing/run.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -74,10 +75,7 @@ inline kopp::Config admin_config() {
 /// Runs a coroutine to completion on a fresh io_context; rethrows what it throws.
 template <class T>
 T run(std::function<boost::asio::awaitable<T>()> body) {
-  boost::asio::io_context io;
-  auto future = boost::asio::co_spawn(io, body(), boost::asio::use_future);
-  io.run();
-  return future.get();
+  return kopp::testing::run(std::move(body));
 }
 
 /// The CustomResourceDefinition resource, for DynamicApi (tests install their own CRDs).

@@ -14,14 +14,18 @@ ALLOWED = {
     'kopp/core': {'kopp/core', 'kopp/version.hpp'},
     'kopp/api': {'kopp/api', 'kopp/core'},
     'kopp/client': {'kopp/client', 'kopp/core', 'kopp/version.hpp'},
+    # Private helpers of the runtime's parts (an awaitable latch), on core only.
+    'kopp/runtime/detail': {'kopp/runtime/detail', 'kopp/core'},
     'kopp/runtime/telemetry': {'kopp/runtime/telemetry', 'kopp/client', 'kopp/core', 'kopp/version.hpp'},
-    'kopp/runtime/cache': {'kopp/runtime/cache', 'kopp/runtime/telemetry', 'kopp/client', 'kopp/core', 'kopp/api'},
-    'kopp/runtime/workqueue': {'kopp/runtime/workqueue', 'kopp/runtime/telemetry', 'kopp/client', 'kopp/core'},
-    'kopp/runtime/controller': {'kopp/runtime/controller', 'kopp/runtime/cache', 'kopp/runtime/workqueue',
+    'kopp/runtime/cache': {'kopp/runtime/cache', 'kopp/runtime/detail', 'kopp/runtime/telemetry', 'kopp/client', 'kopp/core', 'kopp/api'},
+    'kopp/runtime/workqueue': {'kopp/runtime/workqueue', 'kopp/runtime/detail', 'kopp/runtime/telemetry', 'kopp/client', 'kopp/core'},
+    'kopp/runtime/controller': {'kopp/runtime/controller', 'kopp/runtime/detail', 'kopp/runtime/cache', 'kopp/runtime/workqueue',
                                 'kopp/runtime/telemetry', 'kopp/client', 'kopp/core', 'kopp/api'},
-    'kopp/runtime/manager': {'kopp/runtime/manager', 'kopp/runtime/controller', 'kopp/runtime/cache',
+    'kopp/runtime/manager': {'kopp/runtime/manager', 'kopp/runtime/detail', 'kopp/runtime/controller', 'kopp/runtime/cache',
                              'kopp/runtime/workqueue', 'kopp/runtime/telemetry', 'kopp/client', 'kopp/core',
                              'kopp/api', 'kopp/version.hpp'},
+    # The test kit for users' tests: may use everything above.
+    'kopp/testing': {'kopp/testing', 'kopp/runtime', 'kopp/client', 'kopp/core', 'kopp/api', 'kopp/version.hpp'},
 }
 # Umbrella headers gather parts; nothing else may sit at these levels.
 UMBRELLAS = {'kopp/kopp.hpp', 'kopp/core.hpp', 'kopp/client.hpp', 'kopp/runtime.hpp', 'kopp/version.hpp', 'kopp/src.hpp'}

@@ -172,14 +172,17 @@ kopp::Predicate<Memcached> memcached_changed() {
 }
 
 std::shared_ptr<kopp::Controller<Memcached>> make_controller(kopp::Manager& manager, ReconcilerOptions options) {
+  // [doc:controller] (README.md shows this)
   return manager.controller<Memcached>("memcached")
-      .with_predicate(memcached_changed())
-      .owns<Deployment>()
+      .with_predicate(memcached_changed())  // spec and finalizer changes; not status writes
+      .owns<Deployment>()                   // a change to a Deployment it controls
       .owns<Service>()
+      // Pods, metadata only, mapped to their Memcached by the instance label.
       .watches_metadata<Pod>(
           [](const std::shared_ptr<const kopp::PartialObjectMetadata>& pod) { return memcached_of_pod(*pod); })
       .max_concurrent_reconciles(2)
       .build(std::make_shared<MemcachedReconciler>(std::move(options)));
+  // [/doc]
 }
 
 }  // namespace memcached

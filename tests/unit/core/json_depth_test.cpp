@@ -6,6 +6,7 @@
 #include <kopp/core/json.hpp>
 #include <kopp/core/managed_fields.hpp>
 #include <kopp/core/raw_json.hpp>
+#include <kopp/testing/run.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -48,20 +49,11 @@ std::string holder_text(std::size_t depth) {
   return R"({"name":"n","raw":)" + deep + R"(,"value":)" + deep + R"(,"extra":)" + deep + "}";
 }
 
-template <class F>
-void in_coroutine(F body) {
-  boost::asio::io_context io;
-  std::exception_ptr failure;
-  boost::asio::co_spawn(io, body(), [&](std::exception_ptr e) { failure = e; });
-  io.run();
-  if (failure) std::rethrow_exception(failure);
-}
-
 }  // namespace
 
 TEST_CASE("json: objects nested json_max_depth levels parse and decode into RawJson, value and UnknownFields",
           "[json][depth]") {
-  in_coroutine([]() -> boost::asio::awaitable<void> {
+  kopp::testing::run([]() -> boost::asio::awaitable<void> {
     const std::string text = holder_text(kopp::json_max_depth);
     Holder h = kopp::parse_json<Holder>(text);
     CHECK(h.name == "n");

@@ -1,4 +1,5 @@
 #include <kopp/runtime/workqueue/workqueue.hpp>
+#include <kopp/testing/run.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -31,16 +32,6 @@ kopp::WorkQueueOptions with_clock(std::shared_ptr<kopp::Clock> clock) {
   kopp::WorkQueueOptions options;
   options.clock = std::move(clock);
   return options;
-}
-
-// Runs `body` to completion on `io` (single thread) and rethrows what it throws.
-template <class Body>
-void run_coroutine(asio::io_context& io, Body body) {
-  std::exception_ptr failure;
-  asio::co_spawn(io, std::move(body), [&](std::exception_ptr e) { failure = e; });
-  io.run();
-  io.restart();
-  if (failure) std::rethrow_exception(failure);
 }
 
 }  // namespace
@@ -137,7 +128,7 @@ TEST_CASE("workqueue: shutdown drains queued items, then get returns nullopt", "
   CHECK(queue.len() == 2);
 
   std::vector<std::optional<std::string>> got;
-  run_coroutine(io, [&]() -> asio::awaitable<void> {
+  kopp::testing::run(io, [&]() -> asio::awaitable<void> {
     for (int i = 0; i < 4; ++i) {
       auto item = co_await queue.get();
       got.push_back(item);
@@ -168,7 +159,7 @@ TEST_CASE("workqueue: shut_down_now drops queued keys; a key re-added while proc
   CHECK(queue.len() == 0);
 
   std::optional<std::string> got = "unset";
-  run_coroutine(io, [&]() -> asio::awaitable<void> {
+  kopp::testing::run(io, [&]() -> asio::awaitable<void> {
     auto item = co_await queue.get();
     got = item;
   });
@@ -253,7 +244,7 @@ TEST_CASE("workqueue: delayed items become ready through the executor's timer", 
   const auto start = std::chrono::steady_clock::now();
   queue.add_after("ns/second", 40ms);
   queue.add_after("ns/first", 20ms);
-  run_coroutine(io, [&]() -> asio::awaitable<void> {
+  kopp::testing::run(io, [&]() -> asio::awaitable<void> {
     for (int i = 0; i < 2; ++i) {
       auto item = co_await queue.get();
       order.push_back(item.value_or("<none>"));

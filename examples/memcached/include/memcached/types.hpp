@@ -41,6 +41,7 @@ struct MemcachedSpec {
 BOOST_DESCRIBE_STRUCT(MemcachedSpec, (), (size, image, port))
 // The API server enforces these (and fills in the defaults) before the operator sees an
 // object, so the reconciler never handles a size of 0 or 50.
+// [doc:spec-rules] (README.md shows this)
 KOPP_CRD_FIELDS(
     MemcachedSpec,
     kopp::crd::field("size").description("Number of memcached pods.").minimum(min_size).maximum(max_size).required(),
@@ -50,6 +51,7 @@ KOPP_CRD_FIELDS(
         .minimum(1)
         .maximum(65535)
         .default_value(default_port))
+// [/doc]
 KOPP_CRD_DOC(MemcachedSpec, "The desired state of a Memcached.")
 
 struct MemcachedStatus {

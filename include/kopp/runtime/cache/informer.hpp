@@ -51,8 +51,9 @@
 // Caveats: handlers run on the informer's strand and must be quick (enqueue a key, do not
 // block or wait on the network). Handler ids are unique in the process: removing a handler
 // with an id another informer gave out does nothing. A handler may add or remove handlers; a handler added
-// from inside a handler gets its replay at once, on that thread. wait_for_sync() polls
-// every 10 ms on the caller's executor. A stopped informer cannot be restarted.
+// from inside a handler gets its replay at once, on that thread. wait_for_sync() resumes
+// the caller on its own executor the moment the informer syncs or stops (no polling). A
+// stopped informer cannot be restarted.
 
 #include <kopp/core/detail/config.hpp>
 #include <kopp/client/client.hpp>
@@ -60,6 +61,7 @@
 #include <kopp/runtime/telemetry/metrics.hpp>
 #include <kopp/runtime/cache/store.hpp>
 #include <kopp/runtime/cache/watcher.hpp>
+#include <kopp/runtime/detail/async_latch.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -171,6 +173,12 @@ class InformerBase {
   /// True once has_synced(); false when `timeout` passed first or the informer stopped.
   boost::asio::awaitable<bool> wait_for_sync(
       std::chrono::steady_clock::duration timeout = std::chrono::steady_clock::duration::max()) const;
+  /// Set once the informer synced or stopped: what wait_for_sync() waits for (a Manager waits
+  /// for it or its own stop, whichever comes first).
+  const detail::AsyncLatch& sync_settled() const noexcept { return sync_settled_; }
+
+ protected:
+  detail::AsyncLatch sync_settled_;
 };
 
 template <CachedObject K>

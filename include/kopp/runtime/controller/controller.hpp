@@ -53,6 +53,7 @@
 #include <kopp/runtime/controller/predicate.hpp>
 #include <kopp/runtime/controller/queue_decision.hpp>
 #include <kopp/runtime/controller/reconciler.hpp>
+#include <kopp/runtime/detail/async_latch.hpp>
 #include <kopp/runtime/cache/informer_factory.hpp>
 #include <kopp/runtime/workqueue/workqueue.hpp>
 
@@ -163,6 +164,7 @@ class Controller : public ControllerBase, public std::enable_shared_from_this<Co
   Metrics metrics_;
   std::shared_ptr<WorkQueue<ObjectKey>> queue_;
   std::atomic<int> running_{0};
+  detail::AsyncLatch workers_exited_;  // set when the last started worker ended
   std::atomic<int> active_{0};
   std::atomic<std::uint64_t> reconciles_{0};
   std::atomic<bool> started_{false};

@@ -26,6 +26,7 @@
 #include <kopp/core/detail/config.hpp>
 #include <kopp/client/client.hpp>
 #include <kopp/runtime/controller/controller.hpp>
+#include <kopp/runtime/detail/async_latch.hpp>
 #include <kopp/runtime/manager/events.hpp>
 #include <kopp/runtime/manager/leader_election.hpp>
 #include <kopp/runtime/telemetry/log.hpp>
@@ -137,11 +138,11 @@ class Manager {
   std::vector<std::unique_ptr<ProbeServer>> servers_;
   std::vector<metrics::CallbackRegistration> cache_gauges_;
   std::atomic<bool> ready_{false};
-  std::atomic<bool> stop_requested_{false};
+  detail::AsyncLatch stop_requested_;  // request_stop(), a signal, a lost Lease, a failed sync
   std::atomic<bool> leadership_lost_{false};
   std::atomic<bool> controllers_running_{false};
   std::atomic<bool> controllers_stopped_{false};
-  std::atomic<bool> elector_done_{false};
+  detail::AsyncLatch elector_done_;  // the elector's run() returned
   std::atomic<int> signals_received_{0};
   struct ErrorLogState {
     std::chrono::steady_clock::time_point last_logged;

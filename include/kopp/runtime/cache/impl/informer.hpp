@@ -131,6 +131,7 @@ void Informer<K>::process(WatcherEvent<K> event) {
       auto result = store_.replace(restart_ ? std::move(*restart_) : std::vector<typename Store<K>::Entry>());
       restart_.reset();
       synced_ = true;
+      sync_settled_.set();
       for (const auto& gone : result.deleted)
         each_handler([&](const EventHandlers<K>& h) {
           if (h.deleted) h.deleted(gone);
@@ -191,6 +192,7 @@ void Informer<K>::start(boost::asio::any_io_executor executor) {
   auto self = this->shared_from_this();
   boost::asio::co_spawn(*strand_, run(self), [self](std::exception_ptr e) {
     self->stopped_ = true;
+    self->sync_settled_.set();
     if (!e) return;
     try {
       std::rethrow_exception(e);
@@ -208,10 +210,12 @@ void Informer<K>::stop() {
   std::lock_guard lock(lifecycle_mutex_);
   if (!started_) {
     stopped_ = true;
+    sync_settled_.set();
     return;
   }
   boost::asio::post(*strand_, [self = this->shared_from_this()] {
     self->stopped_ = true;
+    self->sync_settled_.set();
     self->watcher_.stop();
     if (self->resync_timer_) self->resync_timer_->cancel();
   });
@@ -230,6 +234,7 @@ boost::asio::awaitable<void> Informer<K>::run(std::shared_ptr<Informer> self) {
     }
   });
   informer->stopped_ = true;
+  informer->sync_settled_.set();
 }
 
 template <CachedObject K>

@@ -42,7 +42,10 @@ KOPP_DECL boost::asio::awaitable<bool> InformerFactory::wait_for_sync(std::chron
     auto left = clock::duration::max();
     if (!forever) {
       const auto waited = clock::now() - start;
-      if (waited >= timeout) co_return informer->has_synced();
+      if (waited >= timeout) {
+        if (!informer->has_synced()) co_return false;
+        continue;
+      }
       left = timeout - waited;
     }
     const bool synced = co_await informer->wait_for_sync(left);

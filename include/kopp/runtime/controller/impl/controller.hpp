@@ -147,7 +147,7 @@ void Controller<K>::start(boost::asio::any_io_executor executor) {
       // handler of the finished coroutine in the slot.
       auto done = [self, s](std::exception_ptr) {
         s->cancel.slot().clear();
-        --self->running_;
+        if (--self->running_ == 0) self->workers_exited_.set();
       };
       boost::asio::co_spawn(s->strand, self->worker(*s),
                             boost::asio::bind_cancellation_slot(s->cancel.slot(), std::move(done)));
@@ -170,15 +170,9 @@ void Controller<K>::stop() {
 
 template <Resource K>
 boost::asio::awaitable<bool> Controller<K>::wait_stopped(std::chrono::steady_clock::duration timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto executor = co_await boost::asio::this_coro::executor;
-  boost::asio::steady_timer timer(executor);
-  while (running_.load() > 0) {
-    if (std::chrono::steady_clock::now() >= deadline) co_return false;
-    timer.expires_after(std::chrono::milliseconds(10));
-    co_await timer.async_wait(boost::asio::use_awaitable);
-  }
-  co_return true;
+  // Workers are started once (start() is one-shot): when none runs, none will.
+  if (running_.load() == 0) co_return true;
+  co_return co_await workers_exited_.wait(timeout);
 }
 
 template <Resource K>

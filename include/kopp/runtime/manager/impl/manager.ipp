@@ -6,7 +6,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <boost/url/parse.hpp>
@@ -65,7 +64,7 @@ KOPP_DECL void Manager::add(std::shared_ptr<ControllerBase> controller) {
   controllers_.push_back(std::move(controller));
 }
 
-KOPP_DECL void Manager::request_stop() { stop_requested_ = true; }
+KOPP_DECL void Manager::request_stop() { stop_requested_.set(); }
 
 KOPP_DECL std::string Manager::not_ready_reason() const {
   if (!ready_) return "informer caches have not synced";
@@ -172,7 +171,7 @@ KOPP_DECL void Manager::on_leadership_lost() {
   controllers_stopped_ = true;
   for (auto& c : controllers_) c->stop();
   leadership_lost_ = true;
-  stop_requested_ = true;
+  stop_requested_.set();
 }
 
 KOPP_DECL boost::asio::awaitable<void> Manager::stop_controllers() {
@@ -190,19 +189,14 @@ KOPP_DECL boost::asio::awaitable<void> Manager::stop_controllers() {
 }
 
 KOPP_DECL boost::asio::awaitable<void> Manager::main() {
-  boost::asio::steady_timer tick(io_);
-  auto sleep = [&tick](std::chrono::milliseconds d) {
-    tick.expires_after(d);
-    return tick.async_wait(boost::asio::use_awaitable);
-  };
   serve_probes();
   log_.info("starting informers");
   informers_->start();
   const bool synced = co_await wait_for_caches();
-  if (!synced && !stop_requested_) {
+  if (!synced && !stop_requested_.is_set()) {
     log_.error("informer caches did not sync", {{"timeout_ms", options_.cache_sync_timeout.count()}});
     exit_code_ = 1;
-    stop_requested_ = true;
+    stop_requested_.set();
   }
   if (synced) {
     ready_ = true;
@@ -232,7 +226,7 @@ KOPP_DECL boost::asio::awaitable<void> Manager::main() {
     }
   }
 
-  if (!stop_requested_) {
+  if (!stop_requested_.is_set()) {
     if (options_.leader_election) {
       LeaderElectionOptions election;
       election.lease_name = options_.leader_election_id;
@@ -243,7 +237,7 @@ KOPP_DECL boost::asio::awaitable<void> Manager::main() {
       election.logger = options_.logger;
       election.on_started_leading = [this] { boost::asio::co_spawn(io_, start_controllers(), boost::asio::detached); };
       election.on_stopped_leading = [this] {
-        if (!stop_requested_) on_leadership_lost();
+        if (!stop_requested_.is_set()) on_leadership_lost();
       };
       elector_ = std::make_unique<LeaderElector>(*client_, election);
       log_.info("waiting for leadership",
@@ -252,15 +246,15 @@ KOPP_DECL boost::asio::awaitable<void> Manager::main() {
       // The handler may run after main() returned (threads > 1): it touches members only.
       boost::asio::co_spawn(io_, elector_->run(), [this](std::exception_ptr e) {
         if (e) log_.error("leader election failed");
-        elector_done_ = true;
+        elector_done_.set();
         // run() returned while we did not ask: the Lease is lost.
-        if (!stop_requested_) on_leadership_lost();
+        if (!stop_requested_.is_set()) on_leadership_lost();
       });
     } else {
       co_await start_controllers();
     }
   }
-  while (!stop_requested_) co_await sleep(std::chrono::milliseconds(50));
+  co_await stop_requested_.wait();
 
   log_.info("stopping");
   ready_ = false;
@@ -269,8 +263,8 @@ KOPP_DECL boost::asio::awaitable<void> Manager::main() {
     elector_->stop();  // releases the Lease after our controllers stopped: no overlap
     // After a loss nothing is left to release; the elector may still wait for a hung
     // request, which must not hold the exit.
-    const int polls = leadership_lost_ ? 20 : 200;
-    for (int i = 0; i < polls && !elector_done_; ++i) co_await sleep(std::chrono::milliseconds(50));
+    const auto patience = leadership_lost_ ? std::chrono::seconds(1) : std::chrono::seconds(10);
+    co_await elector_done_.wait(patience);
   }
   if (leadership_lost_) {
     log_.error("leader election lost");
@@ -292,15 +286,19 @@ KOPP_DECL boost::asio::awaitable<void> Manager::main() {
 }
 
 KOPP_DECL boost::asio::awaitable<bool> Manager::wait_for_caches() {
-  // In short steps, so that a stop during the sync does not wait out cache_sync_timeout.
+  // Each informer's sync or a stop, whichever comes first: a stop during the sync does not
+  // wait out cache_sync_timeout.
   const auto deadline = std::chrono::steady_clock::now() + options_.cache_sync_timeout;
-  while (!stop_requested_) {
+  for (const auto& informer : informers_->informers()) {
     const auto left = deadline - std::chrono::steady_clock::now();
-    if (left <= std::chrono::steady_clock::duration::zero()) co_return false;
-    const auto step = std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(100));
-    if (co_await informers_->wait_for_sync(step)) co_return true;
+    if (left <= std::chrono::steady_clock::duration::zero()) {
+      if (!informer->has_synced()) co_return false;
+      continue;
+    }
+    co_await detail::wait_any(informer->sync_settled(), stop_requested_, left);
+    if (stop_requested_.is_set() || !informer->has_synced()) co_return false;
   }
-  co_return false;
+  co_return true;
 }
 
 KOPP_DECL int Manager::run() {
