@@ -161,10 +161,17 @@ void Controller<K>::stop() {
   log_.info("stopping: no new reconciles; cancelling those in flight");
   queue_->shut_down_now();
   std::lock_guard lock(slots_mutex_);
-  auto self = this->shared_from_this();
+  // A weak reference: a worker that already ended needs no cancellation, and a handler still
+  // queued when the io_context is destroyed must not be what keeps the controller alive (its
+  // destructor would then run inside the io_context's shutdown, after the metrics registry
+  // and the other things the caller made it with may be gone: found by controller_test once
+  // wait_stopped() returned as soon as the workers exited).
+  std::weak_ptr<Controller> weak = this->shared_from_this();
   for (auto& slot : slots_) {
     WorkerSlot* const s = slot.get();
-    boost::asio::post(s->strand, [self, s] { s->cancel.emit(boost::asio::cancellation_type::terminal); });
+    boost::asio::post(s->strand, [weak, s] {
+      if (auto self = weak.lock()) s->cancel.emit(boost::asio::cancellation_type::terminal);
+    });
   }
 }
 
