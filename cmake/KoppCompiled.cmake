@@ -21,6 +21,11 @@ function(kopp_add_compiled_target include_dir)
   set(runtime_includes "")
   set(sources "")
   foreach(ipp IN LISTS ipp_files)
+    # The test kit is always inline and never part of the library: a program links it
+    # only into its tests (tools/layering/check_layering.py enforces it).
+    if(ipp MATCHES "^kopp/testing/")
+      continue()
+    endif()
     if(ipp MATCHES "^kopp/api/([a-z0-9]+)/impl/([a-z0-9]+)\\.ipp$")
       set(source ${out}/api_${CMAKE_MATCH_1}_${CMAKE_MATCH_2}.cpp)
       file(CONFIGURE OUTPUT ${source} CONTENT "#include <${ipp}>\n" @ONLY)

@@ -13,6 +13,7 @@
 #include <kopp/client/kubeconfig.hpp>
 #include <kopp/client/params.hpp>
 #include <kopp/client/token_bucket.hpp>
+#include <kopp/client/http1_transport.hpp>
 #include <kopp/client/transport.hpp>
 #include <kopp/client/watch_decoder.hpp>
 #include <kopp/client/watch_stream.hpp>

@@ -100,7 +100,7 @@ TEST_CASE("TLS: the right CA and server name work; keep-alive reuses connections
     auto namespaces = kopp::Api<Namespace>::all(client);
     co_await namespaces.get("default");
     co_await namespaces.get("default");
-    CHECK(client.transport().idle_connections() == 1);
+    CHECK(dynamic_cast<kopp::Http1Transport&>(client.transport()).idle_connections() == 1);
   });
 }
 

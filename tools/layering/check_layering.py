@@ -79,9 +79,20 @@ def main():
         config = text.find('#include <kopp/core/detail/config.hpp>')
         if use >= 0 and (config < 0 or config > use):
             problems.append(f'{path}: uses KOPP_HEADER_ONLY/KOPP_DECL before including <kopp/core/detail/config.hpp>')
-    # The compiled mode compiles what kopp/src.hpp includes: every .ipp must be there.
+    # The compiled mode compiles what kopp/src.hpp includes: every .ipp must be there. The
+    # test kit (kopp/testing) is the exception: it is never part of the compiled library (a
+    # program links it only into its tests), so its definitions are always inline and it
+    # must not depend on the mode.
     compiled = {t for t, _ in graph.get('kopp/src.hpp', [])}
     for path in sorted(graph):
+        if path.startswith('kopp/testing/'):
+            with open(os.path.join(root, path), encoding='utf-8') as f:
+                text = f.read()
+            if 'KOPP_HEADER_ONLY' in text or 'KOPP_DECL' in text:
+                problems.append(f'{path}: the test kit is always inline; it must not use KOPP_HEADER_ONLY/KOPP_DECL')
+            if path in compiled:
+                problems.append(f'{path}: the test kit must not be part of the compiled library (kopp/src.hpp)')
+            continue
         if path.endswith('.ipp') and path not in compiled:
             problems.append(f'{path}: not included by kopp/src.hpp, so the compiled mode would not define it')
     for path, includes in sorted(graph.items()):

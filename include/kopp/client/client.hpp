@@ -51,14 +51,19 @@ struct ClientOptions {
 
 class Client {
  public:
-  /// Throws api_error when the config's TLS material or server URL is unusable.
+  /// A client that speaks HTTP/1.1 (kopp::Http1Transport) to config.server. Throws
+  /// api_error when the config's TLS material or server URL is unusable.
   Client(boost::asio::any_io_executor executor, Config config, ClientOptions options = {});
+  /// A client over another transport (the test kit's in-memory cluster, another protocol).
+  /// `config` still gives the credentials and the rate limit; options.transport is the
+  /// transport's own business.
+  Client(std::unique_ptr<Transport> transport, Config config, ClientOptions options = {});
 
   const Config& config() const noexcept { return config_; }
   const ClientOptions& options() const noexcept { return options_; }
   const std::string& default_namespace() const noexcept { return config_.default_namespace; }
-  boost::asio::any_io_executor get_executor() const { return transport_.get_executor(); }
-  Transport& transport() noexcept { return transport_; }
+  boost::asio::any_io_executor get_executor() const { return transport_->get_executor(); }
+  Transport& transport() noexcept { return *transport_; }
 
   /// Sends a request with rate limiting, credentials and retries; returns the final
   /// response whatever its status.
@@ -93,7 +98,7 @@ class Client {
 
   Config config_;
   ClientOptions options_;
-  Transport transport_;
+  std::unique_ptr<Transport> transport_;
   TokenBucket rate_limiter_;
   std::atomic<std::uint64_t> requests_sent_{0};
 };

@@ -1,4 +1,4 @@
-// The HTTP/1.1 response reader of kopp::Transport (status line, headers, Content-Length and
+// The HTTP/1.1 response reader of kopp::Http1Transport (status line, headers, Content-Length and
 // chunked bodies, chunk extensions, trailers, 1xx responses, limits), fed through a real
 // loopback TCP connection: a server on 127.0.0.1 answers each request with the fuzz input
 // and closes. The first byte picks how kopp reads: send() (whole body) or open_stream() +
@@ -11,7 +11,7 @@
 #include "../fuzz_check.hpp"
 
 #include <kopp/client/error.hpp>
-#include <kopp/client/transport.hpp>
+#include <kopp/client/http1_transport.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -32,7 +32,7 @@ constexpr std::uint64_t body_limit = 64 * 1024;
 struct Harness {
   asio::io_context io;
   tcp::acceptor acceptor{io, {asio::ip::make_address("127.0.0.1"), 0}};
-  std::unique_ptr<kopp::Transport> transport;
+  std::unique_ptr<kopp::Http1Transport> transport;
 
   Harness() {
     kopp::Config config;
@@ -44,7 +44,7 @@ struct Harness {
     options.stream_idle_timeout = std::chrono::seconds(5);
     options.max_response_body_bytes = body_limit;
     options.max_header_bytes = 4096;
-    transport = std::make_unique<kopp::Transport>(io.get_executor(), config, options);
+    transport = std::make_unique<kopp::Http1Transport>(io.get_executor(), config, options);
   }
 };
 
@@ -65,7 +65,7 @@ asio::awaitable<void> serve_one(tcp::acceptor& acceptor, std::string_view respon
   socket.close(ignored);
 }
 
-asio::awaitable<void> read_whole(kopp::Transport& transport) {
+asio::awaitable<void> read_whole(kopp::Http1Transport& transport) {
   kopp::HttpRequest request;
   request.target = "/api/v1/namespaces/fuzz/configmaps";
   const kopp::Credential credential;
@@ -77,7 +77,7 @@ asio::awaitable<void> read_whole(kopp::Transport& transport) {
   }
 }
 
-asio::awaitable<void> read_streaming(kopp::Transport& transport) {
+asio::awaitable<void> read_streaming(kopp::Http1Transport& transport) {
   kopp::HttpRequest request;
   request.target = "/api/v1/namespaces/fuzz/configmaps?watch=true";
   const kopp::Credential credential;

@@ -115,7 +115,7 @@ TEST_CASE("a status outside 100-599 is an error, not an answer (found by tests/f
       CHECK(e.code() == kopp::make_error_code(kopp::errc::unexpected_status));
       CHECK(contains(e, "status 0 is not an HTTP status"));
     }
-    kopp::Transport transport(co_await boost::asio::this_coro::executor, config_for(server));
+    kopp::Http1Transport transport(co_await boost::asio::this_coro::executor, config_for(server));
     kopp::HttpRequest request;
     request.target = "/api/v1/namespaces/ns/configmaps?watch=true";
     const kopp::Credential credential;
@@ -276,7 +276,7 @@ TEST_CASE("plain HTTP: a warning once, and no credential to a host that is not l
   kopp::Config config;
   config.server = "http://192.0.2.1:8080";  // TEST-NET-1: never answers
   config.source = "test";
-  kopp::Transport transport(io.get_executor(), config, options);
+  kopp::Http1Transport transport(io.get_executor(), config, options);
   REQUIRE(warnings.size() == 1);
   CHECK(warnings[0].find("plain HTTP") != std::string::npos);
   kopp::Credential credential;
@@ -309,12 +309,12 @@ TEST_CASE("insecure-skip-tls-verify is warned about once", "[client][transport]"
   config.server = "https://127.0.0.1:6443";
   config.source = "test";
   config.insecure_skip_tls_verify = true;
-  kopp::Transport transport(io.get_executor(), config, options);
+  kopp::Http1Transport transport(io.get_executor(), config, options);
   REQUIRE(warnings.size() == 1);
   CHECK(warnings[0].find("insecure-skip-tls-verify") != std::string::npos);
   config.insecure_skip_tls_verify = false;
   warnings.clear();
-  kopp::Transport verified(io.get_executor(), config, options);
+  kopp::Http1Transport verified(io.get_executor(), config, options);
   CHECK(warnings.empty());
 }
 

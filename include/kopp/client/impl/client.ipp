@@ -2,6 +2,8 @@
 
 #include <kopp/client/client.hpp>
 
+#include <kopp/client/http1_transport.hpp>
+
 #include <kopp/core/json.hpp>
 #include <kopp/client/detail/message_text.hpp>
 
@@ -10,6 +12,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
+
+#include <stdexcept>
 
 namespace kopp {
 
@@ -21,8 +25,16 @@ KOPP_DECL bool is_idempotent(boost::beast::http::verb method) noexcept {
 KOPP_DECL Client::Client(boost::asio::any_io_executor executor, Config config, ClientOptions options)
     : config_(std::move(config)),
       options_(std::move(options)),
-      transport_(std::move(executor), config_, options_.transport),
+      transport_(std::make_unique<Http1Transport>(std::move(executor), config_, options_.transport)),
       rate_limiter_(config_.qps, config_.burst) {}
+
+KOPP_DECL Client::Client(std::unique_ptr<Transport> transport, Config config, ClientOptions options)
+    : config_(std::move(config)),
+      options_(std::move(options)),
+      transport_(std::move(transport)),
+      rate_limiter_(config_.qps, config_.burst) {
+  if (!transport_) throw std::invalid_argument("kopp::Client: the transport is null");
+}
 
 KOPP_DECL boost::asio::awaitable<Credential> Client::credential() {
   // Asynchronous: an exec plugin may run for seconds, and the io thread serves others meanwhile.
@@ -90,7 +102,7 @@ KOPP_DECL boost::asio::awaitable<HttpResponse> Client::send(HttpRequest request)
     bool failed_before_answer = false;
     const Credential current_credential = co_await credential();
     try {
-      response = co_await transport_.send(request, current_credential);
+      response = co_await transport_->send(request, current_credential);
     } catch (const api_error& e) {
       record(request, 0, start, attempt);
       // Failures before the server answered (refused or reset connections, timeouts) are
@@ -157,7 +169,7 @@ KOPP_DECL boost::asio::awaitable<std::unique_ptr<ResponseStream>> Client::stream
     co_await wait_for_rate_limit();
     const auto start = std::chrono::steady_clock::now();
     const Credential current_credential = co_await credential();
-    auto stream = co_await transport_.open_stream(request, current_credential);
+    auto stream = co_await transport_->open_stream(request, current_credential);
     record(request, stream->status(), start, attempt);
     if (stream->status() >= 200 && stream->status() < 300) co_return stream;
     const std::string body = co_await stream->read_all();

@@ -39,6 +39,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -78,6 +79,9 @@ struct ManagerOptions {
   std::string reporting_controller;
   /// Install SIGTERM/SIGINT handlers in run().
   bool handle_signals = true;
+  /// Makes the transport of the manager's Client, on the manager's executor. Empty: HTTP/1.1
+  /// to the config's server. Tests run a whole manager over a transport of their own.
+  std::function<std::unique_ptr<Transport>(boost::asio::any_io_executor)> transport;
   Logger logger;
 };
 

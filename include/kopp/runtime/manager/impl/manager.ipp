@@ -39,7 +39,10 @@ KOPP_DECL Manager::Manager(Config config, ManagerOptions options)
                {"host", host}})
         .inc();
   };
-  client_ = std::make_unique<Client>(io_.get_executor(), std::move(config), std::move(client_options));
+  client_ = options_.transport
+                ? std::make_unique<Client>(options_.transport(io_.get_executor()), std::move(config),
+                                           std::move(client_options))
+                : std::make_unique<Client>(io_.get_executor(), std::move(config), std::move(client_options));
   InformerFactoryOptions informer_options;
   informer_options.on_error = [this](std::string_view message) { log_informer_error(message); };
   informers_ = std::make_unique<InformerFactory>(*client_, io_.get_executor(), std::move(informer_options));
