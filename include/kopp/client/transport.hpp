@@ -6,9 +6,9 @@
 // the seam, so they are the same whatever carries the bytes.
 //
 // Implementations: kopp::Http1Transport (HTTP/1.1 over TCP or TLS, a pool of keep-alive
-// connections; kopp/client/http1_transport.hpp), and whatever a test puts under a Client.
-// The interface fits a multiplexed transport too: one request or stream per call, each
-// independently cancellable by closing its stream.
+// connections; kopp/client/http1_transport.hpp), and the test kit's in-memory API server
+// (kopp/testing/fake_cluster.hpp). The interface fits a multiplexed transport too: one
+// request or stream per call, each independently cancellable by closing its stream.
 //
 // Contract for an implementation:
 // - send() completes with the final response whatever its status (a 4xx/5xx is a

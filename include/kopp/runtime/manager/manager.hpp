@@ -80,7 +80,8 @@ struct ManagerOptions {
   /// Install SIGTERM/SIGINT handlers in run().
   bool handle_signals = true;
   /// Makes the transport of the manager's Client, on the manager's executor. Empty: HTTP/1.1
-  /// to the config's server. Tests run a whole manager over a transport of their own.
+  /// to the config's server. Tests run a whole manager on the test kit's in-memory cluster
+  /// with kopp::testing::FakeCluster::transport_factory().
   std::function<std::unique_ptr<Transport>(boost::asio::any_io_executor)> transport;
   Logger logger;
 };
