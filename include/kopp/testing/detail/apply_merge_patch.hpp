@@ -9,6 +9,8 @@
 
 namespace kopp::testing::detail {
 
+/// Throws PatchError 400 BadRequest when `patch` is not an object (null, array or scalar):
+/// the API server decodes a merge patch into a map before applying it.
 boost::json::value apply_merge_patch(const boost::json::value& document, const boost::json::value& patch);
 
 }  // namespace kopp::testing::detail

@@ -1,30 +1,47 @@
 #pragma once
-
-#include <kopp/testing/detail/apply_merge_patch.hpp>
+// RFC 7386 applied to a copy of the document. Below the top level this is the RFC exactly;
+// at the top level the kube-apiserver accepts only an object (it decodes the body into a Go
+// map first), so a null, array or scalar patch is 400 BadRequest as there.
 
 #include <boost/json/object.hpp>
 
-namespace kopp::testing::detail {
+#include <string>
+#include <utility>
 
+namespace kopp::testing::detail {
 namespace merge_patch_detail {
-/// RFC 7386 MergePatch(target, patch), section 2: objects merge member by member (null
-/// removes), any other patch value replaces the target.
-inline boost::json::value merge(const boost::json::value* target, const boost::json::value& patch) {
-  if (!patch.is_object()) return patch;
-  boost::json::object result = target && target->is_object() ? target->get_object() : boost::json::object();
-  for (const auto& member : patch.get_object()) {
-    if (member.value().is_null()) {
-      result.erase(member.key());
-      continue;
-    }
-    result[member.key()] = merge(result.if_contains(member.key()), member.value());
+
+inline void merge_into(boost::json::value& target, const boost::json::value& patch) {
+  const auto* members = patch.if_object();
+  if (members == nullptr) {
+    target = patch;
+    return;
   }
-  return result;
+  // A patch object merged into a non-object starts from {}: nulls inside it are dropped.
+  if (!target.is_object()) target = boost::json::object();
+  auto& object = target.get_object();
+  for (const auto& member : *members) {
+    if (member.value().is_null()) {
+      object.erase(member.key());
+    } else {
+      merge_into(object[member.key()], member.value());
+    }
+  }
 }
+
 }  // namespace merge_patch_detail
 
 inline boost::json::value apply_merge_patch(const boost::json::value& document, const boost::json::value& patch) {
-  return merge_patch_detail::merge(&document, patch);
+  if (patch.is_null()) throw PatchError(400, "BadRequest", "Invalid JSON Patch");
+  if (!patch.is_object()) {
+    const char* kind = patch.is_array() ? "array" : patch.is_string() ? "string" : patch.is_bool() ? "bool" : "number";
+    throw PatchError(400, "BadRequest",
+                     std::string("error decoding patch: json: cannot unmarshal ") + kind +
+                         " into Go value of type map[string]interface {} (a merge patch of an object is an object)");
+  }
+  boost::json::value result = document;
+  merge_patch_detail::merge_into(result, patch);
+  return result;
 }
 
 }  // namespace kopp::testing::detail
