@@ -137,6 +137,35 @@ TEST_CASE("a watch with a label selector sees an object leave and come back", "[
   CHECK(events == std::vector<std::string>{"DELETED a", "ADDED a"});
 }
 
+TEST_CASE("metadata-only reads answer PartialObjectMetadata: get, list and watch", "[scenario]") {
+  Scenario s("sc-metadataonly");
+  const auto seen = s.run([&]() -> awaitable<std::vector<std::string>> {
+    kopp::DynamicApi metadata = s.api(config_maps).metadata_only();
+    const object a = co_await s.api(config_maps).create(config_map("a", "v", json(R"({"mine":"yes"})")));
+    const object one = co_await metadata.get("a");
+    const object list = co_await metadata.list(kopp::ListParams().labels("mine"));
+    const std::string created_at = at(a, {"metadata", "resourceVersion"});
+    const kopp::ListParams from_a = kopp::ListParams().labels("mine").at_version(created_at).bookmarks(false);
+    auto watch = co_await metadata.watch(from_a);
+    co_await s.api(config_maps).patch("a", merge(R"({"data":{"k":"changed"}})"));
+    auto event = co_await watch.next();
+    watch.close();
+    const object& item = list.at("items").at(0).as_object();
+    co_return std::vector<std::string>{
+        at(one, {"kind"}) + " " + at(one, {"apiVersion"}) + " " + at(one, {"metadata", "name"}) + " " +
+            at(one, {"data"}) + " " + at(one, {"metadata", "labels", "mine"}),
+        at(list, {"kind"}) + " " + at(list, {"apiVersion"}) + " " + std::to_string(list.at("items").as_array().size()),
+        at(item, {"kind"}) + " " + at(item, {"metadata", "name"}) + " " + at(item, {"data"}),
+        event ? std::string(kopp::to_string(event->type)) + " " + at(event->object, {"kind"}) + " " +
+                    at(event->object, {"data"})
+              : std::string("no event")};
+  });
+  CHECK(seen == std::vector<std::string>{"PartialObjectMetadata meta.k8s.io/v1 a <missing> yes",
+                                         "PartialObjectMetadataList meta.k8s.io/v1 1",
+                                         "PartialObjectMetadata a <missing>",
+                                         "MODIFIED PartialObjectMetadata <missing>"});
+}
+
 TEST_CASE("a watch without a resourceVersion starts with the current objects", "[scenario]") {
   Scenario s("sc-watchnow");
   const auto events = s.run([&]() -> awaitable<std::vector<std::string>> {

@@ -46,6 +46,9 @@ struct FakeRequest {
   std::string body;
   std::string content_type;  ///< decides the patch type of a PATCH
   std::string user_agent;    ///< the default field manager, as on the real server
+  /// "application/json;as=PartialObjectMetadata[List];g=meta.k8s.io;v=v1" asks for the
+  /// metadata only (a GET, a list or a watch), as the metadata client does.
+  std::string accept = "application/json";
 };
 
 struct FakeResponse {

@@ -9,6 +9,7 @@
 
 #include <sstream>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace {
@@ -597,4 +598,61 @@ TEST_CASE("a CRD's deletion waits for instances held by finalizers", "[testing][
   CHECK(send(server, verb::put, url + "/w", json::serialize(held)).status == 200);
   CHECK_FALSE(server.object(crd_url + "/widgets.example.com"));
   CHECK(send(server, verb::get, url).status == 404);
+}
+
+TEST_CASE("metadata-only requests answer PartialObjectMetadata", "[testing][fake]") {
+  FakeApiServer server;
+  create_cm(server, "a", R"(,"labels":{"app":"x"})");
+  const std::string accept_one = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
+  const std::string accept_list = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+  FakeRequest get;
+  get.target = cm_url + "/a";
+  get.accept = accept_one;
+  const auto one = body_of(server.handle(get));
+  CHECK(str(one, {"kind"}) == "PartialObjectMetadata");
+  CHECK(str(one, {"apiVersion"}) == "meta.k8s.io/v1");
+  CHECK(str(one, {"metadata", "labels", "app"}) == "x");
+  CHECK(str(one, {"data"}) == "<absent>");
+
+  FakeRequest list;
+  list.target = cm_url;
+  list.accept = accept_list;
+  const auto items = body_of(server.handle(list));
+  CHECK(str(items, {"kind"}) == "PartialObjectMetadataList");
+  REQUIRE(items.at("items").as_array().size() == 1);
+  CHECK(str(items.at("items").at(0), {"kind"}) == "PartialObjectMetadata");
+  CHECK(str(items.at("items").at(0), {"data"}) == "<absent>");
+
+  FakeRequest watch_request;
+  watch_request.target = cm_url + "?watch=true";
+  watch_request.accept = accept_one;
+  auto opened = server.open_watch(watch_request);
+  REQUIRE(std::holds_alternative<std::shared_ptr<kopp::testing::FakeWatch>>(opened));
+  auto watch = std::get<std::shared_ptr<kopp::testing::FakeWatch>>(opened);
+  send(server, verb::patch, cm_url + "/a", R"({"data":{"k":"w"}})", "application/merge-patch+json");
+  const auto seen = events(*watch);
+  REQUIRE(seen.size() == 2);
+  CHECK(str(seen[1], {"type"}) == "MODIFIED");
+  CHECK(str(seen[1], {"object", "kind"}) == "PartialObjectMetadata");
+  CHECK(str(seen[1], {"object", "data"}) == "<absent>");
+}
+
+TEST_CASE("objects come back as the server encodes them: sorted map keys, no empty labels", "[testing][fake]") {
+  FakeApiServer server;
+  auto created = send(server, verb::post, cm_url,
+                      R"({"metadata":{"name":"a","labels":{"z":"1","a":"2"}},"data":{"b":"1","a":"2"}})");
+  REQUIRE(created.status == 201);
+  CHECK(json::serialize(body_of(created).at("data")) == R"({"a":"2","b":"1"})");
+  CHECK(json::serialize(body_of(created).at("metadata").at("labels")) == R"({"a":"2","z":"1"})");
+  auto emptied = send(server, verb::patch, cm_url + "/a", R"({"metadata":{"labels":{"z":null,"a":null}}})",
+                      "application/merge-patch+json");
+  CHECK(str(body_of(emptied), {"metadata", "labels"}) == "<absent>");
+}
+
+TEST_CASE("a DELETE's dryRun in its DeleteOptions body deletes nothing", "[testing][fake]") {
+  FakeApiServer server;
+  create_cm(server, "a");
+  CHECK(send(server, verb::delete_, cm_url + "/a", R"({"dryRun":["All"]})").status == 200);
+  CHECK(send(server, verb::get, cm_url + "/a").status == 200);
+  CHECK(send(server, verb::delete_, cm_url + "/a", R"({"dryRun":["Some"]})").status == 422);
 }

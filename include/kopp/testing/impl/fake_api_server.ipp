@@ -151,6 +151,20 @@ inline void canonicalize(json::object& object, bool custom) {
     if (json::value* v = object.if_contains(map_field); v && v->is_object()) *v = sorted_keys(v->get_object(), false);
 }
 
+/// The request asks for PartialObjectMetadata (or a list of them) instead of the objects.
+inline bool wants_metadata_only(std::string_view accept) {
+  return accept.find("as=PartialObjectMetadata") != std::string_view::npos;
+}
+
+/// `object` as the server answers a metadata-only request: its metadata alone.
+inline json::object partial_object_metadata(const json::object& object) {
+  json::object out;
+  out["kind"] = "PartialObjectMetadata";
+  out["apiVersion"] = "meta.k8s.io/v1";
+  if (const json::value* meta = object.if_contains("metadata")) out["metadata"] = *meta;
+  return out;
+}
+
 /// Go's %#v of a []string, as the server's messages print finalizer lists.
 inline std::string go_string_slice(const std::vector<std::string>& values) {
   std::string out = "[]string{";
@@ -176,6 +190,7 @@ struct WatchRegistration {
   std::string ns;
   Selectors selectors;
   bool bookmarks = false;
+  bool metadata_only = false;  ///< objects are sent as PartialObjectMetadata
 };
 
 struct DeleteOptions {
@@ -241,17 +256,23 @@ struct FakeApiServer::State {
 
   /// The line `registration` sees for `event`, or "" (apimachinery's cacheWatcher rules: an
   /// object that starts matching is ADDED, one that stops matching is DELETED).
+  /// An object as the watch `r` receives it.
+  static boost::json::object served_to(const detail::WatchRegistration& r, boost::json::object object) {
+    if (r.metadata_only) return detail::partial_object_metadata(object);
+    return as_served(std::move(object), r.resource);
+  }
+
   static std::string line_for(const detail::WatchRegistration& r, const detail::StoredEvent& event) {
     if (event.storage_key != r.resource.storage_key()) return "";
     if (!r.ns.empty() && event.key.ns != r.ns) return "";
     const bool now_matches = event.type != "DELETED" && detail::selectors_match(r.selectors, event.object);
     const bool matched = event.previous && detail::selectors_match(r.selectors, *event.previous);
-    if (now_matches && !matched) return event_line("ADDED", as_served(event.object, r.resource));
-    if (now_matches && matched) return event_line("MODIFIED", as_served(event.object, r.resource));
+    if (now_matches && !matched) return event_line("ADDED", served_to(r, event.object));
+    if (now_matches && matched) return event_line("MODIFIED", served_to(r, event.object));
     if (!now_matches && matched) {
       boost::json::object last = event.type == "DELETED" ? event.object : *event.previous;
       detail::meta_of(last)["resourceVersion"] = std::to_string(event.resource_version);
-      return event_line("DELETED", as_served(std::move(last), r.resource));
+      return event_line("DELETED", served_to(r, std::move(last)));
     }
     return "";
   }
@@ -955,7 +976,7 @@ struct FakeApiServer::State {
   FakeResponse handle(const FakeRequest& request);
   FakeResponse handle_resource(const FakeRequest& request, const detail::RequestTarget& t,
                                const detail::ResourceInfo& info);
-  FakeResponse list(const detail::RequestTarget& t, const detail::ResourceInfo& info);
+  FakeResponse list(const detail::RequestTarget& t, const detail::ResourceInfo& info, bool metadata_only);
   FakeResponse patch(const FakeRequest& request, const detail::RequestTarget& t, const detail::ResourceInfo& info,
                      detail::WriteContext& ctx);
   boost::json::object scale_of(const detail::ResourceInfo& info, const boost::json::object& object) const;
@@ -1237,9 +1258,11 @@ inline FakeResponse FakeApiServer::State::handle_resource(const FakeRequest& req
   };
   switch (request.method) {
     case verb::get: {
-      if (t.name.empty()) return list(t, info);
+      if (t.name.empty()) return list(t, info, detail::wants_metadata_only(request.accept));
       const boost::json::object& object = require();
       if (t.subresource == "scale") return detail::json_response(200, scale_of(info, object));
+      if (t.subresource.empty() && detail::wants_metadata_only(request.accept))
+        return detail::json_response(200, detail::partial_object_metadata(object));
       return detail::json_response(200, as_served(object, info));
     }
     case verb::post: {
@@ -1335,7 +1358,8 @@ inline FakeResponse FakeApiServer::State::handle_resource(const FakeRequest& req
   }
 }
 
-inline FakeResponse FakeApiServer::State::list(const detail::RequestTarget& t, const detail::ResourceInfo& info) {
+inline FakeResponse FakeApiServer::State::list(const detail::RequestTarget& t, const detail::ResourceInfo& info,
+                                               bool metadata_only) {
   const detail::Selectors selectors =
       detail::parse_selectors(info.resource, t.param("labelSelector"), t.param("fieldSelector"));
   std::uint64_t list_rv = store.resource_version();
@@ -1385,6 +1409,12 @@ inline FakeResponse FakeApiServer::State::list(const detail::RequestTarget& t, c
       ++remaining;
       continue;
     }
+    if (metadata_only) {
+      items.push_back(detail::partial_object_metadata(object));
+      if (limit > 0 && static_cast<std::int64_t>(items.size()) == limit)
+        next = (name.ns.empty() ? "" : name.ns + "/") + name.name;
+      continue;
+    }
     boost::json::object item = as_served(object, info);
     // Built-in list items are typed Go structs with an empty TypeMeta; custom ones keep it.
     if (!info.custom) {
@@ -1401,6 +1431,11 @@ inline FakeResponse FakeApiServer::State::list(const detail::RequestTarget& t, c
     meta["continue"] = detail::base64url(boost::json::serialize(token));
     if (selectors.empty()) meta["remainingItemCount"] = remaining;
   }
+  if (metadata_only)
+    return detail::json_response(200, boost::json::object{{"kind", "PartialObjectMetadataList"},
+                                                          {"apiVersion", "meta.k8s.io/v1"},
+                                                          {"metadata", std::move(meta)},
+                                                          {"items", std::move(items)}});
   return detail::json_response(200, boost::json::object{{"kind", info.list_kind},
                                                         {"apiVersion", info.api_version()},
                                                         {"metadata", std::move(meta)},
@@ -1509,6 +1544,7 @@ inline std::variant<FakeResponse, std::shared_ptr<FakeWatch>> FakeApiServer::Sta
   }
   if (!t.name.empty()) registration.selectors.fields.push_back({"metadata.name", t.name, true});
   registration.bookmarks = t.param("allowWatchBookmarks") == "true" || t.param("allowWatchBookmarks") == "1";
+  registration.metadata_only = detail::wants_metadata_only(request.accept);
   const bool send_initial = t.param("sendInitialEvents") == "true" || t.param("sendInitialEvents") == "1";
   if (t.has_param("sendInitialEvents")) {
     std::vector<StatusCause> causes;
@@ -1527,7 +1563,7 @@ inline std::variant<FakeResponse, std::shared_ptr<FakeWatch>> FakeApiServer::Sta
     for (const auto& [name, object] : store.objects(info->storage_key())) {
       if (!registration.ns.empty() && name.ns != registration.ns) continue;
       if (!detail::selectors_match(registration.selectors, object)) continue;
-      initial += event_line("ADDED", as_served(object, *info));
+      initial += event_line("ADDED", served_to(registration, object));
     }
   };
   if (send_initial) {

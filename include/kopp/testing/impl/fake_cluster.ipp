@@ -458,6 +458,7 @@ class FakeTransport final : public Transport {
     fake.target = request.target;
     fake.body = request.body;
     fake.content_type = request.content_type;
+    fake.accept = request.accept;
     fake.user_agent = "kopp";
     return fake;
   }
