@@ -8,6 +8,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <memory>
 #include <thread>
 
 TEST_CASE("bind addresses", "[runtime][probe]") {
@@ -237,4 +239,27 @@ TEST_CASE("probe server: stop() from another thread ends run() and closes idle c
   runner.join();  // returns only when nothing is left: the accept loop and the connection ended
   CHECK(finished.load());
   CHECK(server.open_connections() == 0);
+}
+
+TEST_CASE("a connection still writing when the server is destroyed ends with its io_context", "[runtime][probe]") {
+  // The client asks for a large answer and never reads it: the server's write stays
+  // suspended. Destroying the server, then the io_context, destroys that connection's
+  // coroutine after the server is gone; it must not touch the server's memory then
+  // (AddressSanitizer and ThreadSanitizer reported a use after free here).
+  auto io = std::make_unique<boost::asio::io_context>();
+  auto server = std::make_unique<kopp::ProbeServer>(io->get_executor(), *kopp::parse_bind_address("127.0.0.1:0"));
+  server->handle("/large", [] { return kopp::ProbeResponse(200, std::string(16 * 1024 * 1024, 'x')); });
+  boost::asio::co_spawn(*io, server->run(), boost::asio::detached);
+  auto client = std::make_unique<boost::asio::ip::tcp::socket>(*io);
+  client->connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), server->port()));
+  const std::string request = "GET /large HTTP/1.1\r\nHost: x\r\n\r\n";
+  boost::asio::write(*client, boost::asio::buffer(request));
+  // Run until the server accepted and is writing (its connection counts as open).
+  for (int i = 0; i < 200 && server->open_connections() == 0; ++i) io->run_for(std::chrono::milliseconds(5));
+  io->run_for(std::chrono::milliseconds(20));
+  REQUIRE(server->open_connections() == 1);
+  server.reset();
+  client.reset();
+  io.reset();  // destroys the suspended connection coroutine
+  SUCCEED("the connection's coroutine was destroyed after its server without touching it");
 }

@@ -70,7 +70,7 @@ class ProbeServer {
   /// Stops accepting and closes open connections. Thread-safe.
   void stop();
   /// Connections being served now.
-  std::size_t open_connections() const noexcept { return open_.load(); }
+  std::size_t open_connections() const noexcept { return open_->load(); }
   boost::asio::strand<boost::asio::any_io_executor> executor() const { return strand_; }
 
  private:
@@ -80,7 +80,9 @@ class ProbeServer {
   ProbeServerOptions options_;
   Logger log_;
   std::map<std::string, Handler, std::less<>> handlers_;
-  std::atomic<std::size_t> open_{0};
+  // Shared with each connection's coroutine: one still suspended when the server is
+  // destroyed is destroyed later, with its io_context, and counts itself out then.
+  std::shared_ptr<std::atomic<std::size_t>> open_ = std::make_shared<std::atomic<std::size_t>>(0);
   bool stopped_ = false;                                              // on strand_
   std::vector<std::weak_ptr<boost::asio::ip::tcp::socket>> sockets_;  // on strand_
 };

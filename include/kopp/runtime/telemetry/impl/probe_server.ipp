@@ -72,14 +72,14 @@ KOPP_DECL boost::asio::awaitable<void> ProbeServer::run() {
       co_await pause.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
       continue;
     }
-    if (open_.load() >= options_.max_connections) {
+    if (open_->load() >= options_.max_connections) {
       boost::system::error_code ignored;
       socket->close(ignored);
       continue;
     }
     std::erase_if(sockets_, [](const auto& weak) { return weak.expired(); });
     sockets_.push_back(socket);
-    ++open_;
+    ++*open_;
     boost::asio::co_spawn(strand_, serve(std::move(socket)), boost::asio::detached);
   }
 }
@@ -87,8 +87,8 @@ KOPP_DECL boost::asio::awaitable<void> ProbeServer::run() {
 KOPP_DECL boost::asio::awaitable<void> ProbeServer::serve(std::shared_ptr<boost::asio::ip::tcp::socket> socket) {
   namespace http = boost::beast::http;
   struct Release {
-    std::atomic<std::size_t>& open;
-    ~Release() { --open; }
+    std::shared_ptr<std::atomic<std::size_t>> open;
+    ~Release() { --*open; }
   } release{open_};
   boost::beast::flat_buffer buffer(16 * 1024);
   boost::asio::steady_timer idle(strand_);
