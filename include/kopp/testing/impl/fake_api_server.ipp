@@ -254,14 +254,14 @@ struct FakeApiServer::State {
     return boost::json::serialize(event) + "\n";
   }
 
-  /// The line `registration` sees for `event`, or "" (apimachinery's cacheWatcher rules: an
-  /// object that starts matching is ADDED, one that stops matching is DELETED).
   /// An object as the watch `r` receives it.
   static boost::json::object served_to(const detail::WatchRegistration& r, boost::json::object object) {
     if (r.metadata_only) return detail::partial_object_metadata(object);
     return as_served(std::move(object), r.resource);
   }
 
+  /// The line `registration` sees for `event`, or "" (apimachinery's cacheWatcher rules: an
+  /// object that starts matching is ADDED, one that stops matching is DELETED).
   static std::string line_for(const detail::WatchRegistration& r, const detail::StoredEvent& event) {
     if (event.storage_key != r.resource.storage_key()) return "";
     if (!r.ns.empty() && event.key.ns != r.ns) return "";
