@@ -106,6 +106,9 @@ struct FakeCluster::State {
 
   FakeApiServer server;
   mutable std::mutex mutex;
+  // Held while the server handles a request and its record is added: whoever sees the
+  // effect of a write (through another request) finds the write in requests() too.
+  std::mutex handling;
   std::vector<RecordedRequest> requests;
   std::vector<Injected> faults;
   std::uint64_t next_fault_id = 1;
@@ -431,9 +434,12 @@ class FakeTransport final : public Transport {
                                                         std::move(answer.body));
         }
       } else {
+        std::lock_guard handling(state_->handling);
         FakeResponse answer = state_->server.handle(fake);
-        stream =
-            std::make_unique<FakeBufferedStream>(answer.status, std::move(answer.content_type), std::move(answer.body));
+        record.status = answer.status;
+        state_->record(std::move(record));
+        co_return std::make_unique<FakeBufferedStream>(answer.status, std::move(answer.content_type),
+                                                       std::move(answer.body));
       }
     }
     record.status = stream->status();
