@@ -17,7 +17,7 @@ echo "== building the local control plane (first build downloads Go modules: sev
 cp_bin="$build/controlplane-bin/kopp-controlplane"
 
 echo "== building the Memcached example operator"
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKOPP_BUILD_EXAMPLE_OPERATORS=ON >/dev/null
 cmake --build "$build" --target memcached-operator
 
 # Starts the control plane, installs the CRD, runs the operator, applies a sample

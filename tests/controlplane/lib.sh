@@ -1,5 +1,5 @@
 # Shared helpers of the control plane acceptance tests (sourced, not run).
-# Environment (set by kopp_add_integration_test): KUBECONFIG, KOPP_CONTROLPLANE
+# Environment (set by kopp_add_controlplane_test): KUBECONFIG, KOPP_CONTROLPLANE
 # (the kopp-controlplane binary), KOPP_CONTROLPLANE_DIR (its state directory).
 set -euo pipefail
 

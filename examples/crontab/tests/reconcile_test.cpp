@@ -39,13 +39,7 @@ class OperatorOnFakeCluster {
  public:
   OperatorOnFakeCluster()
       : clock(std::make_shared<ManualWallClock>(std::chrono::system_clock::now() + std::chrono::seconds(90))) {
-    kopp::testing::FakeRequest install;
-    install.method = verb::post;
-    install.target = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
-    install.content_type = "application/json";
-    install.body = boost::json::serialize(custom_resource_definition());
-    const auto installed = cluster.server().handle(install);
-    if (installed.status != 201) throw std::runtime_error("installing the CRD failed: " + installed.body);
+    cluster.create(custom_resource_definition());
 
     kopp::ManagerOptions options;
     options.transport = cluster.transport_factory();
@@ -62,10 +56,7 @@ class OperatorOnFakeCluster {
   /// Runs `body` (a coroutine taking a kopp::Client&) with a client of its own.
   template <class Body>
   auto with_client(Body body) {
-    return kopp::testing::run([&]() -> decltype(body(std::declval<kopp::Client&>())) {
-      auto client = cluster.client(co_await boost::asio::this_coro::executor);
-      co_return co_await body(*client);
-    });
+    return cluster.with_client(std::move(body));
   }
 
   kopp::testing::FakeCluster cluster;

@@ -40,13 +40,7 @@ namespace {
 class OperatorOnFakeCluster {
  public:
   OperatorOnFakeCluster() {
-    kopp::testing::FakeRequest install;
-    install.method = verb::post;
-    install.target = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
-    install.content_type = "application/json";
-    install.body = boost::json::serialize(crd_definition());
-    const auto installed = cluster.server().handle(install);
-    if (installed.status != 201) throw std::runtime_error("installing the CRD failed: " + installed.body);
+    cluster.create(crd_definition());
 
     kopp::ManagerOptions options;
     options.transport = cluster.transport_factory();
@@ -63,10 +57,7 @@ class OperatorOnFakeCluster {
   /// Runs `body` (a coroutine taking a kopp::Client&) with a client of its own.
   template <class Body>
   auto with_client(Body body) {
-    return kopp::testing::run([&]() -> decltype(body(std::declval<kopp::Client&>())) {
-      auto client = cluster.client(co_await boost::asio::this_coro::executor);
-      co_return co_await body(*client);
-    });
+    return cluster.with_client(std::move(body));
   }
 
   kopp::testing::FakeCluster cluster;

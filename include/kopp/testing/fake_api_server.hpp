@@ -122,6 +122,14 @@ class FakeApiServer {
   /// Ends every open watch, as an API server restart does; clients re-watch.
   void end_watches();
 
+  /// Creates `object` — any kind the server serves: a CustomResourceDefinition, a
+  /// Namespace, a custom resource once its CRD exists — as `kubectl create` would (POST to
+  /// the resource its apiVersion and kind name, in metadata.namespace or "default"), and
+  /// returns it as stored. For a test's setup: it goes past a FakeCluster's faults and
+  /// record. Throws std::runtime_error naming the object and the server's answer when the
+  /// server refuses it (409 AlreadyExists, 422 Invalid, an unknown kind).
+  boost::json::object create(const boost::json::object& object);
+
   /// The object at `path` (/api/v1/namespaces/default/configmaps/x), for assertions
   /// without a client; nullopt when it does not exist.
   std::optional<boost::json::value> object(std::string_view path) const;

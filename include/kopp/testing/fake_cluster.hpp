@@ -27,8 +27,11 @@
 #include <kopp/client/config.hpp>
 #include <kopp/client/transport.hpp>
 #include <kopp/testing/fake_api_server.hpp>
+#include <kopp/testing/run.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/json/object.hpp>
 #include <boost/beast/http/verb.hpp>
 
 #include <chrono>
@@ -146,6 +149,22 @@ class FakeCluster {
   std::unique_ptr<Transport> transport(boost::asio::any_io_executor executor) const;
   /// For ManagerOptions::transport: a Manager's client served by this cluster.
   std::function<std::unique_ptr<Transport>(boost::asio::any_io_executor)> transport_factory() const;
+
+  /// Runs `body` — a coroutine taking a kopp::Client& and returning awaitable<T> — to
+  /// completion with a client of this cluster on an io_context of its own
+  /// (kopp::testing::run), and returns its T (or rethrows what it threw): a test's steps
+  /// from a plain test function.
+  template <class Body>
+  auto with_client(Body body) const {
+    return kopp::testing::run([&]() -> decltype(body(std::declval<Client&>())) {
+      auto own = client(co_await boost::asio::this_coro::executor);
+      co_return co_await body(*own);
+    });
+  }
+
+  /// Creates `object` (a CustomResourceDefinition, a Namespace, any kind served) for a
+  /// test's setup, past faults and the record of requests: FakeApiServer::create.
+  boost::json::object create(const boost::json::object& object) { return server().create(object); }
 
   /// Makes matching requests fail: the `nth` matching request from now (1 = the next one)
   /// and the `times` - 1 matching requests after it. Returns an id for clear_fault.

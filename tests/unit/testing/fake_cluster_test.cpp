@@ -243,3 +243,67 @@ TEST_CASE("closing a watch wakes its pending read, which ends the watch", "[fake
       std::chrono::seconds(10));
   CHECK(ended);
 }
+
+TEST_CASE("create() sets a test up without a client: a CRD, then its custom resource, past the record",
+          "[fake_cluster]") {
+  FakeCluster cluster;
+  const auto crd = boost::json::parse(R"({
+    "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+    "metadata": {"name": "gadgets.example.com"},
+    "spec": {"group": "example.com", "scope": "Namespaced",
+             "names": {"plural": "gadgets", "singular": "gadget", "kind": "Gadget"},
+             "versions": [{"name": "v1", "served": true, "storage": true,
+                           "schema": {"openAPIV3Schema": {"type": "object",
+                                                          "x-kubernetes-preserve-unknown-fields": true}}}]}})")
+                       .as_object();
+  const boost::json::object stored_crd = cluster.create(crd);
+  CHECK_FALSE(stored_crd.at("metadata").at("uid").as_string().empty());
+
+  const auto gadget =
+      boost::json::parse(R"({"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {"name": "g"}, "size": 2})")
+          .as_object();
+  const boost::json::object stored = cluster.create(gadget);
+  CHECK(stored.at("metadata").at("namespace").as_string() == "default");  // none given: "default"
+  CHECK(stored.at("size").as_int64() == 2);
+  CHECK(cluster.requests().empty());  // setup is not in the record of requests
+
+  // The client sees what create() stored.
+  const std::string size = cluster.with_client([](kopp::Client& client) -> boost::asio::awaitable<std::string> {
+    kopp::ApiResource gadgets;
+    gadgets.group = "example.com";
+    gadgets.version = "v1";
+    gadgets.kind = "Gadget";
+    gadgets.plural = "gadgets";
+    kopp::DynamicApi api(client, gadgets, "default");
+    const auto found = co_await api.get("g");
+    co_return boost::json::serialize(found.at("size"));
+  });
+  CHECK(size == "2");
+  CHECK(cluster.requests().size() == 1);
+
+  CHECK_THROWS_WITH(cluster.create(gadget),
+                    Catch::Contains("Gadget g") && Catch::Contains("HTTP 409") && Catch::Contains("AlreadyExists"));
+  const auto widget =
+      boost::json::parse(R"({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}})")
+          .as_object();
+  CHECK_THROWS_WITH(cluster.create(widget), Catch::Contains("Widget w") &&
+                                                Catch::Contains("does not serve kind Widget") &&
+                                                Catch::Contains("install its CustomResourceDefinition first"));
+  const auto nameless = boost::json::parse(R"({"metadata": {"name": "x"}})").as_object();
+  CHECK_THROWS_WITH(cluster.create(nameless), Catch::Contains("apiVersion and kind are required"));
+}
+
+TEST_CASE("with_client returns what its coroutine returns and rethrows what it throws", "[fake_cluster]") {
+  FakeCluster cluster;
+  const ConfigMap created = cluster.with_client([](kopp::Client& client) -> boost::asio::awaitable<ConfigMap> {
+    kopp::Api<ConfigMap> config_maps(client, "default");
+    const ConfigMap object = config_map("settings", "slow");
+    co_return co_await config_maps.create(object);
+  });
+  CHECK(created.metadata.name == "settings");
+  const auto get_missing = [](kopp::Client& client) -> boost::asio::awaitable<ConfigMap> {
+    kopp::Api<ConfigMap> config_maps(client, "default");
+    co_return co_await config_maps.get("missing");
+  };
+  CHECK_THROWS_AS(cluster.with_client(get_missing), kopp::api_error);
+}

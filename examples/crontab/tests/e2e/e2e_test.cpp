@@ -1,10 +1,10 @@
 // End to end: the crontab-operator binary against a real control plane (kopp's local one,
-// or any cluster), authenticated as its own ServiceAccount with the RBAC of config/rbac,
+// through kopp::testing::ControlPlane), authenticated as its own ServiceAccount with the RBAC of config/rbac,
 // so a missing permission fails the test.
 //
-// Environment (ctest sets it): KUBECONFIG (an admin kubeconfig), KOPP_CONTROLPLANE (the
-// kopp-controlplane binary: kubectl and mint-kubeconfig), KOPP_CONTROLPLANE_DIR,
-// CRONTAB_OPERATOR (the operator binary), CRONTAB_CONFIG_DIR (examples/crontab/config).
+// Environment (ctest sets it): KOPP_CONTROLPLANE and KOPP_CONTROLPLANE_DIR (the control
+// plane kopp_add_controlplane_test started, which ControlPlane::attach() finds),
+// CRONTAB_OPERATOR (the operator binary), CRONTAB_CONFIG_DIR (the project's config/).
 //
 // The schedules are real (`* * * * *`): the scenarios run side by side on several
 // CronTabs and wait for two minute boundaries (75-90 s, at most about 2.5 minutes). A
@@ -19,7 +19,7 @@
 #include <kopp/api/core/v1.hpp>
 #include <kopp/api/events/v1.hpp>
 #include <kopp/client.hpp>
-#include <kopp/client/kubeconfig.hpp>
+#include <kopp/testing/control_plane.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
@@ -120,28 +120,12 @@ std::string read_file(const fs::path& path) {
   return text.str();
 }
 
-/// Runs a command to completion; fails the test (with its output) when it exits non-zero.
-std::string run(const std::vector<std::string>& args, const fs::path& scratch) {
-  const fs::path output = scratch / ("command-" + random_suffix() + ".log");
-  const pid_t pid = spawn_or_fail(args, output);
-  const int code = wait_exit(pid, 120s);
-  std::string text = read_file(output);
-  fs::remove(output);
-  if (code != 0) {
-    if (code == -1) kill(pid, SIGKILL);
-    std::string line;
-    for (const auto& a : args) line += a + " ";
-    FAIL("command failed (exit " << code << "): " << line << "\n" << text);
-  }
-  return text;
-}
-
 // ---- the API ---------------------------------------------------------------------------
 
-kopp::Config admin_config() {
-  kopp::KubeconfigOptions options;
-  options.path = env("KUBECONFIG");
-  return kopp::load_kubeconfig(options);
+/// The control plane CTest started for this test (kopp_add_controlplane_test).
+const kopp::testing::ControlPlane& control_plane() {
+  static const kopp::testing::ControlPlane plane = kopp::testing::ControlPlane::attach();
+  return plane;
 }
 
 /// Runs one coroutine against the admin client on a fresh io_context.
@@ -149,7 +133,7 @@ template <class T>
 T api(std::function<awaitable<T>(kopp::Client&)> body) {
   boost::asio::io_context io;
   auto task = [&]() -> awaitable<T> {
-    kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
+    kopp::Client client(co_await boost::asio::this_coro::executor, control_plane().admin_config());
     co_return co_await body(client);
   };
   auto future = boost::asio::co_spawn(io, task(), boost::asio::use_future);
@@ -268,16 +252,9 @@ std::string join(const std::vector<std::string>& items) {
 /// the test fails.
 struct Environment {
   fs::path scratch;
-  std::string controlplane;
-  std::string kubeconfig;
   std::string ns;
   fs::path rbac_kustomization;
   pid_t operator_pid = -1;
-
-  std::vector<std::string> kubectl(std::vector<std::string> args) const {
-    args.insert(args.begin(), {controlplane, "kubectl", "--kubeconfig", kubeconfig});
-    return args;
-  }
 
   ~Environment() {
     if (operator_pid > 0) {
@@ -292,10 +269,13 @@ struct Environment {
     // Deleting the namespace removes the CronTabs, Jobs, Pods and Events; the RBAC objects
     // are removed by name. The shared CRD stays: other runs may use it.
     for (const auto& args :
-         {kubectl({"delete", "-k", rbac_kustomization.string(), "--ignore-not-found", "--wait=false"}),
-          kubectl({"delete", "namespace", ns, "--ignore-not-found", "--wait=false"})}) {
-      const pid_t pid = spawn(args, scratch / "cleanup.log");
-      if (pid > 0) wait_exit(pid, 60s);
+         {std::vector<std::string>{"delete", "-k", rbac_kustomization.string(), "--ignore-not-found", "--wait=false"},
+          std::vector<std::string>{"delete", "namespace", ns, "--ignore-not-found", "--wait=false"}}) {
+      try {
+        control_plane().kubectl(args);
+      } catch (const std::exception& error) {
+        std::fprintf(stderr, "cleanup: %s\n", error.what());
+      }
     }
     std::error_code ec;
     fs::remove_all(scratch, ec);
@@ -320,31 +300,28 @@ std::chrono::sys_seconds first_run(const CronTab& created) {
 
 TEST_CASE("crontab-operator end to end: schedules, policies, history, suspend, restart", "[e2e]") {
   Environment e;
-  e.controlplane = env("KOPP_CONTROLPLANE");
-  e.kubeconfig = env("KUBECONFIG");
+  const auto& plane = control_plane();
   const std::string operator_binary = env("CRONTAB_OPERATOR");
   const fs::path config = env("CRONTAB_CONFIG_DIR");
-  const std::string controlplane_dir = env("KOPP_CONTROLPLANE_DIR");
   e.ns = "crontab-e2e-" + random_suffix();
   e.scratch = fs::temp_directory_path() / e.ns;
   fs::create_directories(e.scratch);
   const std::string prefix = e.ns + "-";
 
+  // [doc:control-plane-attach] (docs/testing.md shows this)
   // The CRD (cluster-wide, shared, idempotent) and the RBAC under unique names, so runs in
   // parallel do not collide: a kustomization over config/rbac with a namespace and prefix.
-  run(e.kubectl({"apply", "-f", (config / "crd" / "example.com_crontabs.yaml").string()}), e.scratch);
-  run(e.kubectl({"wait", "--for=condition=Established", "--timeout=60s", "crd/crontabs.example.com"}), e.scratch);
-  run(e.kubectl({"create", "namespace", e.ns}), e.scratch);
+  plane.install_crds({config / "crd" / "example.com_crontabs.yaml"});
+  plane.kubectl({"create", "namespace", e.ns});
   e.rbac_kustomization = e.scratch / "rbac";
   fs::create_directories(e.rbac_kustomization);
   std::ofstream(e.rbac_kustomization / "kustomization.yaml")
       << "namespace: " << e.ns << "\nnamePrefix: " << prefix << "\nresources:\n- "
       << fs::relative(config / "rbac", e.rbac_kustomization).string() << "\n";
-  run(e.kubectl({"apply", "-k", e.rbac_kustomization.string()}), e.scratch);
-  const std::string operator_kubeconfig = (e.scratch / "operator.kubeconfig").string();
-  run({e.controlplane, "mint-kubeconfig", "--dir", controlplane_dir, "--namespace", e.ns, "--serviceaccount",
-       prefix + "crontab-operator", "--out", operator_kubeconfig},
-      e.scratch);
+  plane.kubectl({"apply", "-k", e.rbac_kustomization.string()});
+  const std::string operator_kubeconfig =
+      plane.service_account_kubeconfig(e.ns, prefix + "crontab-operator", e.scratch / "operator.kubeconfig").string();
+  // [/doc]
 
   const unsigned short health_port = free_port();
   const unsigned short metrics_port = free_port();

@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <random>
 #include <set>
+#include <stdexcept>
 
 namespace kopp::testing {
 
@@ -1682,6 +1683,43 @@ inline void FakeApiServer::end_watches() {
     }
     if (ready) ready();
   }
+}
+
+inline boost::json::object FakeApiServer::create(const boost::json::object& object) {
+  const auto text_at = [](const boost::json::object& o, std::string_view key) -> std::string {
+    const boost::json::value* v = o.if_contains(key);
+    return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string();
+  };
+  const std::string api_version = text_at(object, "apiVersion");
+  const std::string kind = text_at(object, "kind");
+  const boost::json::object* metadata = object.contains("metadata") ? object.at("metadata").if_object() : nullptr;
+  const std::string name = metadata != nullptr ? text_at(*metadata, "name") : std::string();
+  const std::string what = (kind.empty() ? std::string("an object without kind") : kind) + " " +
+                           (name.empty() ? std::string("(no metadata.name)") : name);
+  if (api_version.empty() || kind.empty())
+    throw std::runtime_error("FakeApiServer::create: " + what + ": apiVersion and kind are required");
+  FakeRequest request;
+  {
+    std::lock_guard lock(state_->mutex);
+    const detail::ResourceInfo* info = state_->registry.find_kind(api_version, kind);
+    if (info == nullptr)
+      throw std::runtime_error("FakeApiServer::create: " + what + ": the server does not serve kind " + kind + " in " +
+                               api_version + " (install its CustomResourceDefinition first)");
+    std::string path = info->group.empty() ? "/api/" + info->version : "/apis/" + info->group + "/" + info->version;
+    if (info->namespaced) {
+      std::string ns = metadata != nullptr ? text_at(*metadata, "namespace") : std::string();
+      path += "/namespaces/" + (ns.empty() ? std::string("default") : ns);
+    }
+    request.target = path + "/" + info->resource;
+  }
+  request.method = boost::beast::http::verb::post;
+  request.content_type = "application/json";
+  request.body = boost::json::serialize(object);
+  const FakeResponse response = handle(request);
+  if (response.status != 201)
+    throw std::runtime_error("FakeApiServer::create: " + what + ": HTTP " + std::to_string(response.status) + ": " +
+                             response.body);
+  return boost::json::parse(response.body).as_object();
 }
 
 inline std::optional<boost::json::value> FakeApiServer::object(std::string_view path) const {
