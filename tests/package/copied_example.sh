@@ -59,7 +59,7 @@ fi
 
 step "configure against the installed kopp in $prefix"
 cmake -S "$project" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g0 \
-  -DCMAKE_PREFIX_PATH="$prefix" -DKOPP_CONTROLPLANE_BIN_DIR="$cp_bin" -DFETCHCONTENT_FULLY_DISCONNECTED=ON \
+  -DCMAKE_PREFIX_PATH="$prefix" -DKOPP_CONTROLPLANE_BIN_DIR="$cp_bin" \
   ${KOPP_EXAMPLE_CMAKE_ARGS:-}
 found=$(sed -n 's/^kopp_DIR:PATH=//p' "$build/CMakeCache.txt")
 case "$found" in
