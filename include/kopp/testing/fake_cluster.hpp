@@ -31,8 +31,8 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/json/object.hpp>
 #include <boost/beast/http/verb.hpp>
+#include <boost/json/object.hpp>
 
 #include <chrono>
 #include <cstdint>
