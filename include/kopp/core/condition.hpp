@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -31,6 +32,19 @@ struct Condition {
   std::string message;
 
   friend bool operator==(const Condition&, const Condition&) = default;
+
+  /// "Available=False (MinimumReplicasUnavailable: 1 of 3 ready) at generation 4": for logs
+  /// and for test frameworks' failure messages (Catch2 and GoogleTest print through it).
+  friend std::ostream& operator<<(std::ostream& os, const Condition& c) {
+    os << c.type << '=' << c.status;
+    if (!c.reason.empty() || !c.message.empty()) {
+      os << " (" << c.reason;
+      if (!c.message.empty()) os << ": " << c.message;
+      os << ')';
+    }
+    if (c.observedGeneration != 0) os << " at generation " << c.observedGeneration;
+    return os;
+  }
 };
 BOOST_DESCRIBE_STRUCT(Condition, (), (type, status, observedGeneration, lastTransitionTime, reason, message))
 KOPP_JSON_OMIT_ZERO(Condition, observedGeneration)

@@ -1,7 +1,9 @@
 #pragma once
-// Catch2 (v2, <catch2/catch.hpp>) for tests of kopp operators: matchers for status
-// conditions and for the errors requests fail with, and readable printing of conditions in
-// failure messages. Include it from test files only: Catch2 stays a test dependency.
+// Catch2 (v2, <catch2/catch.hpp>) matchers for tests of kopp operators: status conditions
+// and the errors requests fail with. Include it from test files only: Catch2 stays a test
+// dependency. (Conditions print readably in any failure message through their operator<<,
+// kopp/core/condition.hpp; a Catch::StringMaker here would print differently in the files
+// that do not include this header, an ODR violation that the linker resolves at random.)
 //
 //   CHECK_THAT(memcached.status.conditions, kopp::testing::HasCondition("Available", "True"));
 //   CHECK_THAT(memcached.status.conditions,
@@ -70,26 +72,3 @@ class ApiErrorMatcher : public Catch::MatcherBase<api_error> {
 inline ApiErrorMatcher IsApiError(errc code) { return ApiErrorMatcher(code); }
 
 }  // namespace kopp::testing
-
-namespace Catch {
-
-/// A condition in a failure message: "Available=False (MinimumReplicasUnavailable: 1 of 3
-/// ready) at generation 4".
-template <>
-struct StringMaker<kopp::Condition> {
-  static std::string convert(const kopp::Condition& c) {
-    std::string text = c.type + "=" + c.status;
-    if (!c.reason.empty() || !c.message.empty())
-      text += " (" + c.reason + (c.message.empty() ? "" : ": " + c.message) + ")";
-    if (c.observedGeneration != 0) text += " at generation " + std::to_string(c.observedGeneration);
-    return text;
-  }
-};
-
-/// The error's message (it names the request and the server's answer) and code.
-template <>
-struct StringMaker<kopp::api_error> {
-  static std::string convert(const kopp::api_error& e) { return std::string("api_error: ") + e.what(); }
-};
-
-}  // namespace Catch
