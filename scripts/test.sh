@@ -27,7 +27,7 @@ mkdir -p "$build"
 prebuild_log="$build/prebuild.log"
 bash -c 'set -e
   bash "$1/tools/controlplane/build.sh" "$2/controlplane-bin"
-  python3 "$1/bench/run.py" --build-peers-only --build-dir "$2/bench/quick"' _ "$root" "$build" \
+  python3 "$1/bench/run.py" --build-peers-only --quick --build-dir "$2/bench/quick"' _ "$root" "$build" \
   >"$prebuild_log" 2>&1 &
 prebuild_pid=$!
 trap 'kill "$prebuild_pid" 2>/dev/null || true' EXIT
@@ -56,7 +56,9 @@ echo "== runtime unit tests under ThreadSanitizer ($build-tsan)"
 cmake -S "$root" -B "$build-tsan" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 \
   -DKOPP_SANITIZE_THREAD=ON -DKOPP_BUILD_INTEGRATION_TESTS=OFF -DKOPP_BUILD_EXAMPLES=OFF \
   -DKOPP_BUILD_BENCHMARKS=OFF -DKOPP_INSTALL=OFF
-cmake --build "$build-tsan" -j "$jobs" --target kopp_runtime_unit_tests
+# Also the Manager's multi-threaded integration tests, against this tree's instrumented
+# kopp::compiled: the main build's CTest runs them on the control plane (integration.tsan.*).
+cmake --build "$build-tsan" -j "$jobs" --target kopp_runtime_unit_tests kopp_integration_tsan_tests
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/tests/tsan.supp" \
   "$build-tsan/tests/kopp_runtime_unit_tests" --order rand --warn NoAssertions
 
@@ -64,7 +66,7 @@ echo "== configure + build ($build)"
 # Debug: the tests compile faster, and assertions stay on. The example operators build once,
 # in their package tests (copied out of the tree, against the installed kopp).
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DKOPP_BUILD_UNIT_TESTS=OFF \
-  -DKOPP_BUILD_EXAMPLE_OPERATORS=OFF
+  -DKOPP_BUILD_EXAMPLE_OPERATORS=OFF -DKOPP_TSAN_INTEGRATION_EXECUTABLE="$build-tsan/tests/kopp_integration_tsan_tests"
 cmake --build "$build" -j "$jobs"
 
 echo "== waiting for the control plane and benchmark peers built in the background ($prebuild_log)"
