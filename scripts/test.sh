@@ -12,6 +12,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$root/build}
 jobs=${JOBS:-$(nproc)}
+# Each stage's heading says how long the run has taken so far (CI time is budgeted).
+started=$SECONDS
+stage() { echo "== $* [$((SECONDS - started)) s]"; }
 
 "$root/scripts/install-deps.sh"
 # rustup installs cargo here; the benchmark harness (bench.quick) builds the kube-rs peer.
@@ -35,7 +38,7 @@ trap 'kill "$prebuild_pid" 2>/dev/null || true' EXIT
 # The unit tests build and run twice, under the sanitizers only: AddressSanitizer +
 # UndefinedBehaviorSanitizer (all of them) and ThreadSanitizer (the runtime's). The main build
 # (integration tests, examples, benchmarks, packaging) does not compile them a third time.
-echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer ($build-asan)"
+stage "unit tests under AddressSanitizer + UndefinedBehaviorSanitizer ($build-asan)"
 # -g1 (line tables): sanitizer reports and backtraces name files and lines; full debug
 # info would cost about an eighth more compile time and much more link time.
 cmake -S "$root" -B "$build-asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 \
@@ -45,14 +48,14 @@ cmake --build "$build-asan" -j "$jobs" --target kopp_unit_tests
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   "$build-asan/tests/kopp_unit_tests" --order rand --warn NoAssertions
 
-echo "== fuzz targets, ${KOPP_FUZZ_SECONDS:-20} s each, on their committed corpora ($build-fuzz)"
+stage "fuzz targets, ${KOPP_FUZZ_SECONDS:-20} s each, on their committed corpora ($build-fuzz)"
 # libFuzzer needs Clang; tests/fuzz is a project of its own. Each target first replays its
 # corpus (seeds and the inputs of past crashes), then mutates for the time given.
 cmake -S "$root/tests/fuzz" -B "$build-fuzz" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14
 cmake --build "$build-fuzz" -j "$jobs"
 "$root/tests/fuzz/run.sh" "$build-fuzz" "${KOPP_FUZZ_SECONDS:-20}" "$jobs"
 
-echo "== runtime unit tests under ThreadSanitizer ($build-tsan)"
+stage "runtime unit tests under ThreadSanitizer ($build-tsan)"
 cmake -S "$root" -B "$build-tsan" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 \
   -DKOPP_SANITIZE_THREAD=ON -DKOPP_BUILD_INTEGRATION_TESTS=OFF -DKOPP_BUILD_EXAMPLES=OFF \
   -DKOPP_BUILD_BENCHMARKS=OFF -DKOPP_INSTALL=OFF
@@ -62,14 +65,14 @@ cmake --build "$build-tsan" -j "$jobs" --target kopp_runtime_unit_tests kopp_int
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$root/tests/tsan.supp" \
   "$build-tsan/tests/kopp_runtime_unit_tests" --order rand --warn NoAssertions
 
-echo "== configure + build ($build)"
+stage "configure + build ($build)"
 # Debug: the tests compile faster, and assertions stay on. The example operators build once,
 # in their package tests (copied out of the tree, against the installed kopp).
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DKOPP_BUILD_UNIT_TESTS=OFF \
   -DKOPP_BUILD_EXAMPLE_OPERATORS=OFF -DKOPP_TSAN_INTEGRATION_EXECUTABLE="$build-tsan/tests/kopp_integration_tsan_tests"
 cmake --build "$build" -j "$jobs"
 
-echo "== waiting for the control plane and benchmark peers built in the background ($prebuild_log)"
+stage "waiting for the control plane and benchmark peers built in the background ($prebuild_log)"
 if ! wait "$prebuild_pid"; then
   cat "$prebuild_log" >&2
   echo "test.sh: building the control plane or the benchmark peers failed (log above)" >&2
@@ -77,8 +80,9 @@ if ! wait "$prebuild_pid"; then
 fi
 tail -n 3 "$prebuild_log"
 
-echo "== all tests (control plane acceptance, integration, examples, package, compile checks)"
+stage "all tests (control plane acceptance, integration, examples, package, compile checks)"
 # The examples' Dockerfile build stages (two Release builds, 17 CPU-minutes) are left out of
 # this run for its time limit; package.example.* says so in its output, and runs them when
 # KOPP_EXAMPLE_IMAGE_STAGE is not 0.
 KOPP_EXAMPLE_IMAGE_STAGE=${KOPP_EXAMPLE_IMAGE_STAGE:-0} ctest --test-dir "$build" --output-on-failure -j "$jobs"
+stage "all tests passed"
