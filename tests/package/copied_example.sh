@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # package.example.<name>: "copy this folder" works. An example operator is copied to a
 # temporary directory outside kopp's tree and built there as a project of its own against
-# kopp installed to a prefix (find_package, nothing fetched); its whole test suite runs in
+# kopp installed to a prefix (find_package, nothing fetched; the compiled mode, kopp::compiled,
+# as the examples link it); its whole test suite runs in
 # the copy (unit tests, the CRD up-to-date test, and the end-to-end test on a control plane
 # of its own, through the installed KoppControlPlane.cmake); then its Dockerfile's build
 # stage runs from the copy's root (dockerfile_build_stage.py: kopp fetched from git at
@@ -70,6 +71,18 @@ esac
 
 step "build"
 cmake --build "$build" -j "$jobs"
+# The examples link kopp::compiled: the installed package's compiled mode, built here from
+# the installed headers (what package.find_package does for header-only mode).
+compiled_lib=$(find "$build" -name libkopp_compiled.a -print -quit)
+if [[ -z $compiled_lib ]]; then
+  echo "FAIL: the copy's build holds no kopp::compiled library (libkopp_compiled.a)" >&2
+  exit 1
+fi
+if ! grep -q -- "-I$prefix/include\|-isystem $prefix/include" <(cd "$build" && ninja -t commands "${compiled_lib#"$build"/}"); then
+  echo "FAIL: kopp::compiled was not compiled from the installed headers in $prefix/include" >&2
+  exit 1
+fi
+echo "kopp::compiled built from the installed headers: ${compiled_lib#"$build"/}"
 
 step "the project's tests (ctest in the copy)"
 ctest --test-dir "$build" -N | tee "$work/tests.txt"
