@@ -9,9 +9,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <future>
 #include <optional>
 #include <string>
+#include <thread>
+#include <variant>
 #include <vector>
 
 namespace {
@@ -306,4 +310,39 @@ TEST_CASE("with_client returns what its coroutine returns and rethrows what it t
     co_return co_await config_maps.get("missing");
   };
   CHECK_THROWS_AS(cluster.with_client(get_missing), kopp::api_error);
+}
+
+TEST_CASE("a write whose effect another thread saw is already in requests() and count()", "[fake_cluster]") {
+  // A watch's ready callback runs on the writing thread, inside the server's handling of the
+  // write and before the request is recorded. This one tells the test's thread that the
+  // effect is visible, then holds the writer there: count() must wait for the record, not
+  // miss the write (memcached.unit's request counts failed on that in a loaded CI run).
+  FakeCluster cluster;
+  kopp::testing::FakeRequest watch_request;
+  watch_request.target = "/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=" +
+                         std::to_string(cluster.server().resource_version());
+  auto opened = cluster.server().open_watch(watch_request);
+  REQUIRE(std::holds_alternative<std::shared_ptr<kopp::testing::FakeWatch>>(opened));
+  auto watch = std::get<std::shared_ptr<kopp::testing::FakeWatch>>(opened);
+  std::promise<void> effect_visible;
+  std::atomic<bool> first = true;
+  watch->on_ready([&] {
+    if (!first.exchange(false)) return;
+    effect_visible.set_value();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  });
+  std::thread writer([&] {
+    cluster.with_client([](kopp::Client& client) -> boost::asio::awaitable<void> {
+      kopp::Api<ConfigMap> config_maps(client, "default");
+      const ConfigMap object = config_map("seen", "x");
+      co_await config_maps.create(object);
+    });
+  });
+  effect_visible.get_future().wait();
+  const auto creates = cluster.count(RequestMatch().verb(http::verb::post).on("configmaps"));
+  const auto recorded = cluster.requests().size();
+  writer.join();
+  watch->cancel();
+  CHECK(creates == 1);
+  CHECK(recorded == 1);
 }

@@ -106,8 +106,9 @@ struct FakeCluster::State {
 
   FakeApiServer server;
   mutable std::mutex mutex;
-  // Held while the server handles a request and its record is added: whoever sees the
-  // effect of a write (through another request) finds the write in requests() too.
+  // Held while the server handles a request and its record is added, and by requests() and
+  // count() before they read the record: whoever saw the effect of a write, through a request
+  // of its own or a watch event, finds the write in requests() too. Taken before `mutex`.
   std::mutex handling;
   std::vector<RecordedRequest> requests;
   std::vector<Injected> faults;
@@ -381,18 +382,25 @@ class FakeTransport final : public Transport {
     HttpResponse response;
     if (fault && fault->type() == Fault::kind::status) {
       response = fault_response(*fault);
-    } else {
+      record.status = response.status;
+      state_->record(std::move(record));
+      co_return response;
+    }
+    {
+      // The server's answer and the record in one step (State::handling says why).
+      std::lock_guard handling(state_->handling);
       FakeResponse answer = state_->server.handle(fake_request(request));
       if (fault && fault->type() == Fault::kind::dropped_after_server) {
         state_->record(std::move(record));
-        throw dropped_connection(request);
+      } else {
+        response.status = answer.status;
+        response.body = std::move(answer.body);
+        response.content_type = std::move(answer.content_type);
+        record.status = response.status;
+        state_->record(std::move(record));
       }
-      response.status = answer.status;
-      response.body = std::move(answer.body);
-      response.content_type = std::move(answer.content_type);
     }
-    record.status = response.status;
-    state_->record(std::move(record));
+    if (fault && fault->type() == Fault::kind::dropped_after_server) throw dropped_connection(request);
     co_return response;
   }
 
@@ -524,12 +532,16 @@ inline void FakeCluster::clear_faults() {
   state_->faults.clear();
 }
 
+// requests() and count() first wait for a request being handled to be recorded: whoever saw
+// a write's effect (a GET, a watch event) finds the write here too (State::handling).
 inline std::vector<RecordedRequest> FakeCluster::requests() const {
+  std::lock_guard handling(state_->handling);
   std::lock_guard lock(state_->mutex);
   return state_->requests;
 }
 
 inline std::size_t FakeCluster::count(const RequestMatch& match) const {
+  std::lock_guard handling(state_->handling);
   std::lock_guard lock(state_->mutex);
   return static_cast<std::size_t>(
       std::count_if(state_->requests.begin(), state_->requests.end(),
