@@ -45,7 +45,8 @@ cmake -S "$root" -B "$build-asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_
   -DKOPP_SANITIZE=ON -DKOPP_BUILD_INTEGRATION_TESTS=OFF -DKOPP_BUILD_EXAMPLES=OFF \
   -DKOPP_BUILD_BENCHMARKS=OFF -DKOPP_INSTALL=OFF
 cmake --build "$build-asan" -j "$jobs" --target kopp_unit_tests
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+# handle_sigill: UBSan traps (tests/CMakeLists.txt); ASan prints where.
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:handle_sigill=1 \
   "$build-asan/tests/kopp_unit_tests" --order rand --warn NoAssertions
 
 stage "fuzz targets, ${KOPP_FUZZ_SECONDS:-20} s each, on their committed corpora ($build-fuzz)"
