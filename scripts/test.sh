@@ -45,9 +45,13 @@ cmake -S "$root" -B "$build-asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_
   -DKOPP_SANITIZE=ON -DKOPP_BUILD_INTEGRATION_TESTS=OFF -DKOPP_BUILD_EXAMPLES=OFF \
   -DKOPP_BUILD_BENCHMARKS=OFF -DKOPP_INSTALL=OFF
 cmake --build "$build-asan" -j "$jobs" --target kopp_unit_tests
-# handle_sigill: UBSan traps (tests/CMakeLists.txt); ASan prints where.
+# They run (about two minutes, on one core) while the fuzz targets build; the result is
+# read after that stage. handle_sigill: UBSan traps (tests/CMakeLists.txt); ASan prints where.
+asan_log="$build-asan/unit-tests.log"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:handle_sigill=1 \
-  "$build-asan/tests/kopp_unit_tests" --order rand --warn NoAssertions
+  "$build-asan/tests/kopp_unit_tests" --order rand --warn NoAssertions >"$asan_log" 2>&1 &
+asan_pid=$!
+trap 'kill "$prebuild_pid" "$asan_pid" 2>/dev/null || true' EXIT
 
 stage "fuzz targets, ${KOPP_FUZZ_SECONDS:-20} s each, on their committed corpora ($build-fuzz)"
 # libFuzzer needs Clang; tests/fuzz is a project of its own. Each target first replays its
@@ -55,6 +59,14 @@ stage "fuzz targets, ${KOPP_FUZZ_SECONDS:-20} s each, on their committed corpora
 cmake -S "$root/tests/fuzz" -B "$build-fuzz" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14
 cmake --build "$build-fuzz" -j "$jobs"
 "$root/tests/fuzz/run.sh" "$build-fuzz" "${KOPP_FUZZ_SECONDS:-20}" "$jobs"
+
+stage "unit tests under AddressSanitizer + UndefinedBehaviorSanitizer: result ($asan_log)"
+if ! wait "$asan_pid"; then
+  cat "$asan_log" >&2
+  echo "test.sh: the unit tests failed under AddressSanitizer + UndefinedBehaviorSanitizer (output above)" >&2
+  exit 1
+fi
+tail -n 3 "$asan_log"
 
 stage "runtime unit tests under ThreadSanitizer ($build-tsan)"
 cmake -S "$root" -B "$build-tsan" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g1 \
