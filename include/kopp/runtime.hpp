@@ -22,6 +22,10 @@
 #include <kopp/runtime/telemetry/log.hpp>
 #include <kopp/runtime/telemetry/metrics.hpp>
 #include <kopp/runtime/telemetry/probe_server.hpp>
+#include <kopp/runtime/webhook/admission.hpp>
+#include <kopp/runtime/webhook/admission_webhook.hpp>
+#include <kopp/runtime/webhook/https_server.hpp>
+#include <kopp/runtime/webhook/serving_certificate.hpp>
 #include <kopp/runtime/workqueue/clock.hpp>
 #include <kopp/runtime/workqueue/rate_limiter.hpp>
 #include <kopp/runtime/workqueue/workqueue.hpp>

@@ -57,6 +57,9 @@
 #include <kopp/runtime/telemetry/impl/log.ipp>
 #include <kopp/runtime/telemetry/impl/metrics.ipp>
 #include <kopp/runtime/telemetry/impl/probe_server.ipp>
+#include <kopp/runtime/webhook/impl/admission.ipp>
+#include <kopp/runtime/webhook/impl/https_server.ipp>
+#include <kopp/runtime/webhook/impl/serving_certificate.ipp>
 
 // The JSON codecs of the generated models (tools/gen-api).
 #include <kopp/api/apiextensions/impl/v1.ipp>

@@ -21,7 +21,10 @@ ALLOWED = {
     'kopp/runtime/workqueue': {'kopp/runtime/workqueue', 'kopp/runtime/detail', 'kopp/runtime/telemetry', 'kopp/client', 'kopp/core'},
     'kopp/runtime/controller': {'kopp/runtime/controller', 'kopp/runtime/detail', 'kopp/runtime/cache', 'kopp/runtime/workqueue',
                                 'kopp/runtime/telemetry', 'kopp/client', 'kopp/core', 'kopp/api'},
+    # HTTPS serving (certificates, the server) and admission webhooks.
+    'kopp/runtime/webhook': {'kopp/runtime/webhook', 'kopp/runtime/detail', 'kopp/runtime/telemetry', 'kopp/client', 'kopp/core'},
     'kopp/runtime/manager': {'kopp/runtime/manager', 'kopp/runtime/detail', 'kopp/runtime/controller', 'kopp/runtime/cache',
+                             'kopp/runtime/webhook',
                              'kopp/runtime/workqueue', 'kopp/runtime/telemetry', 'kopp/client', 'kopp/core',
                              'kopp/api', 'kopp/version.hpp'},
     # The test kit for users' tests: may use everything above.

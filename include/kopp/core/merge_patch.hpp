@@ -51,6 +51,25 @@ namespace kopp {
   return patch;
 }
 
+/// RFC 7386: applies the merge patch `patch` to `target` in place (objects merged member by
+/// member, null removes a member, anything else replaces; a patch object merged into a
+/// non-object starts from {}).
+inline void json_merge_apply(boost::json::value& target, const boost::json::value& patch) {
+  const auto* members = patch.if_object();
+  if (members == nullptr) {
+    target = patch;
+    return;
+  }
+  if (!target.is_object()) target = boost::json::object();
+  auto& object = target.get_object();
+  for (const auto& member : *members) {
+    if (member.value().is_null())
+      object.erase(member.key());
+    else
+      json_merge_apply(object[member.key()], member.value());
+  }
+}
+
 /// The merge patch that turns `before` into `after`, both encoded with kopp's JSON mapping.
 template <class K>
 [[nodiscard]] boost::json::value merge_patch_json(const K& before, const K& after) {

@@ -145,7 +145,7 @@ inline std::optional<std::string> check_certificate_matches_key(std::string_view
   if (!cert || !key) return take_openssl_error();
   if (X509_check_private_key(cert.get(), key.get()) != 1) {
     ERR_clear_error();
-    return std::string("the client certificate does not match the client key");
+    return std::string("the certificate does not match the private key");
   }
   return std::nullopt;
 }

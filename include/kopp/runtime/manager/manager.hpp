@@ -19,7 +19,8 @@
 // controllers the moment the elector reports it, and run() returns 1, so the pod restarts
 // and competes again, as controller-runtime does.
 // Errors: run() returns 1 (with a log line saying why) when the caches do not sync in
-// cache_sync_timeout or a probe address cannot be bound.
+// cache_sync_timeout or a probe address cannot be bound. The constructor throws when the
+// webhook server's address cannot be bound or its certificate cannot be read.
 // Caveats: with leader election on, an API server outage longer than the renew deadline
 // ends leadership and run() returns 1 (docs/leader-election.md).
 
@@ -33,6 +34,8 @@
 #include <kopp/runtime/telemetry/metrics.hpp>
 #include <kopp/runtime/telemetry/probe_server.hpp>
 #include <kopp/runtime/cache/informer_factory.hpp>
+#include <kopp/runtime/webhook/admission_webhook.hpp>
+#include <kopp/runtime/webhook/https_server.hpp>
 
 #include <boost/asio/io_context.hpp>
 
@@ -65,6 +68,17 @@ struct ManagerOptions {
   /// "0" disables; ":8080" listens on every interface.
   std::string metrics_bind_address = "0";
   std::string health_probe_bind_address = "0";
+  /// The webhook server (HTTPS): "0" serves none; controller-runtime's is ":9443". It runs
+  /// on every replica, leader or not, from run() until the manager stops.
+  std::string webhook_bind_address = "0";
+  /// Where its certificate is: tls.crt and tls.key, reloaded when they change (a
+  /// cert-manager Secret volume). Empty: a self-signed CA and a certificate for
+  /// webhook_hosts are generated at start (local development and tests), and
+  /// Manager::webhook_ca_bundle() is the caBundle for the webhook configurations.
+  std::string webhook_cert_dir;
+  /// The generated certificate's host names and IP addresses (with no webhook_cert_dir).
+  std::vector<std::string> webhook_hosts{"127.0.0.1", "localhost"};
+  HttpsServerOptions webhook_server_options;
   /// Threads that run the io_context.
   unsigned threads = 1;
   std::chrono::milliseconds graceful_shutdown_timeout{30'000};
@@ -105,6 +119,21 @@ class Manager {
   /// registry; its build() registers the controller with this manager.
   template <Resource K>
   ControllerBuilder<K> controller(std::string name);
+  /// A builder that registers K's defaulting and/or validating webhooks on the webhook
+  /// server. Throws std::logic_error when webhook_bind_address is "0".
+  template <Resource K>
+  WebhookBuilder<K> webhook() {
+    return WebhookBuilder<K>(webhook_server(), options_.logger);
+  }
+  /// The webhook server, for handlers of your own (a conversion webhook, ...). Throws
+  /// std::logic_error when webhook_bind_address is "0".
+  HttpsServer& webhook_server();
+  /// The PEM CA bundle that verifies the webhook server's certificate when it was
+  /// generated (no webhook_cert_dir); "" otherwise.
+  const std::string& webhook_ca_bundle() const noexcept { return webhook_ca_bundle_; }
+  /// The webhook server's bound port (0 when off): known from construction on.
+  unsigned short webhook_port() const noexcept { return webhook_server_ ? webhook_server_->port() : 0; }
+
   /// Registers a controller made elsewhere (a ControllerBuilder not from controller<K>()).
   /// Adding one that is registered already does nothing.
   void add(std::shared_ptr<ControllerBase> controller);
@@ -131,6 +160,7 @@ class Manager {
   /// "" when ready; otherwise why not (for /readyz).
   std::string not_ready_reason() const;
   void serve_probes();
+  void make_webhook_server();
 
   ManagerOptions options_;
   Logger log_;
@@ -141,6 +171,8 @@ class Manager {
   std::unique_ptr<LeaderElector> elector_;
   std::vector<std::shared_ptr<ControllerBase>> controllers_;
   std::vector<std::unique_ptr<ProbeServer>> servers_;
+  std::unique_ptr<HttpsServer> webhook_server_;
+  std::string webhook_ca_bundle_;
   std::vector<metrics::CallbackRegistration> cache_gauges_;
   std::atomic<bool> ready_{false};
   detail::AsyncLatch stop_requested_;  // request_stop(), a signal, a lost Lease, a failed sync

@@ -53,6 +53,37 @@ KOPP_DECL Manager::Manager(Config config, ManagerOptions options)
           : "kopp/" + (options_.leader_election_id.empty() ? std::string("manager") : options_.leader_election_id);
   events.logger = options_.logger;
   recorder_ = std::make_unique<EventRecorder>(*client_, events);
+  make_webhook_server();
+}
+
+KOPP_DECL void Manager::make_webhook_server() {
+  const auto endpoint = parse_bind_address(options_.webhook_bind_address);
+  if (!endpoint) return;
+  std::shared_ptr<ServingCertificate> certificate;
+  if (!options_.webhook_cert_dir.empty()) {
+    certificate = ServingCertificate::from_directory(options_.webhook_cert_dir, "tls.crt", "tls.key", options_.logger);
+  } else {
+    const auto generated = make_self_signed_certificate(options_.webhook_hosts);
+    certificate = ServingCertificate::from_pem(generated.certificate_pem, generated.private_key_pem);
+    webhook_ca_bundle_ = generated.ca_pem;
+  }
+  try {
+    webhook_server_ = std::make_unique<HttpsServer>(io_.get_executor(), *endpoint, std::move(certificate),
+                                                    options_.webhook_server_options, options_.logger);
+  } catch (const boost::system::system_error& e) {
+    throw std::runtime_error("cannot serve webhooks on " + endpoint->address().to_string() + ":" +
+                             std::to_string(endpoint->port()) + ": " + e.code().message());
+  }
+  log_.info(
+      "webhook server listening",
+      {{"port", webhook_server_->port()},
+       {"certificate", options_.webhook_cert_dir.empty() ? std::string("self-signed") : options_.webhook_cert_dir}});
+}
+
+KOPP_DECL HttpsServer& Manager::webhook_server() {
+  if (!webhook_server_)
+    throw std::logic_error("the webhook server is off: set ManagerOptions::webhook_bind_address (e.g. \":9443\")");
+  return *webhook_server_;
 }
 
 KOPP_DECL Manager::~Manager() {
@@ -193,6 +224,7 @@ KOPP_DECL boost::asio::awaitable<void> Manager::stop_controllers() {
 
 KOPP_DECL boost::asio::awaitable<void> Manager::main() {
   serve_probes();
+  if (webhook_server_) boost::asio::co_spawn(io_, webhook_server_->run(), boost::asio::detached);
   log_.info("starting informers");
   informers_->start();
   const bool synced = co_await wait_for_caches();
@@ -284,6 +316,10 @@ KOPP_DECL boost::asio::awaitable<void> Manager::main() {
     // stop() is posted to the server's strand: wait for it, so that nothing answers once
     // run() returned.
     co_await boost::asio::post(server->executor(), boost::asio::use_awaitable);
+  }
+  if (webhook_server_) {
+    webhook_server_->stop();
+    co_await boost::asio::post(webhook_server_->executor(), boost::asio::use_awaitable);
   }
   log_.info("stopped", {{"exit_code", exit_code_}});
 }

@@ -3,34 +3,14 @@
 // at the top level the kube-apiserver accepts only an object (it decodes the body into a Go
 // map first), so a null, array or scalar patch is 400 BadRequest as there.
 
+#include <kopp/core/merge_patch.hpp>
+
 #include <boost/json/object.hpp>
 
 #include <string>
 #include <utility>
 
 namespace kopp::testing::detail {
-namespace merge_patch_detail {
-
-inline void merge_into(boost::json::value& target, const boost::json::value& patch) {
-  const auto* members = patch.if_object();
-  if (members == nullptr) {
-    target = patch;
-    return;
-  }
-  // A patch object merged into a non-object starts from {}: nulls inside it are dropped.
-  if (!target.is_object()) target = boost::json::object();
-  auto& object = target.get_object();
-  for (const auto& member : *members) {
-    if (member.value().is_null()) {
-      object.erase(member.key());
-    } else {
-      merge_into(object[member.key()], member.value());
-    }
-  }
-}
-
-}  // namespace merge_patch_detail
-
 inline boost::json::value apply_merge_patch(const boost::json::value& document, const boost::json::value& patch) {
   if (patch.is_null()) throw PatchError(400, "BadRequest", "Invalid JSON Patch");
   if (!patch.is_object()) {
@@ -40,7 +20,7 @@ inline boost::json::value apply_merge_patch(const boost::json::value& document, 
                          " into Go value of type map[string]interface {} (a merge patch of an object is an object)");
   }
   boost::json::value result = document;
-  merge_patch_detail::merge_into(result, patch);
+  json_merge_apply(result, patch);
   return result;
 }
 

@@ -1,0 +1,238 @@
+// Admission webhooks served by the Manager, called by the real kube-apiserver: it reaches
+// https://127.0.0.1:<port> with the generated CA as caBundle, applies the defaulter's patch,
+// refuses what the validator denies (with its message and the old object seen on update),
+// sends dry runs with dryRun set, and follows failurePolicy when the operator is down.
+#include "support/integration.hpp"
+
+#include <kopp/client/detail/pem.hpp>
+#include <kopp/client/dynamic_api.hpp>
+#include <kopp/runtime/manager/manager.hpp>
+#include <kopp/testing/manager_thread.hpp>
+
+#include <atomic>
+
+using namespace kopp_test;
+using boost::asio::awaitable;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::string_view test_label = "kopp-webhook-test";
+
+class ConfigMapValidator : public kopp::Validator<ConfigMap> {
+ public:
+  std::atomic<int> dry_runs{0};
+  kopp::Verdict validate_create(const ConfigMap& cm, const kopp::AdmissionRequest& request) override {
+    if (request.dry_run) ++dry_runs;
+    if (cm.data.contains("forbidden")) return kopp::Verdict::invalid({{"data.forbidden", "must not be set"}});
+    return kopp::Verdict::allow();
+  }
+  kopp::Verdict validate_update(const ConfigMap& old, const ConfigMap& cm, const kopp::AdmissionRequest&) override {
+    auto locked = old.data.find("locked");
+    if (locked != old.data.end() && locked->second == "true" && old.data != cm.data)
+      return kopp::Verdict::deny("the data of a locked ConfigMap does not change (locked by " + old.metadata.name +
+                                 ")");
+    return kopp::Verdict::allow().warn("updated " + cm.metadata.name);
+  }
+};
+
+kopp::ApiResource resource(std::string kind, std::string plural) {
+  return kopp::ApiResource{"admissionregistration.k8s.io", "v1", std::move(kind), std::move(plural), false};
+}
+
+boost::json::object webhook_entry(const std::string& ns, std::string_view path, unsigned short port,
+                                  const std::string& ca_pem, std::string_view failure_policy) {
+  return boost::json::object{{"name", "configmaps." + ns + ".kopp.dev"},
+                             {"clientConfig",
+                              {{"url", "https://127.0.0.1:" + std::to_string(port) + std::string(path)},
+                               {"caBundle", kopp::detail::base64_encode(ca_pem)}}},
+                             {"rules", boost::json::array{{{"operations", {"CREATE", "UPDATE"}},
+                                                           {"apiGroups", {""}},
+                                                           {"apiVersions", {"v1"}},
+                                                           {"resources", {"configmaps"}},
+                                                           {"scope", "Namespaced"}}}},
+                             {"namespaceSelector", {{"matchLabels", {{"kubernetes.io/metadata.name", ns}}}}},
+                             {"objectSelector", {{"matchLabels", {{std::string(test_label), "yes"}}}}},
+                             {"sideEffects", "None"},
+                             {"admissionReviewVersions", {"v1"}},
+                             {"failurePolicy", failure_policy},
+                             {"timeoutSeconds", 5}};
+}
+
+// The two webhook configurations of one test, deleted when it ends (they are cluster-wide).
+class WebhookConfigurations {
+ public:
+  WebhookConfigurations(const std::string& ns, unsigned short port, const std::string& ca_pem) : name_("kopp-" + ns) {
+    run<void>([&]() -> awaitable<void> {
+      kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
+      kopp::DynamicApi mutating(client, resource("MutatingWebhookConfiguration", "mutatingwebhookconfigurations"));
+      kopp::DynamicApi validating(client,
+                                  resource("ValidatingWebhookConfiguration", "validatingwebhookconfigurations"));
+      boost::json::object m{{"apiVersion", "admissionregistration.k8s.io/v1"},
+                            {"kind", "MutatingWebhookConfiguration"},
+                            {"metadata", {{"name", name_}}},
+                            {"webhooks", {webhook_entry(ns, "/mutate--v1-configmap", port, ca_pem, "Fail")}}};
+      co_await mutating.create(std::move(m));
+      boost::json::object v{{"apiVersion", "admissionregistration.k8s.io/v1"},
+                            {"kind", "ValidatingWebhookConfiguration"},
+                            {"metadata", {{"name", name_}}},
+                            {"webhooks", {webhook_entry(ns, "/validate--v1-configmap", port, ca_pem, "Fail")}}};
+      co_await validating.create(std::move(v));
+    });
+  }
+  ~WebhookConfigurations() {
+    try {
+      run<void>([&]() -> awaitable<void> {
+        kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
+        kopp::DynamicApi mutating(client, resource("MutatingWebhookConfiguration", "mutatingwebhookconfigurations"));
+        kopp::DynamicApi validating(client,
+                                    resource("ValidatingWebhookConfiguration", "validatingwebhookconfigurations"));
+        co_await mutating.delete_(name_);
+        co_await validating.delete_(name_);
+      });
+    } catch (...) {
+    }
+  }
+  void set_failure_policy(std::string_view policy) {
+    run<void>([&]() -> awaitable<void> {
+      kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
+      for (auto [kind, plural] : {std::pair{"MutatingWebhookConfiguration", "mutatingwebhookconfigurations"},
+                                  std::pair{"ValidatingWebhookConfiguration", "validatingwebhookconfigurations"}}) {
+        kopp::DynamicApi api(client, resource(kind, plural));
+        auto object = co_await api.get(name_);
+        object["webhooks"].as_array()[0].as_object()["failurePolicy"] = policy;
+        co_await api.replace(std::move(object));
+      }
+    });
+  }
+
+ private:
+  std::string name_;
+};
+
+ConfigMap labelled(std::string name, std::map<std::string, std::string> data) {
+  ConfigMap cm;
+  cm.metadata.name = std::move(name);
+  cm.metadata.labels[std::string(test_label)] = "yes";
+  cm.data = std::move(data);
+  return cm;
+}
+
+// Creates `cm`; the server's answer, or the api_error's message prefixed "error: ".
+std::pair<std::optional<ConfigMap>, std::string> try_create(const std::string& ns, const ConfigMap& cm,
+                                                            bool dry_run = false) {
+  return run<std::pair<std::optional<ConfigMap>, std::string>>(
+      [&]() -> awaitable<std::pair<std::optional<ConfigMap>, std::string>> {
+        kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
+        kopp::Api<ConfigMap> api(client, ns);
+        kopp::PostParams params;
+        params.dry_run = dry_run;
+        try {
+          ConfigMap created = co_await api.create(cm, params);
+          co_return std::pair{std::optional<ConfigMap>(std::move(created)), std::string()};
+        } catch (const kopp::api_error& e) {
+          co_return std::pair{std::optional<ConfigMap>(), std::string("error: ") + e.what()};
+        }
+      });
+}
+
+kopp::ManagerOptions webhook_options(const std::string& ns) {
+  kopp::ManagerOptions options;
+  options.namespace_ = ns;
+  options.handle_signals = false;
+  options.threads = 2;
+  options.webhook_bind_address = "127.0.0.1:0";
+  options.graceful_shutdown_timeout = 5s;
+  return options;
+}
+
+}  // namespace
+
+TEST_CASE("webhooks: the API server defaults and validates through the manager's webhooks", "[integration]") {
+  TestNamespace ns("kopp-webhook");
+  kopp::Manager manager(admin_config(), webhook_options(ns.name()));
+  REQUIRE(manager.webhook_port() != 0);
+  REQUIRE(manager.webhook_ca_bundle().find("BEGIN CERTIFICATE") != std::string::npos);
+  auto validator = std::make_shared<ConfigMapValidator>();
+  manager.webhook<ConfigMap>()
+      .defaulter([](ConfigMap& cm, const kopp::AdmissionRequest&) { cm.data.try_emplace("defaulted", "yes"); })
+      .validator(validator)
+      .build();
+  kopp::testing::ManagerThread running(manager);
+  WebhookConfigurations configurations(ns.name(), manager.webhook_port(), manager.webhook_ca_bundle());
+
+  // The API server picks up new webhook configurations within a moment.
+  int probe = 0;
+  REQUIRE(eventually(
+      [&] {
+        auto [created, error] = try_create(ns.name(), labelled("probe-" + std::to_string(probe++), {}));
+        return created && created->data.contains("defaulted");
+      },
+      30s));
+
+  SECTION("a create is defaulted: the defaulter's patch is applied") {
+    auto [created, error] = try_create(ns.name(), labelled("defaulted", {{"given", "1"}}));
+    REQUIRE(created);
+    CHECK(created->data == std::map<std::string, std::string>{{"defaulted", "yes"}, {"given", "1"}});
+    // A value the user set is not overwritten.
+    auto [own, own_error] = try_create(ns.name(), labelled("own", {{"defaulted", "mine"}}));
+    REQUIRE(own);
+    CHECK(own->data.at("defaulted") == "mine");
+  }
+
+  SECTION("an invalid create is denied with the validator's field message") {
+    auto [created, error] = try_create(ns.name(), labelled("invalid", {{"forbidden", "x"}}));
+    CHECK_FALSE(created);
+    CHECK_THAT(error, Catch::Contains("denied the request") && Catch::Contains("data.forbidden: must not be set"));
+    // Not created.
+    auto [again, again_error] = try_create(ns.name(), labelled("invalid", {}));
+    CHECK(again);
+  }
+
+  SECTION("an update is validated against the old object") {
+    auto [created, error] = try_create(ns.name(), labelled("locked", {{"locked", "true"}}));
+    REQUIRE(created);
+    const std::string message = run<std::string>([&]() -> awaitable<std::string> {
+      kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
+      kopp::Api<ConfigMap> api(client, ns.name());
+      ConfigMap changed = *created;
+      changed.data["locked"] = "false";
+      try {
+        co_await api.replace(changed);
+      } catch (const kopp::api_error& e) {
+        co_return std::string(e.what());
+      }
+      co_return std::string("replaced");
+    });
+    CHECK_THAT(message, Catch::Contains("the data of a locked ConfigMap does not change (locked by locked)"));
+  }
+
+  SECTION("a dry run reaches the webhooks with dryRun set and changes nothing") {
+    const int before = validator->dry_runs.load();
+    auto [created, error] = try_create(ns.name(), labelled("dry", {}), true);
+    REQUIRE(created);
+    CHECK(created->data.at("defaulted") == "yes");  // the mutating webhook ran too
+    CHECK(validator->dry_runs.load() == before + 1);
+    auto [real, real_error] = try_create(ns.name(), labelled("dry", {}));
+    CHECK(real);  // the dry run stored nothing
+  }
+
+  SECTION("the webhook metrics count the API server's calls") {
+    const std::string text = kopp::metrics::Registry::global().render();
+    CHECK_THAT(text, Catch::Contains(
+                         R"(controller_runtime_webhook_requests_total{code="200",webhook="/mutate--v1-configmap"})"));
+    CHECK_THAT(text, Catch::Contains(
+                         R"(controller_runtime_webhook_requests_total{code="200",webhook="/validate--v1-configmap"})"));
+    CHECK_THAT(text, Catch::Contains(
+                         R"(controller_runtime_webhook_latency_seconds_count{webhook="/validate--v1-configmap"})"));
+  }
+
+  SECTION("the operator down: failurePolicy Fail refuses writes, Ignore lets them through") {
+    CHECK(running.stop() == 0);
+    auto [refused, error] = try_create(ns.name(), labelled("while-down", {}));
+    CHECK_FALSE(refused);
+    CHECK_THAT(error, Catch::Contains("failed calling webhook"));
+    configurations.set_failure_policy("Ignore");
+    REQUIRE(eventually([&] { return try_create(ns.name(), labelled("while-down", {})).first.has_value(); }, 30s));
+  }
+}
