@@ -12,7 +12,8 @@
 # <name>.up_to_date) that fails with a diff when OUTPUT differs from what the types generate
 # now, and the target <name>_update that rewrites OUTPUT (`cmake --build build --target
 # <name>_update`). The function is a kopp::crd::custom_resource_definition<K>()...build()
-# chain; docs/crd.md describes it.
+# chain (docs/crd.md), or any function returning a JSON document or a vector of them (the
+# webhook configurations of kopp::webhook_configurations, docs/webhooks.md).
 
 set_property(GLOBAL PROPERTY KOPP_CRD_CHECK_SCRIPT ${CMAKE_CURRENT_LIST_DIR}/KoppCrdCheck.cmake)
 

@@ -26,6 +26,7 @@
 #include <kopp/runtime/webhook/admission_webhook.hpp>
 #include <kopp/runtime/webhook/https_server.hpp>
 #include <kopp/runtime/webhook/serving_certificate.hpp>
+#include <kopp/runtime/webhook/webhook_configuration.hpp>
 #include <kopp/runtime/workqueue/clock.hpp>
 #include <kopp/runtime/workqueue/rate_limiter.hpp>
 #include <kopp/runtime/workqueue/workqueue.hpp>

@@ -60,6 +60,7 @@
 #include <kopp/runtime/webhook/impl/admission.ipp>
 #include <kopp/runtime/webhook/impl/https_server.ipp>
 #include <kopp/runtime/webhook/impl/serving_certificate.ipp>
+#include <kopp/runtime/webhook/impl/webhook_configuration.ipp>
 
 // The JSON codecs of the generated models (tools/gen-api).
 #include <kopp/api/apiextensions/impl/v1.ipp>

@@ -40,64 +40,34 @@ kopp::ApiResource resource(std::string kind, std::string plural) {
   return kopp::ApiResource{"admissionregistration.k8s.io", "v1", std::move(kind), std::move(plural), false};
 }
 
-boost::json::object webhook_entry(const std::string& ns, std::string_view path, unsigned short port,
-                                  const std::string& ca_pem, std::string_view failure_policy) {
-  return boost::json::object{{"name", "configmaps." + ns + ".kopp.dev"},
-                             {"clientConfig",
-                              {{"url", "https://127.0.0.1:" + std::to_string(port) + std::string(path)},
-                               {"caBundle", kopp::detail::base64_encode(ca_pem)}}},
-                             {"rules", boost::json::array{{{"operations", {"CREATE", "UPDATE"}},
-                                                           {"apiGroups", {""}},
-                                                           {"apiVersions", {"v1"}},
-                                                           {"resources", {"configmaps"}},
-                                                           {"scope", "Namespaced"}}}},
-                             {"namespaceSelector", {{"matchLabels", {{"kubernetes.io/metadata.name", ns}}}}},
-                             {"objectSelector", {{"matchLabels", {{std::string(test_label), "yes"}}}}},
-                             {"sideEffects", "None"},
-                             {"admissionReviewVersions", {"v1"}},
-                             {"failurePolicy", failure_policy},
-                             {"timeoutSeconds", 5}};
-}
-
-// The two webhook configurations of one test, deleted when it ends (they are cluster-wide).
+// The webhook configurations the Manager applies (cluster-wide), deleted when the test ends.
 class WebhookConfigurations {
  public:
-  WebhookConfigurations(const std::string& ns, unsigned short port, const std::string& ca_pem) : name_("kopp-" + ns) {
-    run<void>([&]() -> awaitable<void> {
-      kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
-      kopp::DynamicApi mutating(client, resource("MutatingWebhookConfiguration", "mutatingwebhookconfigurations"));
-      kopp::DynamicApi validating(client,
-                                  resource("ValidatingWebhookConfiguration", "validatingwebhookconfigurations"));
-      boost::json::object m{{"apiVersion", "admissionregistration.k8s.io/v1"},
-                            {"kind", "MutatingWebhookConfiguration"},
-                            {"metadata", {{"name", name_}}},
-                            {"webhooks", {webhook_entry(ns, "/mutate--v1-configmap", port, ca_pem, "Fail")}}};
-      co_await mutating.create(std::move(m));
-      boost::json::object v{{"apiVersion", "admissionregistration.k8s.io/v1"},
-                            {"kind", "ValidatingWebhookConfiguration"},
-                            {"metadata", {{"name", name_}}},
-                            {"webhooks", {webhook_entry(ns, "/validate--v1-configmap", port, ca_pem, "Fail")}}};
-      co_await validating.create(std::move(v));
-    });
-  }
+  explicit WebhookConfigurations(std::string name) : name_(std::move(name)) {}
   ~WebhookConfigurations() {
     try {
       run<void>([&]() -> awaitable<void> {
         kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
-        kopp::DynamicApi mutating(client, resource("MutatingWebhookConfiguration", "mutatingwebhookconfigurations"));
-        kopp::DynamicApi validating(client,
-                                    resource("ValidatingWebhookConfiguration", "validatingwebhookconfigurations"));
-        co_await mutating.delete_(name_);
-        co_await validating.delete_(name_);
+        for (auto [kind, plural] : kinds) {
+          kopp::DynamicApi api(client, resource(kind, plural));
+          if (co_await api.get_opt(name_)) co_await api.delete_(name_);
+        }
       });
     } catch (...) {
     }
   }
+  boost::json::object get(bool validating) {
+    return run<boost::json::object>([&]() -> awaitable<boost::json::object> {
+      kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
+      auto [kind, plural] = kinds[validating ? 0 : 1];
+      kopp::DynamicApi api(client, resource(kind, plural));
+      co_return co_await api.get(name_);
+    });
+  }
   void set_failure_policy(std::string_view policy) {
     run<void>([&]() -> awaitable<void> {
       kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
-      for (auto [kind, plural] : {std::pair{"MutatingWebhookConfiguration", "mutatingwebhookconfigurations"},
-                                  std::pair{"ValidatingWebhookConfiguration", "validatingwebhookconfigurations"}}) {
+      for (auto [kind, plural] : kinds) {
         kopp::DynamicApi api(client, resource(kind, plural));
         auto object = co_await api.get(name_);
         object["webhooks"].as_array()[0].as_object()["failurePolicy"] = policy;
@@ -107,6 +77,9 @@ class WebhookConfigurations {
   }
 
  private:
+  static constexpr std::pair<const char*, const char*> kinds[] = {
+      {"ValidatingWebhookConfiguration", "validatingwebhookconfigurations"},
+      {"MutatingWebhookConfiguration", "mutatingwebhookconfigurations"}};
   std::string name_;
 };
 
@@ -143,6 +116,7 @@ kopp::ManagerOptions webhook_options(const std::string& ns) {
   options.threads = 2;
   options.webhook_bind_address = "127.0.0.1:0";
   options.graceful_shutdown_timeout = 5s;
+  options.webhook_configuration_name = "kopp-" + ns;
   return options;
 }
 
@@ -157,9 +131,12 @@ TEST_CASE("webhooks: the API server defaults and validates through the manager's
   manager.webhook<ConfigMap>()
       .defaulter([](ConfigMap& cm, const kopp::AdmissionRequest&) { cm.data.try_emplace("defaulted", "yes"); })
       .validator(validator)
+      .namespace_selector({{"matchLabels", {{"kubernetes.io/metadata.name", ns.name()}}}})
+      .object_selector({{"matchLabels", {{std::string(test_label), "yes"}}}})
+      .timeout_seconds(5)
       .build();
+  WebhookConfigurations configurations("kopp-" + ns.name());
   kopp::testing::ManagerThread running(manager);
-  WebhookConfigurations configurations(ns.name(), manager.webhook_port(), manager.webhook_ca_bundle());
 
   // The API server picks up new webhook configurations within a moment.
   int probe = 0;
@@ -215,6 +192,21 @@ TEST_CASE("webhooks: the API server defaults and validates through the manager's
     CHECK(validator->dry_runs.load() == before + 1);
     auto [real, real_error] = try_create(ns.name(), labelled("dry", {}));
     CHECK(real);  // the dry run stored nothing
+  }
+
+  SECTION("the Manager applied both configurations: URL, CA bundle, rules, selectors") {
+    auto validating = configurations.get(true);
+    const auto& webhook = validating.at("webhooks").at(0).as_object();
+    CHECK(webhook.at("name") == "vconfigmap-v1.kopp.dev");
+    CHECK(webhook.at("clientConfig").at("url").as_string() ==
+          "https://127.0.0.1:" + std::to_string(manager.webhook_port()) + "/validate--v1-configmap");
+    CHECK(webhook.at("clientConfig").at("caBundle").as_string() ==
+          kopp::detail::base64_encode(manager.webhook_ca_bundle()));
+    CHECK(webhook.at("rules").at(0).at("resources") == boost::json::array{"configmaps"});
+    CHECK(webhook.at("timeoutSeconds") == 5);
+    auto mutating = configurations.get(false);
+    CHECK(mutating.at("webhooks").at(0).at("clientConfig").at("url").as_string() ==
+          "https://127.0.0.1:" + std::to_string(manager.webhook_port()) + "/mutate--v1-configmap");
   }
 
   SECTION("the webhook metrics count the API server's calls") {

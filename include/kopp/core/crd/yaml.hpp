@@ -28,6 +28,10 @@ namespace kopp::crd {
 /// Writes to_yaml(document) to `out`.
 void print_yaml(std::ostream& out, const boost::json::value& document);
 
+/// Writes to_yaml(documents) to `out` (for a manifest of several objects, such as the
+/// webhook configurations, kopp_add_crd's FUNCTION may return a vector).
+void print_yaml(std::ostream& out, const std::vector<boost::json::value>& documents);
+
 }  // namespace kopp::crd
 
 #if KOPP_HEADER_ONLY

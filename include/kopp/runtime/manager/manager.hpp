@@ -36,6 +36,7 @@
 #include <kopp/runtime/cache/informer_factory.hpp>
 #include <kopp/runtime/webhook/admission_webhook.hpp>
 #include <kopp/runtime/webhook/https_server.hpp>
+#include <kopp/runtime/webhook/webhook_configuration.hpp>
 
 #include <boost/asio/io_context.hpp>
 
@@ -79,6 +80,12 @@ struct ManagerOptions {
   /// The generated certificate's host names and IP addresses (with no webhook_cert_dir).
   std::vector<std::string> webhook_hosts{"127.0.0.1", "localhost"};
   HttpsServerOptions webhook_server_options;
+  /// When set, run() applies (server-side apply) the Validating/MutatingWebhookConfiguration
+  /// of this name for the webhooks registered with webhook<K>(), pointing at
+  /// https://<webhook_hosts[0]>:<port> with the generated CA as caBundle, before it serves
+  /// them: a webhook server outside the cluster (local development, tests). In a cluster,
+  /// leave it empty and deploy the generated YAML (webhook_configurations()).
+  std::string webhook_configuration_name;
   /// Threads that run the io_context.
   unsigned threads = 1;
   std::chrono::milliseconds graceful_shutdown_timeout{30'000};
@@ -123,8 +130,11 @@ class Manager {
   /// server. Throws std::logic_error when webhook_bind_address is "0".
   template <Resource K>
   WebhookBuilder<K> webhook() {
-    return WebhookBuilder<K>(webhook_server(), options_.logger);
+    return WebhookBuilder<K>(webhook_server(), options_.logger, &admission_webhooks_);
   }
+  /// What webhook<K>()...build() declared, for generating the webhook configurations
+  /// (kopp::webhook_configurations(name, manager.admission_webhooks(), client)).
+  const std::vector<AdmissionWebhook>& admission_webhooks() const noexcept { return admission_webhooks_; }
   /// The webhook server, for handlers of your own (a conversion webhook, ...). Throws
   /// std::logic_error when webhook_bind_address is "0".
   HttpsServer& webhook_server();
@@ -161,6 +171,7 @@ class Manager {
   std::string not_ready_reason() const;
   void serve_probes();
   void make_webhook_server();
+  boost::asio::awaitable<void> apply_webhook_configurations();
 
   ManagerOptions options_;
   Logger log_;
@@ -173,6 +184,7 @@ class Manager {
   std::vector<std::unique_ptr<ProbeServer>> servers_;
   std::unique_ptr<HttpsServer> webhook_server_;
   std::string webhook_ca_bundle_;
+  std::vector<AdmissionWebhook> admission_webhooks_;
   std::vector<metrics::CallbackRegistration> cache_gauges_;
   std::atomic<bool> ready_{false};
   detail::AsyncLatch stop_requested_;  // request_stop(), a signal, a lost Lease, a failed sync

@@ -21,6 +21,7 @@
 #include <kopp/core/resource.hpp>
 #include <kopp/runtime/webhook/admission.hpp>
 #include <kopp/runtime/webhook/https_server.hpp>
+#include <kopp/runtime/webhook/webhook_configuration.hpp>
 
 #include <cctype>
 #include <functional>
@@ -167,11 +168,14 @@ template <Resource K, class F>
 }
 
 /// Registers K's defaulting and validating webhooks on an HTTPS server at their
-/// controller-runtime paths (Manager::webhook<K>() makes one for the manager's server).
+/// controller-runtime paths (Manager::webhook<K>() makes one for the manager's server), and
+/// records their declarations (AdmissionWebhook: rules, failure policy, ...) for the
+/// webhook configurations generated from them.
 template <Resource K>
 class WebhookBuilder {
  public:
-  WebhookBuilder(HttpsServer& server, Logger logger) : server_(&server), logger_(std::move(logger)) {}
+  WebhookBuilder(HttpsServer& server, Logger logger, std::vector<AdmissionWebhook>* declarations = nullptr)
+      : server_(&server), logger_(std::move(logger)), declarations_(declarations) {}
 
   WebhookBuilder& defaulter(std::shared_ptr<Defaulter<K>> d) {
     defaulter_ = std::move(d);
@@ -186,6 +190,36 @@ class WebhookBuilder {
     validator_ = std::move(v);
     return *this;
   }
+  /// What the API server does when the webhook cannot be called (default: fail the request).
+  WebhookBuilder& failure_policy(FailurePolicy policy) {
+    failure_policy_ = policy;
+    return *this;
+  }
+  /// How long the API server waits (1..30 s; default 10).
+  WebhookBuilder& timeout_seconds(int seconds) {
+    timeout_seconds_ = seconds;
+    return *this;
+  }
+  /// Calls the webhooks only for requests that meet a CEL condition.
+  WebhookBuilder& match_condition(std::string name, std::string expression) {
+    match_conditions_.push_back({std::move(name), std::move(expression)});
+    return *this;
+  }
+  /// LabelSelectors (JSON) on the object's namespace and on the object.
+  WebhookBuilder& namespace_selector(boost::json::object selector) {
+    namespace_selector_ = std::move(selector);
+    return *this;
+  }
+  WebhookBuilder& object_selector(boost::json::object selector) {
+    object_selector_ = std::move(selector);
+    return *this;
+  }
+  /// Asks the validator about DELETE too (CREATE and UPDATE otherwise).
+  WebhookBuilder& validate_deletes() {
+    validate_deletes_ = true;
+    return *this;
+  }
+
   /// Registers what was given; throws std::invalid_argument when nothing was.
   void build() {
     if (!defaulter_ && !validator_)
@@ -194,18 +228,39 @@ class WebhookBuilder {
     if (defaulter_) {
       const auto path = mutating_webhook_path<K>();
       server_->handle(path, admission_https_handler(path, defaulting_admission<K>(defaulter_), logger_));
+      declare(AdmissionWebhookType::mutating, path);
     }
     if (validator_) {
       const auto path = validating_webhook_path<K>();
       server_->handle(path, admission_https_handler(path, validating_admission<K>(validator_), logger_));
+      declare(AdmissionWebhookType::validating, path);
     }
   }
 
  private:
+  void declare(AdmissionWebhookType type, const std::string& path) {
+    if (!declarations_) return;
+    auto webhook = admission_webhook_for<K>(type, path);
+    webhook.failure_policy = failure_policy_;
+    webhook.timeout_seconds = timeout_seconds_;
+    webhook.match_conditions = match_conditions_;
+    webhook.namespace_selector = namespace_selector_;
+    webhook.object_selector = object_selector_;
+    if (type == AdmissionWebhookType::validating && validate_deletes_) webhook.rules[0].operations.push_back("DELETE");
+    declarations_->push_back(std::move(webhook));
+  }
+
   HttpsServer* server_;
   Logger logger_;
+  std::vector<AdmissionWebhook>* declarations_;
   std::shared_ptr<Defaulter<K>> defaulter_;
   std::shared_ptr<Validator<K>> validator_;
+  FailurePolicy failure_policy_ = FailurePolicy::fail;
+  int timeout_seconds_ = 10;
+  std::vector<MatchCondition> match_conditions_;
+  boost::json::object namespace_selector_;
+  boost::json::object object_selector_;
+  bool validate_deletes_ = false;
 };
 
 }  // namespace kopp

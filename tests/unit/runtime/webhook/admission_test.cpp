@@ -2,6 +2,7 @@
 // defaulter produces, and the typed handlers' answers to each operation and to bad input.
 #include <kopp/core.hpp>
 #include <kopp/runtime/webhook/admission_webhook.hpp>
+#include <kopp/runtime/webhook/serving_certificate.hpp>
 #include <kopp/testing/detail/json_patch.hpp>
 #include <kopp/testing/run.hpp>
 
@@ -258,4 +259,73 @@ TEST_CASE("admission_https_handler: HTTP checks, exceptions become denials", "[r
 TEST_CASE("webhook paths follow controller-runtime's", "[runtime][webhook]") {
   CHECK(kopp::mutating_webhook_path<Widget>() == "/mutate-example-kopp-dev-v1-widget");
   CHECK(kopp::validating_webhook_path<Widget>() == "/validate-example-kopp-dev-v1-widget");
+}
+
+TEST_CASE("webhook configurations from the builder's declarations", "[runtime][webhook]") {
+  boost::asio::io_context io;
+  const auto bundle = kopp::make_self_signed_certificate({"127.0.0.1"});
+  kopp::HttpsServer server(io.get_executor(), {boost::asio::ip::make_address("127.0.0.1"), 0},
+                           kopp::ServingCertificate::from_pem(bundle.certificate_pem, bundle.private_key_pem));
+  std::vector<kopp::AdmissionWebhook> declared;
+  kopp::WebhookBuilder<Widget>(server, kopp::Logger(), &declared)
+      .defaulter([](Widget&, const kopp::AdmissionRequest&) {})
+      .validator(std::make_shared<SizeValidator>())
+      .failure_policy(kopp::FailurePolicy::ignore)
+      .timeout_seconds(3)
+      .validate_deletes()
+      .match_condition("not-admin", "request.userInfo.username != 'admin'")
+      .build();
+  CHECK(server.paths() ==
+        std::vector<std::string>{"/mutate-example-kopp-dev-v1-widget", "/validate-example-kopp-dev-v1-widget"});
+  REQUIRE(declared.size() == 2);
+
+  kopp::WebhookClientConfig in_cluster;
+  in_cluster.service_namespace = "widget-system";
+  in_cluster.service_name = "webhook-service";
+  const auto manifests = kopp::webhook_configurations(
+      "widget-webhooks", declared, in_cluster, {{"cert-manager.io/inject-ca-from", "widget-system/serving-cert"}});
+  REQUIRE(manifests.size() == 2);
+  const auto& validating = manifests[0].as_object();
+  CHECK(validating.at("kind") == "ValidatingWebhookConfiguration");
+  CHECK(validating.at("metadata").at("annotations").at("cert-manager.io/inject-ca-from") ==
+        "widget-system/serving-cert");
+  CHECK(validating.at("webhooks") == J(R"([{
+    "name":"vwidget-v1.example.kopp.dev",
+    "clientConfig":{"service":{"namespace":"widget-system","name":"webhook-service",
+                               "path":"/validate-example-kopp-dev-v1-widget","port":443}},
+    "rules":[{"operations":["CREATE","UPDATE","DELETE"],"apiGroups":["example.kopp.dev"],"apiVersions":["v1"],
+              "resources":["widgets"],"scope":"Namespaced"}],
+    "failurePolicy":"Ignore","sideEffects":"None","admissionReviewVersions":["v1"],"timeoutSeconds":3,
+    "matchPolicy":"Equivalent",
+    "matchConditions":[{"name":"not-admin","expression":"request.userInfo.username != 'admin'"}]}])"));
+  const auto& mutating = manifests[1].as_object();
+  CHECK(mutating.at("kind") == "MutatingWebhookConfiguration");
+  CHECK(mutating.at("webhooks").at(0).at("name") == "mwidget-v1.example.kopp.dev");
+  CHECK(mutating.at("webhooks").at(0).at("rules").at(0).at("operations") == J(R"(["CREATE","UPDATE"])"));
+  CHECK(mutating.at("webhooks").at(0).at("reinvocationPolicy") == "Never");
+
+  kopp::WebhookClientConfig local;
+  local.url = "https://127.0.0.1:9443/";
+  local.ca_bundle_pem = "PEM";
+  const auto local_manifest = kopp::webhook_configuration(kopp::AdmissionWebhookType::validating, "w", declared, local);
+  CHECK(local_manifest.at("webhooks").at(0).at("clientConfig") ==
+        J(R"({"url":"https://127.0.0.1:9443/validate-example-kopp-dev-v1-widget","caBundle":"UEVN"})"));
+
+  using Catch::Contains;
+  kopp::WebhookClientConfig both = in_cluster;
+  both.url = "https://x";
+  CHECK_THROWS_WITH(kopp::webhook_configurations("w", declared, both), Contains("not both"));
+  CHECK_THROWS_WITH(kopp::webhook_configurations("w", declared, kopp::WebhookClientConfig()), Contains("not neither"));
+  kopp::WebhookClientConfig plain;
+  plain.url = "http://127.0.0.1:9443";
+  CHECK_THROWS_WITH(kopp::webhook_configurations("w", declared, plain), Contains("must be https://"));
+  auto bad = declared;
+  bad[0].timeout_seconds = 31;
+  CHECK_THROWS_WITH(kopp::webhook_configurations("w", bad, in_cluster), Contains("timeout_seconds 31"));
+  bad = declared;
+  bad[0].name = "short.name";
+  CHECK_THROWS_WITH(kopp::webhook_configurations("w", bad, in_cluster), Contains("three segments"));
+  CHECK_THROWS_WITH(kopp::webhook_configurations("w", {}, in_cluster), Contains("no webhook was declared"));
+  CHECK_THROWS_WITH(kopp::WebhookBuilder<Widget>(server, kopp::Logger()).build(),
+                    Contains("defaulter() or a validator()"));
 }

@@ -118,4 +118,8 @@ KOPP_DECL std::string to_yaml(const boost::json::value& document) {
 
 KOPP_DECL void print_yaml(std::ostream& out, const boost::json::value& document) { out << to_yaml(document); }
 
+KOPP_DECL void print_yaml(std::ostream& out, const std::vector<boost::json::value>& documents) {
+  out << to_yaml(documents);
+}
+
 }  // namespace kopp::crd

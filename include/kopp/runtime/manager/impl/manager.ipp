@@ -2,6 +2,8 @@
 
 #include <kopp/runtime/manager/manager.hpp>
 
+#include <kopp/client/dynamic_api.hpp>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -78,6 +80,27 @@ KOPP_DECL void Manager::make_webhook_server() {
       "webhook server listening",
       {{"port", webhook_server_->port()},
        {"certificate", options_.webhook_cert_dir.empty() ? std::string("self-signed") : options_.webhook_cert_dir}});
+}
+
+KOPP_DECL boost::asio::awaitable<void> Manager::apply_webhook_configurations() {
+  if (options_.webhook_configuration_name.empty() || admission_webhooks_.empty()) co_return;
+  const std::string host = options_.webhook_hosts.empty() ? std::string("127.0.0.1") : options_.webhook_hosts.front();
+  WebhookClientConfig target;
+  target.url = "https://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+               std::to_string(webhook_server_->port());
+  target.ca_bundle_pem = webhook_ca_bundle_;
+  for (auto& configuration : webhook_configurations(options_.webhook_configuration_name, admission_webhooks_, target)) {
+    auto& object = configuration.as_object();
+    const bool validating = object.at("kind") == "ValidatingWebhookConfiguration";
+    DynamicApi api(
+        *client_, ApiResource{"admissionregistration.k8s.io", "v1", std::string(object.at("kind").as_string()),
+                              validating ? "validatingwebhookconfigurations" : "mutatingwebhookconfigurations", false});
+    PatchParams params = PatchParams::apply("kopp-manager");
+    params.force = true;
+    co_await api.patch(options_.webhook_configuration_name, Patch::apply(std::move(configuration)), params);
+  }
+  log_.info("webhook configurations applied",
+            {{"name", options_.webhook_configuration_name}, {"webhooks", admission_webhooks_.size()}});
 }
 
 KOPP_DECL HttpsServer& Manager::webhook_server() {
@@ -224,7 +247,10 @@ KOPP_DECL boost::asio::awaitable<void> Manager::stop_controllers() {
 
 KOPP_DECL boost::asio::awaitable<void> Manager::main() {
   serve_probes();
-  if (webhook_server_) boost::asio::co_spawn(io_, webhook_server_->run(), boost::asio::detached);
+  if (webhook_server_) {
+    boost::asio::co_spawn(io_, webhook_server_->run(), boost::asio::detached);
+    co_await apply_webhook_configurations();
+  }
   log_.info("starting informers");
   informers_->start();
   const bool synced = co_await wait_for_caches();
