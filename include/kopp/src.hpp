@@ -58,6 +58,7 @@
 #include <kopp/runtime/telemetry/impl/metrics.ipp>
 #include <kopp/runtime/telemetry/impl/probe_server.ipp>
 #include <kopp/runtime/webhook/impl/admission.ipp>
+#include <kopp/runtime/webhook/impl/conversion.ipp>
 #include <kopp/runtime/webhook/impl/https_server.ipp>
 #include <kopp/runtime/webhook/impl/serving_certificate.ipp>
 #include <kopp/runtime/webhook/impl/webhook_configuration.ipp>

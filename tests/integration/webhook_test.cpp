@@ -1,15 +1,25 @@
-// Admission webhooks served by the Manager, called by the real kube-apiserver: it reaches
-// https://127.0.0.1:<port> with the generated CA as caBundle, applies the defaulter's patch,
-// refuses what the validator denies (with its message and the old object seen on update),
-// sends dry runs with dryRun set, and follows failurePolicy when the operator is down.
+// Admission and conversion webhooks served by the Manager, called by the real
+// kube-apiserver: it reaches https://127.0.0.1:<port> with the generated CA as caBundle,
+// applies the defaulter's patch, refuses what the validator denies (with its message and
+// the old object seen on update), sends dry runs with dryRun set, follows failurePolicy
+// when the operator is down, and converts a CRD's versions through /convert.
 #include "support/integration.hpp"
 
 #include <kopp/client/detail/pem.hpp>
 #include <kopp/client/dynamic_api.hpp>
+#include <kopp/core/crd.hpp>
 #include <kopp/runtime/manager/manager.hpp>
+#include <kopp/testing/control_plane.hpp>
 #include <kopp/testing/manager_thread.hpp>
 
+#include <boost/describe/class.hpp>
+
+#include <unistd.h>
+
 #include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 using namespace kopp_test;
 using boost::asio::awaitable;
@@ -227,4 +237,144 @@ TEST_CASE("webhooks: the API server defaults and validates through the manager's
     configurations.set_failure_policy("Ignore");
     REQUIRE(eventually([&] { return try_create(ns.name(), labelled("while-down", {})).first.has_value(); }, 30s));
   }
+}
+
+// A CRD with two versions whose conversion goes through the Manager's /convert.
+namespace webhook_test {
+
+struct TimerSpecV1 {
+  std::string cronSpec;
+  std::string image;
+};
+BOOST_DESCRIBE_STRUCT(TimerSpecV1, (), (cronSpec, image))
+struct TimerV1 {
+  std::string apiVersion;
+  std::string kind;
+  kopp::ObjectMeta metadata;
+  TimerSpecV1 spec;
+};
+BOOST_DESCRIBE_STRUCT(TimerV1, (), (apiVersion, kind, metadata, spec))
+KOPP_RESOURCE(TimerV1, "webhooktest.kopp.dev", "v1", "Timer", "timers", namespaced)
+
+struct Schedule {
+  std::string minute;
+  std::string hour;
+};
+BOOST_DESCRIBE_STRUCT(Schedule, (), (minute, hour))
+struct TimerSpecV2 {
+  Schedule schedule;
+  std::string image;
+  std::optional<bool> paused;
+};
+BOOST_DESCRIBE_STRUCT(TimerSpecV2, (), (schedule, image, paused))
+struct TimerV2 {
+  std::string apiVersion;
+  std::string kind;
+  kopp::ObjectMeta metadata;
+  TimerSpecV2 spec;
+};
+BOOST_DESCRIBE_STRUCT(TimerV2, (), (apiVersion, kind, metadata, spec))
+KOPP_RESOURCE(TimerV2, "webhooktest.kopp.dev", "v2", "Timer", "timers", namespaced)
+
+}  // namespace webhook_test
+
+TEST_CASE("webhooks: CRD versions convert through the manager's conversion webhook, losslessly", "[integration]") {
+  using webhook_test::TimerV1;
+  using webhook_test::TimerV2;
+  auto plane = kopp::testing::ControlPlane::attach();
+  // The CRD as an operator ships it (strategy None); the Manager points it at its webhook.
+  const auto crd_file = std::filesystem::temp_directory_path() / ("kopp-webhook-crd-" + std::to_string(::getpid()));
+  {
+    std::ofstream out(crd_file);
+    out << kopp::crd::to_yaml(kopp::crd::custom_resource_definition<TimerV1, TimerV2>().storage<TimerV1>().build());
+  }
+  plane.install_crds({crd_file});
+  std::filesystem::remove(crd_file);
+  struct DeleteCrd {
+    kopp::testing::ControlPlane& plane;
+    ~DeleteCrd() {
+      try {
+        plane.kubectl({"delete", "crd", "timers.webhooktest.kopp.dev", "--wait=false"});
+      } catch (...) {
+      }
+    }
+  } delete_crd{plane};
+
+  TestNamespace ns("kopp-conversion");
+  auto options = webhook_options(ns.name());
+  kopp::Manager manager(admin_config(), options);
+  manager.conversion<TimerV1>()
+      .spoke<TimerV2>(
+          [](const TimerV2& from, TimerV1& to) {
+            to.spec.cronSpec = from.spec.schedule.minute + " " + from.spec.schedule.hour + " * * *";
+            to.spec.image = from.spec.image;
+          },
+          [](const TimerV1& from, TimerV2& to) {
+            std::istringstream words(from.spec.cronSpec);
+            words >> to.spec.schedule.minute >> to.spec.schedule.hour;
+            to.spec.image = from.spec.image;
+          })
+      .build();
+  kopp::testing::ManagerThread running(manager);
+
+  // Written in v2 (paused has no v1 form), stored in v1.
+  TimerV2 written;
+  written.metadata.name = "nightly";
+  written.spec.schedule = {"30", "2"};
+  written.spec.image = "busybox";
+  written.spec.paused = true;
+  REQUIRE(eventually(
+      [&] {
+        // Until the API server uses the webhook, a v2 create cannot be stored as v1.
+        return run<bool>([&]() -> awaitable<bool> {
+          kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
+          kopp::Api<TimerV2> v2(client, ns.name());
+          try {
+            co_await v2.create(written);
+            co_return true;
+          } catch (const kopp::api_error&) {
+            co_return false;
+          }
+        });
+      },
+      30s));
+
+  run<void>([&]() -> awaitable<void> {
+    kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
+    kopp::Api<TimerV1> v1(client, ns.name());
+    kopp::Api<TimerV2> v2(client, ns.name());
+
+    const TimerV1 as_v1 = co_await v1.get("nightly");
+    CHECK(as_v1.spec.cronSpec == "30 2 * * *");
+    CHECK(as_v1.metadata.annotations.contains("conversion.kopp.dev/v2"));  // paused, kept for v2
+    const TimerV2 as_v2 = co_await v2.get("nightly");
+    CHECK(as_v2.spec.schedule.minute == "30");
+    CHECK(as_v2.spec.paused == std::optional<bool>(true));  // survived storage in v1
+    CHECK_FALSE(as_v2.metadata.annotations.contains("conversion.kopp.dev/v2"));
+
+    // Written in v1 with a day-of-week v2 cannot hold; changed through v2; read in v1 again.
+    TimerV1 weekly;
+    weekly.metadata.name = "weekly";
+    weekly.spec.cronSpec = "0 6 * * 1";
+    weekly.spec.image = "busybox";
+    co_await v1.create(weekly);
+    TimerV2 edited = co_await v2.get("weekly");
+    CHECK(edited.spec.schedule.hour == "6");
+    edited.spec.image = "alpine";
+    co_await v2.replace(edited);
+    const TimerV1 after = co_await v1.get("weekly");
+    CHECK(after.spec.cronSpec == "0 6 * * 1");  // the day survived the v2 round trip
+    CHECK(after.spec.image == "alpine");        // the change made through v2 is there
+
+    // The CRD now converts through the manager's /convert with its CA.
+    kopp::DynamicApi crds(client, kopp::ApiResource{"apiextensions.k8s.io", "v1", "CustomResourceDefinition",
+                                                    "customresourcedefinitions", false});
+    const auto crd = co_await crds.get("timers.webhooktest.kopp.dev");
+    const auto& conversion = crd.at("spec").at("conversion");
+    CHECK(conversion.at("strategy") == "Webhook");
+    CHECK(conversion.at("webhook").at("clientConfig").at("url").as_string() ==
+          "https://127.0.0.1:" + std::to_string(manager.webhook_port()) + "/convert");
+  });
+  const std::string text = kopp::metrics::Registry::global().render();
+  CHECK_THAT(text, Catch::Contains(R"(controller_runtime_webhook_requests_total{code="200",webhook="/convert"})"));
 }

@@ -267,6 +267,51 @@ TEST_CASE("crd definition: misuse is reported by build", "[crd]") {
   CHECK_THAT(bad, Catch::Contains("the plural \"Bads\" must be lower-case"));
 }
 
+TEST_CASE("crd definition: a conversion webhook and annotations", "[crd]") {
+  kopp::crd::ConversionWebhook in_cluster;
+  in_cluster.service_namespace = "things-system";
+  in_cluster.service_name = "webhook-service";
+  const json::object crd = kopp::crd::custom_resource_definition<ThingV1, ThingV2>()
+                               .storage<ThingV1>()
+                               .conversion_webhook(in_cluster)
+                               .annotations({{"cert-manager.io/inject-ca-from", "things-system/serving-cert"}})
+                               .build();
+  CHECK(crd.at("metadata") == json::parse(R"({"name":"things.things.example.com",
+    "annotations":{"cert-manager.io/inject-ca-from":"things-system/serving-cert"}})"));
+  CHECK(crd.at("spec").at("conversion") == json::parse(R"({"strategy":"Webhook","webhook":{
+    "clientConfig":{"service":{"namespace":"things-system","name":"webhook-service","path":"/convert","port":443}},
+    "conversionReviewVersions":["v1"]}})"));
+
+  kopp::crd::ConversionWebhook local;
+  local.url = "https://127.0.0.1:9443/convert";
+  local.ca_bundle_base64 = "Q0E=";
+  const json::object with_url =
+      kopp::crd::custom_resource_definition<ThingV1, ThingV2>().storage<ThingV1>().conversion_webhook(local).build();
+  CHECK(with_url.at("spec").at("conversion").at("webhook").at("clientConfig") ==
+        json::parse(R"({"url":"https://127.0.0.1:9443/convert","caBundle":"Q0E="})"));
+
+  auto message_of = [](const auto& builder) -> std::string {
+    try {
+      (void)builder.build();
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+    return "(no error)";
+  };
+  kopp::crd::ConversionWebhook both = in_cluster;
+  both.url = "https://x/convert";
+  CHECK_THAT(
+      message_of(kopp::crd::custom_resource_definition<ThingV1, ThingV2>().storage<ThingV1>().conversion_webhook(both)),
+      Catch::Contains("either a service or a URL, not both"));
+  kopp::crd::ConversionWebhook plain;
+  plain.url = "http://127.0.0.1/convert";
+  CHECK_THAT(message_of(kopp::crd::custom_resource_definition<ThingV1, ThingV2>().storage<ThingV1>().conversion_webhook(
+                 plain)),
+             Catch::Contains("must start with https://"));
+  CHECK_THAT(message_of(kopp::crd::custom_resource_definition<Widget>().conversion_webhook(in_cluster)),
+             Catch::Contains("one version converts nothing"));
+}
+
 TEST_CASE("crd yaml: parses back to the same JSON", "[crd]") {
   const json::object crd =
       kopp::crd::custom_resource_definition<ThingV1, ThingV2>()

@@ -29,6 +29,7 @@
 
 #include <array>
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,21 @@
 #include <vector>
 
 namespace kopp::crd {
+
+/// spec.conversion with strategy Webhook: where the API server reaches the conversion
+/// webhook (kopp serves it at /convert, Manager::conversion<Hub>()).
+struct ConversionWebhook {
+  /// In a cluster: the Service in front of the webhook port.
+  std::string service_namespace;
+  std::string service_name;
+  std::string path = "/convert";
+  std::int32_t port = 443;
+  /// Or, outside a cluster: the whole https URL ("https://127.0.0.1:9443/convert").
+  std::string url;
+  /// The CA bundle, base64 of the PEM; "" leaves it to cert-manager's CA injector
+  /// (annotation cert-manager.io/inject-ca-from, added with annotations()).
+  std::string ca_bundle_base64;
+};
 
 /// The type of an additional printer column.
 enum class column_type { string, integer, number, boolean, date };
@@ -142,6 +158,12 @@ class CustomResourceDefinitionBuilder {
   template <class V>
   [[nodiscard]] CustomResourceDefinitionBuilder& deprecated(std::string warning = std::string());
 
+  /// spec.conversion: strategy Webhook (versions convert through the operator's conversion
+  /// webhook) instead of None. A CRD with one version needs none.
+  [[nodiscard]] CustomResourceDefinitionBuilder& conversion_webhook(ConversionWebhook webhook);
+  /// metadata.annotations of the CRD (e.g. cert-manager.io/inject-ca-from).
+  [[nodiscard]] CustomResourceDefinitionBuilder& annotations(std::map<std::string, std::string> values);
+
   /// The CustomResourceDefinition object. Throws std::invalid_argument listing every
   /// misuse recorded so far.
   [[nodiscard]] boost::json::object build() const;
@@ -162,6 +184,8 @@ class CustomResourceDefinitionBuilder {
   std::optional<ScaleSubresource> scale_;
   std::vector<PrinterColumn> columns_;
   std::optional<std::size_t> storage_;
+  std::optional<ConversionWebhook> conversion_;
+  std::map<std::string, std::string> annotations_;
   std::array<version_options, sizeof...(Versions)> versions_{};
   std::vector<std::string> misuse_;
 };

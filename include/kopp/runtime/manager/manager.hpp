@@ -35,6 +35,7 @@
 #include <kopp/runtime/telemetry/probe_server.hpp>
 #include <kopp/runtime/cache/informer_factory.hpp>
 #include <kopp/runtime/webhook/admission_webhook.hpp>
+#include <kopp/runtime/webhook/conversion.hpp>
 #include <kopp/runtime/webhook/https_server.hpp>
 #include <kopp/runtime/webhook/webhook_configuration.hpp>
 
@@ -80,11 +81,12 @@ struct ManagerOptions {
   /// The generated certificate's host names and IP addresses (with no webhook_cert_dir).
   std::vector<std::string> webhook_hosts{"127.0.0.1", "localhost"};
   HttpsServerOptions webhook_server_options;
-  /// When set, run() applies (server-side apply) the Validating/MutatingWebhookConfiguration
-  /// of this name for the webhooks registered with webhook<K>(), pointing at
-  /// https://<webhook_hosts[0]>:<port> with the generated CA as caBundle, before it serves
-  /// them: a webhook server outside the cluster (local development, tests). In a cluster,
-  /// leave it empty and deploy the generated YAML (webhook_configurations()).
+  /// When set, run() registers the webhooks with the API server before it serves them: it
+  /// applies (server-side apply) the Validating/MutatingWebhookConfiguration of this name
+  /// for the webhooks registered with webhook<K>(), and points the conversion of every CRD
+  /// with a conversion<Hub>() at /convert; both at https://<webhook_hosts[0]>:<port> with
+  /// the generated CA as caBundle: a webhook server outside the cluster (local development,
+  /// tests). In a cluster, leave it empty and deploy the generated YAML.
   std::string webhook_configuration_name;
   /// Threads that run the io_context.
   unsigned threads = 1;
@@ -132,6 +134,14 @@ class Manager {
   WebhookBuilder<K> webhook() {
     return WebhookBuilder<K>(webhook_server(), options_.logger, &admission_webhooks_);
   }
+  /// A builder that declares Hub the hub of its kind's versions and the spokes' conversions,
+  /// served by the conversion webhook at /convert (registered on the first call). Throws
+  /// std::logic_error when webhook_bind_address is "0".
+  template <Resource Hub>
+  ConversionBuilder<Hub> conversion() {
+    serve_conversions();
+    return ConversionBuilder<Hub>(*conversions_);
+  }
   /// What webhook<K>()...build() declared, for generating the webhook configurations
   /// (kopp::webhook_configurations(name, manager.admission_webhooks(), client)).
   const std::vector<AdmissionWebhook>& admission_webhooks() const noexcept { return admission_webhooks_; }
@@ -172,6 +182,7 @@ class Manager {
   void serve_probes();
   void make_webhook_server();
   boost::asio::awaitable<void> apply_webhook_configurations();
+  void serve_conversions();
 
   ManagerOptions options_;
   Logger log_;
@@ -185,6 +196,7 @@ class Manager {
   std::unique_ptr<HttpsServer> webhook_server_;
   std::string webhook_ca_bundle_;
   std::vector<AdmissionWebhook> admission_webhooks_;
+  std::shared_ptr<ConversionScheme> conversions_;
   std::vector<metrics::CallbackRegistration> cache_gauges_;
   std::atomic<bool> ready_{false};
   detail::AsyncLatch stop_requested_;  // request_stop(), a signal, a lost Lease, a failed sync

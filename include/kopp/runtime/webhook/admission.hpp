@@ -124,6 +124,15 @@ class admission_review_error : public std::runtime_error {
 /// else a 500.
 using AdmissionHandler = std::function<Verdict(const AdmissionRequest&)>;
 
+/// `handler` counted in controller-runtime's webhook metrics under webhook=`path`:
+/// controller_runtime_webhook_requests_total{code,webhook}, _requests_in_flight{webhook},
+/// _latency_seconds{webhook}. Every webhook kopp serves (admission, conversion) is.
+[[nodiscard]] HttpsServer::Handler instrument_webhook(std::string path, HttpsServer::Handler handler);
+
+/// The 405 or 415 answer for a request that is not a POST of application/json (what the
+/// API server sends a webhook); std::nullopt when it is one.
+[[nodiscard]] std::optional<HttpsResponse> reject_unless_json_post(const HttpsRequest& request);
+
 /// The HTTPS handler of an admission webhook at `path`: checks method (POST, else 405)
 /// and content type (application/json, else 415), decodes the review (400 with the
 /// problem when malformed), runs `handler`, answers the review, logs denials and

@@ -61,6 +61,20 @@ auto CustomResourceDefinitionBuilder<Versions...>::singular(std::string name) ->
 }
 
 template <Resource... Versions>
+CustomResourceDefinitionBuilder<Versions...>& CustomResourceDefinitionBuilder<Versions...>::conversion_webhook(
+    ConversionWebhook webhook) {
+  conversion_ = std::move(webhook);
+  return *this;
+}
+
+template <Resource... Versions>
+CustomResourceDefinitionBuilder<Versions...>& CustomResourceDefinitionBuilder<Versions...>::annotations(
+    std::map<std::string, std::string> values) {
+  annotations_ = std::move(values);
+  return *this;
+}
+
+template <Resource... Versions>
 auto CustomResourceDefinitionBuilder<Versions...>::short_names(std::vector<std::string> names)
     -> CustomResourceDefinitionBuilder& {
   short_names_ = std::move(names);
@@ -165,6 +179,18 @@ boost::json::object CustomResourceDefinitionBuilder<Versions...>::build() const 
   std::optional<std::size_t> storage = storage_;
   if (!storage && sizeof...(Versions) == 1) storage = 0;
   if (!storage) misuse.push_back("no storage version: call storage<V>() for one of the versions");
+  if (conversion_) {
+    const auto& c = *conversion_;
+    const bool service = !c.service_name.empty() || !c.service_namespace.empty();
+    if (service == !c.url.empty())
+      misuse.push_back(std::string("the conversion webhook needs either a service or a URL, not ") +
+                       (service ? "both" : "neither"));
+    else if (service && (c.service_name.empty() || c.service_namespace.empty()))
+      misuse.push_back("the conversion webhook's service needs a namespace and a name");
+    else if (!service && !detail::starts_with(c.url, "https://"))
+      misuse.push_back("the conversion webhook's URL \"" + c.url + "\" must start with https://");
+    if (sizeof...(Versions) < 2) misuse.push_back("a conversion webhook for a CRD with one version converts nothing");
+  }
 
   if (scale_) {
     if (!detail::starts_with(scale_->spec_replicas_path, ".spec."))
@@ -247,10 +273,32 @@ boost::json::object CustomResourceDefinitionBuilder<Versions...>::build() const 
   spec["scope"] = traits::scope_v == kopp::scope::namespaced ? "Namespaced" : "Cluster";
   spec["versions"] = std::move(versions);
 
+  if (conversion_) {
+    const auto& c = *conversion_;
+    boost::json::object client_config;
+    if (!c.url.empty()) {
+      client_config["url"] = c.url;
+    } else {
+      client_config["service"] = boost::json::object{
+          {"namespace", c.service_namespace}, {"name", c.service_name}, {"path", c.path}, {"port", c.port}};
+    }
+    if (!c.ca_bundle_base64.empty()) client_config["caBundle"] = c.ca_bundle_base64;
+    spec["conversion"] =
+        boost::json::object{{"strategy", "Webhook"},
+                            {"webhook", boost::json::object{{"clientConfig", std::move(client_config)},
+                                                            {"conversionReviewVersions", boost::json::array{"v1"}}}}};
+  }
+
   boost::json::object crd;
   crd["apiVersion"] = "apiextensions.k8s.io/v1";
   crd["kind"] = "CustomResourceDefinition";
-  crd["metadata"] = boost::json::object{{"name", crd_name}};
+  boost::json::object metadata{{"name", crd_name}};
+  if (!annotations_.empty()) {
+    boost::json::object annotations;
+    for (const auto& [key, value] : annotations_) annotations[key] = value;
+    metadata["annotations"] = std::move(annotations);
+  }
+  crd["metadata"] = std::move(metadata);
   crd["spec"] = std::move(spec);
   return crd;
 }

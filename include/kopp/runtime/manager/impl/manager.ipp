@@ -2,6 +2,7 @@
 
 #include <kopp/runtime/manager/manager.hpp>
 
+#include <kopp/client/detail/pem.hpp>
 #include <kopp/client/dynamic_api.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -82,25 +83,51 @@ KOPP_DECL void Manager::make_webhook_server() {
        {"certificate", options_.webhook_cert_dir.empty() ? std::string("self-signed") : options_.webhook_cert_dir}});
 }
 
+KOPP_DECL void Manager::serve_conversions() {
+  if (conversions_) return;
+  auto& server = webhook_server();
+  conversions_ = std::make_shared<ConversionScheme>();
+  server.handle("/convert", conversion_https_handler(conversions_, "/convert", options_.logger));
+}
+
 KOPP_DECL boost::asio::awaitable<void> Manager::apply_webhook_configurations() {
-  if (options_.webhook_configuration_name.empty() || admission_webhooks_.empty()) co_return;
+  if (options_.webhook_configuration_name.empty()) co_return;
   const std::string host = options_.webhook_hosts.empty() ? std::string("127.0.0.1") : options_.webhook_hosts.front();
   WebhookClientConfig target;
   target.url = "https://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
                std::to_string(webhook_server_->port());
   target.ca_bundle_pem = webhook_ca_bundle_;
-  for (auto& configuration : webhook_configurations(options_.webhook_configuration_name, admission_webhooks_, target)) {
-    auto& object = configuration.as_object();
-    const bool validating = object.at("kind") == "ValidatingWebhookConfiguration";
-    DynamicApi api(
-        *client_, ApiResource{"admissionregistration.k8s.io", "v1", std::string(object.at("kind").as_string()),
-                              validating ? "validatingwebhookconfigurations" : "mutatingwebhookconfigurations", false});
-    PatchParams params = PatchParams::apply("kopp-manager");
-    params.force = true;
-    co_await api.patch(options_.webhook_configuration_name, Patch::apply(std::move(configuration)), params);
+  if (!admission_webhooks_.empty()) {
+    for (auto& configuration :
+         webhook_configurations(options_.webhook_configuration_name, admission_webhooks_, target)) {
+      auto& object = configuration.as_object();
+      const bool validating = object.at("kind") == "ValidatingWebhookConfiguration";
+      DynamicApi api(
+          *client_,
+          ApiResource{"admissionregistration.k8s.io", "v1", std::string(object.at("kind").as_string()),
+                      validating ? "validatingwebhookconfigurations" : "mutatingwebhookconfigurations", false});
+      PatchParams params = PatchParams::apply("kopp-manager");
+      params.force = true;
+      co_await api.patch(options_.webhook_configuration_name, Patch::apply(std::move(configuration)), params);
+    }
+    log_.info("webhook configurations applied",
+              {{"name", options_.webhook_configuration_name}, {"webhooks", admission_webhooks_.size()}});
   }
-  log_.info("webhook configurations applied",
-            {{"name", options_.webhook_configuration_name}, {"webhooks", admission_webhooks_.size()}});
+  if (conversions_) {
+    DynamicApi crds(*client_, ApiResource{"apiextensions.k8s.io", "v1", "CustomResourceDefinition",
+                                          "customresourcedefinitions", false});
+    boost::json::object client_config{{"url", target.url + "/convert"}};
+    if (!webhook_ca_bundle_.empty()) client_config["caBundle"] = detail::base64_encode(webhook_ca_bundle_);
+    for (const auto& name : conversions_->crd_names()) {
+      boost::json::object patch{
+          {"spec",
+           {{"conversion",
+             {{"strategy", "Webhook"},
+              {"webhook", {{"clientConfig", client_config}, {"conversionReviewVersions", {"v1"}}}}}}}}};
+      co_await crds.patch(name, Patch::merge(std::move(patch)));
+      log_.info("CRD conversion pointed at the webhook server", {{"crd", name}});
+    }
+  }
 }
 
 KOPP_DECL HttpsServer& Manager::webhook_server() {

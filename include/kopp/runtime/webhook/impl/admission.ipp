@@ -242,11 +242,10 @@ struct WebhookMetrics {
 
 }  // namespace admission_detail
 
-KOPP_DECL HttpsServer::Handler admission_https_handler(std::string path, AdmissionHandler handler, Logger logger) {
-  auto log = std::make_shared<Logger>(logger.with({{"component", "webhook"}, {"webhook", path}}));
-  auto shared_handler = std::make_shared<AdmissionHandler>(std::move(handler));
+KOPP_DECL HttpsServer::Handler instrument_webhook(std::string path, HttpsServer::Handler handler) {
   auto& m = admission_detail::WebhookMetrics::get();
-  return [path, log, shared_handler, &m](const HttpsRequest& request) -> boost::asio::awaitable<HttpsResponse> {
+  return [path = std::move(path), handler = std::move(handler),
+          &m](const HttpsRequest& request) -> boost::asio::awaitable<HttpsResponse> {
     const auto started = std::chrono::steady_clock::now();
     auto& in_flight = m.in_flight.with({{"webhook", path}});
     in_flight.inc();
@@ -254,42 +253,52 @@ KOPP_DECL HttpsServer::Handler admission_https_handler(std::string path, Admissi
       metrics::Gauge& gauge;
       ~Done() { gauge.dec(); }
     } done{in_flight};
-    HttpsResponse response;
-    if (request.method != "POST") {
-      response = HttpsResponse(405, "an admission webhook takes POST\n");
-    } else if (request.header("content-type").substr(0, 16) != "application/json") {
-      response = HttpsResponse(415, "an admission webhook takes Content-Type application/json, not '" +
-                                        std::string(request.header("content-type")) + "'\n");
-    } else {
-      try {
-        const AdmissionRequest admission = parse_admission_review(request.body);
-        Verdict verdict;
-        try {
-          verdict = (*shared_handler)(admission);
-        } catch (const std::exception& e) {
-          verdict = Verdict::deny(e.what());
-        } catch (...) {
-          verdict = Verdict::error(500, "internal error in the webhook");
-        }
-        if (!verdict.allowed) {
-          const LogLevel level = verdict.code >= 500 ? LogLevel::error : LogLevel::debug;
-          log->log(level, verdict.code >= 500 ? "admission request failed" : "admission request denied",
-                   {{"operation", to_string(admission.operation)},
-                    {"object", admission.namespace_ + "/" + admission.name},
-                    {"code", verdict.code},
-                    {"message", verdict.message}});
-        }
-        response = HttpsResponse(200, encode_admission_review(admission.uid, verdict), "application/json");
-      } catch (const admission_review_error& e) {
-        log->warn("malformed admission review", {{"error", e.what()}});
-        response = HttpsResponse(400, std::string(e.what()) + "\n");
-      }
-    }
+    HttpsResponse response = co_await handler(request);
     m.requests.with({{"code", std::to_string(response.status)}, {"webhook", path}}).inc();
     m.latency.with({{"webhook", path}})
         .observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     co_return response;
   };
+}
+
+KOPP_DECL std::optional<HttpsResponse> reject_unless_json_post(const HttpsRequest& request) {
+  if (request.method != "POST") return HttpsResponse(405, "a webhook takes POST\n");
+  if (request.header("content-type").substr(0, 16) != "application/json")
+    return HttpsResponse(415, "a webhook takes Content-Type application/json, not '" +
+                                  std::string(request.header("content-type")) + "'\n");
+  return std::nullopt;
+}
+
+KOPP_DECL HttpsServer::Handler admission_https_handler(std::string path, AdmissionHandler handler, Logger logger) {
+  auto log = std::make_shared<Logger>(logger.with({{"component", "webhook"}, {"webhook", path}}));
+  auto shared_handler = std::make_shared<AdmissionHandler>(std::move(handler));
+  return instrument_webhook(
+      path, [log, shared_handler](const HttpsRequest& request) -> boost::asio::awaitable<HttpsResponse> {
+        if (auto rejected = reject_unless_json_post(request)) co_return *rejected;
+        try {
+          const AdmissionRequest admission = parse_admission_review(request.body);
+          Verdict verdict;
+          try {
+            verdict = (*shared_handler)(admission);
+          } catch (const std::exception& e) {
+            verdict = Verdict::deny(e.what());
+          } catch (...) {
+            verdict = Verdict::error(500, "internal error in the webhook");
+          }
+          if (!verdict.allowed) {
+            const LogLevel level = verdict.code >= 500 ? LogLevel::error : LogLevel::debug;
+            log->log(level, verdict.code >= 500 ? "admission request failed" : "admission request denied",
+                     {{"operation", to_string(admission.operation)},
+                      {"object", admission.namespace_ + "/" + admission.name},
+                      {"code", verdict.code},
+                      {"message", verdict.message}});
+          }
+          co_return HttpsResponse(200, encode_admission_review(admission.uid, verdict), "application/json");
+        } catch (const admission_review_error& e) {
+          log->warn("malformed admission review", {{"error", e.what()}});
+          co_return HttpsResponse(400, std::string(e.what()) + "\n");
+        }
+      });
 }
 
 }  // namespace kopp
