@@ -25,6 +25,7 @@
 #include <kopp/runtime/webhook/admission.hpp>
 #include <kopp/runtime/webhook/admission_webhook.hpp>
 #include <kopp/runtime/webhook/conversion.hpp>
+#include <kopp/runtime/webhook/delegating_authorizer.hpp>
 #include <kopp/runtime/webhook/https_server.hpp>
 #include <kopp/runtime/webhook/serving_certificate.hpp>
 #include <kopp/runtime/webhook/webhook_configuration.hpp>

@@ -59,6 +59,7 @@
 #include <kopp/runtime/telemetry/impl/probe_server.ipp>
 #include <kopp/runtime/webhook/impl/admission.ipp>
 #include <kopp/runtime/webhook/impl/conversion.ipp>
+#include <kopp/runtime/webhook/impl/delegating_authorizer.ipp>
 #include <kopp/runtime/webhook/impl/https_server.ipp>
 #include <kopp/runtime/webhook/impl/serving_certificate.ipp>
 #include <kopp/runtime/webhook/impl/webhook_configuration.ipp>

@@ -12,6 +12,10 @@
 #include <kopp/testing/control_plane.hpp>
 #include <kopp/testing/manager_thread.hpp>
 
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/describe/class.hpp>
 
 #include <unistd.h>
@@ -135,8 +139,7 @@ kopp::ManagerOptions webhook_options(const std::string& ns) {
 TEST_CASE("webhooks: the API server defaults and validates through the manager's webhooks", "[integration]") {
   TestNamespace ns("kopp-webhook");
   kopp::Manager manager(admin_config(), webhook_options(ns.name()));
-  REQUIRE(manager.webhook_port() != 0);
-  REQUIRE(manager.webhook_ca_bundle().find("BEGIN CERTIFICATE") != std::string::npos);
+  CHECK(manager.webhook_port() == 0);  // no webhook registered yet: no port opened
   auto validator = std::make_shared<ConfigMapValidator>();
   manager.webhook<ConfigMap>()
       .defaulter([](ConfigMap& cm, const kopp::AdmissionRequest&) { cm.data.try_emplace("defaulted", "yes"); })
@@ -145,6 +148,8 @@ TEST_CASE("webhooks: the API server defaults and validates through the manager's
       .object_selector({{"matchLabels", {{std::string(test_label), "yes"}}}})
       .timeout_seconds(5)
       .build();
+  REQUIRE(manager.webhook_port() != 0);
+  REQUIRE(manager.serving_ca_bundle().find("BEGIN CERTIFICATE") != std::string::npos);
   WebhookConfigurations configurations("kopp-" + ns.name());
   kopp::testing::ManagerThread running(manager);
 
@@ -211,7 +216,7 @@ TEST_CASE("webhooks: the API server defaults and validates through the manager's
     CHECK(webhook.at("clientConfig").at("url").as_string() ==
           "https://127.0.0.1:" + std::to_string(manager.webhook_port()) + "/validate--v1-configmap");
     CHECK(webhook.at("clientConfig").at("caBundle").as_string() ==
-          kopp::detail::base64_encode(manager.webhook_ca_bundle()));
+          kopp::detail::base64_encode(manager.serving_ca_bundle()));
     CHECK(webhook.at("rules").at(0).at("resources") == boost::json::array{"configmaps"});
     CHECK(webhook.at("timeoutSeconds") == 5);
     auto mutating = configurations.get(false);
@@ -377,4 +382,97 @@ TEST_CASE("webhooks: CRD versions convert through the manager's conversion webho
   });
   const std::string text = kopp::metrics::Registry::global().render();
   CHECK_THAT(text, Catch::Contains(R"(controller_runtime_webhook_requests_total{code="200",webhook="/convert"})"));
+}
+
+namespace {
+
+// GET https://127.0.0.1:<port><target>, verifying the server with `ca_pem`: status and body.
+std::pair<unsigned, std::string> https_get(unsigned short port, const std::string& ca_pem, const std::string& target,
+                                           const std::string& bearer = "") {
+  namespace ssl = boost::asio::ssl;
+  namespace http = boost::beast::http;
+  return run<std::pair<unsigned, std::string>>([&]() -> awaitable<std::pair<unsigned, std::string>> {
+    ssl::context context(ssl::context::tls_client);
+    context.add_certificate_authority(boost::asio::buffer(ca_pem));
+    context.set_verify_mode(ssl::verify_peer);
+    context.set_verify_callback(ssl::host_name_verification("127.0.0.1"));
+    boost::beast::ssl_stream<boost::beast::tcp_stream> stream(co_await boost::asio::this_coro::executor, context);
+    co_await boost::beast::get_lowest_layer(stream).async_connect(
+        boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port), boost::asio::use_awaitable);
+    co_await stream.async_handshake(ssl::stream_base::client, boost::asio::use_awaitable);
+    http::request<http::empty_body> request(http::verb::get, target, 11);
+    request.set(http::field::host, "127.0.0.1");
+    if (!bearer.empty()) request.set(http::field::authorization, "Bearer " + bearer);
+    co_await http::async_write(stream, request, boost::asio::use_awaitable);
+    boost::beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    co_await http::async_read(stream, buffer, response, boost::asio::use_awaitable);
+    co_return std::pair{response.result_int(), response.body()};
+  });
+}
+
+// The bearer token of a kubeconfig that ControlPlane::service_account_kubeconfig wrote.
+std::string token_in(const std::filesystem::path& kubeconfig) {
+  std::ifstream in(kubeconfig);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto at = line.find("token: ");
+    if (at != std::string::npos) return line.substr(at + 7);
+  }
+  FAIL("no token in " << kubeconfig);
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("secure metrics: the API server authenticates and authorizes each scrape", "[integration]") {
+  auto plane = kopp::testing::ControlPlane::attach();
+  TestNamespace ns("kopp-metrics");
+  const auto dir = std::filesystem::temp_directory_path() / ("kopp-metrics-" + ns.name());
+  std::filesystem::create_directories(dir);
+  const std::string reader = token_in(plane.service_account_kubeconfig(ns.name(), "reader", dir / "reader"));
+  const std::string nobody = token_in(plane.service_account_kubeconfig(ns.name(), "nobody", dir / "nobody"));
+  std::filesystem::remove_all(dir);
+  const std::string role = "kopp-metrics-reader-" + ns.name();
+  plane.kubectl({"create", "clusterrole", role, "--verb=get", "--non-resource-url=/metrics"});
+  plane.kubectl(
+      {"create", "clusterrolebinding", role, "--clusterrole=" + role, "--serviceaccount=" + ns.name() + ":reader"});
+  struct DeleteRbac {
+    kopp::testing::ControlPlane& plane;
+    std::string name;
+    ~DeleteRbac() {
+      try {
+        plane.kubectl({"delete", "clusterrolebinding,clusterrole", name, "--ignore-not-found"});
+      } catch (...) {
+      }
+    }
+  } delete_rbac{plane, role};
+
+  kopp::ManagerOptions options = webhook_options(ns.name());
+  options.metrics_secure = true;
+  options.metrics_bind_address = "127.0.0.1:0";
+  options.health_probe_bind_address = "127.0.0.1:0";
+  kopp::Manager manager(admin_config(), options);
+  kopp::testing::ManagerThread running(manager);
+  REQUIRE(running.wait_ready());
+  REQUIRE(manager.metrics_port() != 0);
+  const std::string& ca = manager.serving_ca_bundle();
+
+  CHECK(https_get(manager.metrics_port(), ca, "/metrics").first == 401);
+  CHECK(https_get(manager.metrics_port(), ca, "/metrics", "not-a-token").first == 401);
+  const auto refused = https_get(manager.metrics_port(), ca, "/metrics", nobody);
+  CHECK(refused.first == 403);
+  CHECK_THAT(refused.second, Catch::Contains("system:serviceaccount:" + ns.name() + ":nobody"));
+  // RBAC bindings reach the authorizer within a moment.
+  std::pair<unsigned, std::string> allowed;
+  REQUIRE(eventually(
+      [&] {
+        allowed = https_get(manager.metrics_port(), ca, "/metrics", reader);
+        return allowed.first == 200;
+      },
+      30s));
+  CHECK_THAT(allowed.second, Catch::Contains("rest_client_requests_total"));
+  CHECK(https_get(manager.metrics_port(), ca, "/healthz", reader).first == 404);  // metrics only
+  // The probes stay plain HTTP on their own port.
+  CHECK(manager.health_port() != manager.metrics_port());
 }

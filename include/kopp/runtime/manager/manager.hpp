@@ -19,8 +19,8 @@
 // controllers the moment the elector reports it, and run() returns 1, so the pod restarts
 // and competes again, as controller-runtime does.
 // Errors: run() returns 1 (with a log line saying why) when the caches do not sync in
-// cache_sync_timeout or a probe address cannot be bound. The constructor throws when the
-// webhook server's address cannot be bound or its certificate cannot be read.
+// cache_sync_timeout or a probe address cannot be bound. Registering the first webhook
+// throws when the webhook server's address cannot be bound or its certificate read.
 // Caveats: with leader election on, an API server outage longer than the renew deadline
 // ends leadership and run() returns 1 (docs/leader-election.md).
 
@@ -36,6 +36,7 @@
 #include <kopp/runtime/cache/informer_factory.hpp>
 #include <kopp/runtime/webhook/admission_webhook.hpp>
 #include <kopp/runtime/webhook/conversion.hpp>
+#include <kopp/runtime/webhook/delegating_authorizer.hpp>
 #include <kopp/runtime/webhook/https_server.hpp>
 #include <kopp/runtime/webhook/webhook_configuration.hpp>
 
@@ -69,16 +70,26 @@ struct ManagerOptions {
   std::chrono::milliseconds leader_election_retry_period{2'000};
   /// "0" disables; ":8080" listens on every interface.
   std::string metrics_bind_address = "0";
+  /// Serve /metrics over HTTPS, each scrape authenticated (TokenReview) and authorized
+  /// (SubjectAccessReview: get on the nonResourceURL /metrics) by the API server, as
+  /// controller-runtime's --metrics-secure. Needs its own address (not the probes').
+  bool metrics_secure = false;
+  /// The secure metrics' certificate directory (tls.crt, tls.key, reloaded); empty: the
+  /// generated certificate (webhook_hosts), whose CA is serving_ca_bundle().
+  std::string metrics_cert_dir;
   std::string health_probe_bind_address = "0";
-  /// The webhook server (HTTPS): "0" serves none; controller-runtime's is ":9443". It runs
-  /// on every replica, leader or not, from run() until the manager stops.
+  /// The webhook server (HTTPS): "0" serves none; controller-runtime's is ":9443". It is
+  /// made (the address bound, the certificate read or generated) when the first webhook is
+  /// registered, and runs on every replica, leader or not, from run() until the manager
+  /// stops; a manager without webhooks opens no port for it.
   std::string webhook_bind_address = "0";
   /// Where its certificate is: tls.crt and tls.key, reloaded when they change (a
   /// cert-manager Secret volume). Empty: a self-signed CA and a certificate for
   /// webhook_hosts are generated at start (local development and tests), and
-  /// Manager::webhook_ca_bundle() is the caBundle for the webhook configurations.
+  /// Manager::serving_ca_bundle() is the caBundle for the webhook configurations.
   std::string webhook_cert_dir;
-  /// The generated certificate's host names and IP addresses (with no webhook_cert_dir).
+  /// The generated certificate's host names and IP addresses (the webhook server and
+  /// secure metrics without a certificate directory).
   std::vector<std::string> webhook_hosts{"127.0.0.1", "localhost"};
   HttpsServerOptions webhook_server_options;
   /// When set, run() registers the webhooks with the API server before it serves them: it
@@ -145,13 +156,15 @@ class Manager {
   /// What webhook<K>()...build() declared, for generating the webhook configurations
   /// (kopp::webhook_configurations(name, manager.admission_webhooks(), client)).
   const std::vector<AdmissionWebhook>& admission_webhooks() const noexcept { return admission_webhooks_; }
-  /// The webhook server, for handlers of your own (a conversion webhook, ...). Throws
-  /// std::logic_error when webhook_bind_address is "0".
+  /// The webhook server, for handlers of your own; made on the first call. Throws
+  /// std::logic_error when webhook_bind_address is "0", std::runtime_error when its address
+  /// cannot be bound, std::invalid_argument when its certificate cannot be read.
   HttpsServer& webhook_server();
-  /// The PEM CA bundle that verifies the webhook server's certificate when it was
-  /// generated (no webhook_cert_dir); "" otherwise.
-  const std::string& webhook_ca_bundle() const noexcept { return webhook_ca_bundle_; }
-  /// The webhook server's bound port (0 when off): known from construction on.
+  /// The PEM CA bundle that verifies the certificate the Manager generated (the webhook
+  /// server without webhook_cert_dir, secure metrics without metrics_cert_dir); "" when
+  /// it generated none.
+  const std::string& serving_ca_bundle() const noexcept { return generated_ca_bundle_; }
+  /// The webhook server's bound port; 0 until a webhook is registered.
   unsigned short webhook_port() const noexcept { return webhook_server_ ? webhook_server_->port() : 0; }
 
   /// Registers a controller made elsewhere (a ControllerBuilder not from controller<K>()).
@@ -181,6 +194,7 @@ class Manager {
   std::string not_ready_reason() const;
   void serve_probes();
   void make_webhook_server();
+  std::shared_ptr<ServingCertificate> serving_certificate(const std::string& directory);
   boost::asio::awaitable<void> apply_webhook_configurations();
   void serve_conversions();
 
@@ -194,7 +208,10 @@ class Manager {
   std::vector<std::shared_ptr<ControllerBase>> controllers_;
   std::vector<std::unique_ptr<ProbeServer>> servers_;
   std::unique_ptr<HttpsServer> webhook_server_;
-  std::string webhook_ca_bundle_;
+  std::string generated_ca_bundle_;
+  std::shared_ptr<ServingCertificate> generated_certificate_;
+  std::unique_ptr<DelegatingAuthorizer> metrics_authorizer_;  // before the server it protects
+  std::unique_ptr<HttpsServer> secure_metrics_server_;
   std::vector<AdmissionWebhook> admission_webhooks_;
   std::shared_ptr<ConversionScheme> conversions_;
   std::vector<metrics::CallbackRegistration> cache_gauges_;

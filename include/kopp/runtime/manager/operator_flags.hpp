@@ -2,6 +2,7 @@
 // The command-line flags every operator has, so each main() does not reinvent them:
 // --kubeconfig, --context, --namespace, --leader-elect, --leader-election-id,
 // --leader-election-namespace, --metrics-bind-address, --health-probe-bind-address,
+// --metrics-secure, --metrics-cert-dir, --webhook-bind-address, --webhook-cert-dir,
 // --log-format, --log-level, --help. They mean what kubebuilder's scaffolded main.go
 // flags mean, so users coming from Go find what they expect.
 //
@@ -81,6 +82,10 @@ class OperatorFlags {
   std::string leader_election_namespace;            // default: the config's namespace
   std::string metrics_bind_address = ":8080";       // "0" disables
   std::string health_probe_bind_address = ":8081";  // "0" disables
+  bool metrics_secure = false;
+  std::string metrics_cert_dir;                // "" = a generated certificate
+  std::string webhook_bind_address = ":9443";  // served only when webhooks are registered
+  std::string webhook_cert_dir;                // "" = a generated certificate
   LogFormat log_format = LogFormat::text;
   LogLevel log_level = LogLevel::info;
 

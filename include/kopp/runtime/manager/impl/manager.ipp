@@ -27,6 +27,15 @@ KOPP_DECL Manager::Manager(Config config, ManagerOptions options)
   if (options_.leader_election && options_.leader_election_id.empty())
     throw std::invalid_argument("leader election needs ManagerOptions::leader_election_id (the Lease's name)");
   if (options_.threads == 0) throw std::invalid_argument("ManagerOptions::threads must be at least 1");
+  if (options_.metrics_secure) {
+    const auto metrics = parse_bind_address(options_.metrics_bind_address);
+    const auto health = parse_bind_address(options_.health_probe_bind_address);
+    if (metrics && health && *metrics == *health && metrics->port() != 0)
+      throw std::invalid_argument(
+          "secure metrics need their own address: metrics_bind_address and "
+          "health_probe_bind_address are both " +
+          options_.metrics_bind_address + " (the kubelet probes over plain HTTP)");
+  }
   if (options_.leader_election_namespace.empty()) options_.leader_election_namespace = config.default_namespace;
   // rest_client_requests_total{code,method,host}, as client-go's metrics name it.
   auto& requests = metrics::Registry::global().counter(
@@ -56,20 +65,22 @@ KOPP_DECL Manager::Manager(Config config, ManagerOptions options)
           : "kopp/" + (options_.leader_election_id.empty() ? std::string("manager") : options_.leader_election_id);
   events.logger = options_.logger;
   recorder_ = std::make_unique<EventRecorder>(*client_, events);
-  make_webhook_server();
+}
+
+KOPP_DECL std::shared_ptr<ServingCertificate> Manager::serving_certificate(const std::string& directory) {
+  if (!directory.empty()) return ServingCertificate::from_directory(directory, "tls.crt", "tls.key", options_.logger);
+  if (!generated_certificate_) {
+    const auto generated = make_self_signed_certificate(options_.webhook_hosts);
+    generated_certificate_ = ServingCertificate::from_pem(generated.certificate_pem, generated.private_key_pem);
+    generated_ca_bundle_ = generated.ca_pem;
+  }
+  return generated_certificate_;
 }
 
 KOPP_DECL void Manager::make_webhook_server() {
   const auto endpoint = parse_bind_address(options_.webhook_bind_address);
   if (!endpoint) return;
-  std::shared_ptr<ServingCertificate> certificate;
-  if (!options_.webhook_cert_dir.empty()) {
-    certificate = ServingCertificate::from_directory(options_.webhook_cert_dir, "tls.crt", "tls.key", options_.logger);
-  } else {
-    const auto generated = make_self_signed_certificate(options_.webhook_hosts);
-    certificate = ServingCertificate::from_pem(generated.certificate_pem, generated.private_key_pem);
-    webhook_ca_bundle_ = generated.ca_pem;
-  }
+  auto certificate = serving_certificate(options_.webhook_cert_dir);
   try {
     webhook_server_ = std::make_unique<HttpsServer>(io_.get_executor(), *endpoint, std::move(certificate),
                                                     options_.webhook_server_options, options_.logger);
@@ -96,7 +107,7 @@ KOPP_DECL boost::asio::awaitable<void> Manager::apply_webhook_configurations() {
   WebhookClientConfig target;
   target.url = "https://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
                std::to_string(webhook_server_->port());
-  target.ca_bundle_pem = webhook_ca_bundle_;
+  target.ca_bundle_pem = options_.webhook_cert_dir.empty() ? generated_ca_bundle_ : std::string();
   if (!admission_webhooks_.empty()) {
     for (auto& configuration :
          webhook_configurations(options_.webhook_configuration_name, admission_webhooks_, target)) {
@@ -117,7 +128,7 @@ KOPP_DECL boost::asio::awaitable<void> Manager::apply_webhook_configurations() {
     DynamicApi crds(*client_, ApiResource{"apiextensions.k8s.io", "v1", "CustomResourceDefinition",
                                           "customresourcedefinitions", false});
     boost::json::object client_config{{"url", target.url + "/convert"}};
-    if (!webhook_ca_bundle_.empty()) client_config["caBundle"] = detail::base64_encode(webhook_ca_bundle_);
+    if (!target.ca_bundle_pem.empty()) client_config["caBundle"] = detail::base64_encode(target.ca_bundle_pem);
     for (const auto& name : conversions_->crd_names()) {
       boost::json::object patch{
           {"spec",
@@ -131,6 +142,7 @@ KOPP_DECL boost::asio::awaitable<void> Manager::apply_webhook_configurations() {
 }
 
 KOPP_DECL HttpsServer& Manager::webhook_server() {
+  if (!webhook_server_) make_webhook_server();
   if (!webhook_server_)
     throw std::logic_error("the webhook server is off: set ManagerOptions::webhook_bind_address (e.g. \":9443\")");
   return *webhook_server_;
@@ -230,11 +242,29 @@ KOPP_DECL void Manager::serve_probes() {
       add_health(server);
       health_port_ = server.port();
     }
-    if (metrics) {
+    if (metrics && !options_.metrics_secure) {
       auto& server = make(*metrics, "metrics");
       add_metrics(server);
       metrics_port_ = server.port();
     }
+  }
+  if (metrics && options_.metrics_secure) {
+    try {
+      secure_metrics_server_ =
+          std::make_unique<HttpsServer>(io_.get_executor(), *metrics, serving_certificate(options_.metrics_cert_dir),
+                                        HttpsServerOptions(), options_.logger);
+    } catch (const boost::system::system_error& e) {
+      throw std::runtime_error("cannot serve secure metrics on " + metrics->address().to_string() + ":" +
+                               std::to_string(metrics->port()) + ": " + e.code().message());
+    }
+    metrics_authorizer_ =
+        std::make_unique<DelegatingAuthorizer>(*client_, DelegatingAuthorizerOptions(), options_.logger);
+    secure_metrics_server_->handle(
+        "/metrics", metrics_authorizer_->protect([](const HttpsRequest&) -> boost::asio::awaitable<HttpsResponse> {
+          co_return HttpsResponse(200, metrics::Registry::global().render(), std::string(metrics::text_content_type));
+        }));
+    metrics_port_ = secure_metrics_server_->port();
+    boost::asio::co_spawn(io_, secure_metrics_server_->run(), boost::asio::detached);
   }
   for (auto& server : servers_) boost::asio::co_spawn(io_, server->run(), boost::asio::detached);
 }
@@ -370,9 +400,10 @@ KOPP_DECL boost::asio::awaitable<void> Manager::main() {
     // run() returned.
     co_await boost::asio::post(server->executor(), boost::asio::use_awaitable);
   }
-  if (webhook_server_) {
-    webhook_server_->stop();
-    co_await boost::asio::post(webhook_server_->executor(), boost::asio::use_awaitable);
+  for (auto* server : {webhook_server_.get(), secure_metrics_server_.get()}) {
+    if (!server) continue;
+    server->stop();
+    co_await boost::asio::post(server->executor(), boost::asio::use_awaitable);
   }
   log_.info("stopped", {{"exit_code", exit_code_}});
 }

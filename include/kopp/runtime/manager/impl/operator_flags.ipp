@@ -71,6 +71,25 @@ KOPP_DECL void OperatorFlags::add_builtin_flags() {
           "Where /metrics is served (host:port, :port); \"0\" disables it.");
   address("health-probe-bind-address", &OperatorFlags::health_probe_bind_address,
           "Where /healthz and /readyz are served (host:port, :port); \"0\" disables them.");
+  flags_.push_back(Flag{"metrics-secure",
+                        "Serve /metrics over HTTPS to callers the API server authorizes (get on the "
+                        "nonResourceURL /metrics).",
+                        "false", true, [](OperatorFlags& self, std::string_view v) {
+                          const auto value = detail::parse_flag_bool(v);
+                          if (!value)
+                            throw flag_error("--metrics-secure: invalid value " + detail::quoted_flag_value(v) +
+                                             " (expected true or false)");
+                          self.metrics_secure = *value;
+                        }});
+  text("metrics-cert-dir", &OperatorFlags::metrics_cert_dir,
+       "Directory with tls.crt and tls.key for secure metrics (reloaded on change). Default: a "
+       "generated self-signed certificate.");
+  address("webhook-bind-address", &OperatorFlags::webhook_bind_address,
+          "Where the webhook server listens when the operator registers webhooks (host:port, :port); "
+          "\"0\" disables it.");
+  text("webhook-cert-dir", &OperatorFlags::webhook_cert_dir,
+       "Directory with tls.crt and tls.key for the webhook server (reloaded on change). Default: a "
+       "generated self-signed certificate (local development).");
   flags_.push_back(Flag{"log-format", "Log lines as \"text\" (key=value) or \"json\" (JSON lines).", "text", false,
                         [](OperatorFlags& self, std::string_view v) {
                           const auto format = parse_log_format(v);
@@ -201,6 +220,10 @@ KOPP_DECL ManagerOptions OperatorFlags::manager_options() const {
   options.leader_election_namespace = leader_election_namespace;
   options.metrics_bind_address = metrics_bind_address;
   options.health_probe_bind_address = health_probe_bind_address;
+  options.metrics_secure = metrics_secure;
+  options.metrics_cert_dir = metrics_cert_dir;
+  options.webhook_bind_address = webhook_bind_address;
+  options.webhook_cert_dir = webhook_cert_dir;
   options.logger = Logger(LogSink::global()).with({{"program", program_}});
   return options;
 }
