@@ -14,10 +14,13 @@
 //   metadata other than labels and annotations, so everything else in metadata is put back
 //   from the source whatever the function did.
 // - Round trips are lossless. Converting version A to version B, kopp converts the result
-//   back to A and records what did not survive (a JSON merge patch) in the annotation
-//   `conversion.kopp.dev/<A>` of the B object; converting B back to A applies it and drops
-//   the annotation. A v1 object read and written through v2 keeps the fields v2 cannot
-//   represent, as kubebuilder's tutorial does by hand.
+//   back to A and records what did not survive (a JSON merge patch, with what the round
+//   trip gave at each of its members) in the annotation `conversion.kopp.dev/<A>` of the B
+//   object; converting B back to A restores each recorded member that still converts to
+//   what the round trip gave, and drops the annotation. A v1 object read and written
+//   through v2 keeps the fields v2 cannot represent, as kubebuilder's tutorial does by
+//   hand; a member a client changed through v2 keeps the client's value (the change wins
+//   over the record).
 // - An exception from a conversion function fails the whole review with its message (the
 //   API server then fails the client's request); the server keeps serving.
 

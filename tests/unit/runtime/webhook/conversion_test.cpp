@@ -127,6 +127,16 @@ TEST_CASE("conversion: what a version cannot represent survives a round trip", "
   CHECK(back.at("spec") == J(R"({"cronSpec":"*/5 1 * * 1","image":"alpine"})"));
   CHECK_FALSE(back.at("metadata").as_object().contains("annotations"));
 
+  // A client changes, through v2, the member the record is about: its change wins over the
+  // record (v2 cannot say "Mondays", so the day is gone with the old hour).
+  auto rescheduled = as_v2;
+  rescheduled["spec"].as_object()["schedule"].as_object()["hour"] = "7";
+  CHECK(s->convert(rescheduled, "conversion.kopp.dev/v1").at("spec").at("cronSpec") == "*/5 7 * * *");
+  // A record edited into garbage by hand is ignored, not a failed read.
+  auto garbled = as_v2;
+  garbled["metadata"].as_object()["annotations"].as_object()["conversion.kopp.dev/v1"] = "{not json";
+  CHECK(s->convert(garbled, "conversion.kopp.dev/v1").at("spec").at("cronSpec") == "*/5 1 * * *");
+
   // The other way: v2's paused has no v1 form; it survives v2 -> v1 -> v2.
   auto v2 = s->convert(v1("0 0 * * *"), "conversion.kopp.dev/v2");
   v2["spec"].as_object()["paused"] = true;

@@ -61,6 +61,45 @@ inline boost::json::object without_round_trip_annotations(boost::json::object ob
   return object;
 }
 
+// For each leaf of `patch` (a merge patch from `back` to the source), what `back` had there:
+// an object where the patch recurses into an object `back` has too, else a leaf: [] when
+// `back` lacked the member, [value] when it had one.
+inline boost::json::object base_of(const boost::json::object& patch, const boost::json::object* back) {
+  boost::json::object base;
+  for (const auto& member : patch) {
+    const boost::json::value* had = back != nullptr ? back->if_contains(member.key()) : nullptr;
+    if (member.value().is_object() && had != nullptr && had->is_object())
+      base[member.key()] = base_of(member.value().get_object(), &had->get_object());
+    else
+      base[member.key()] = had != nullptr ? boost::json::array{*had} : boost::json::array();
+  }
+  return base;
+}
+
+// Applies the leaves of `patch` to `target` where `target` still has what `base` recorded:
+// a member the client changed since (through the other version) keeps the client's value.
+inline void restore(boost::json::object& target, const boost::json::object& patch, const boost::json::object& base) {
+  for (const auto& member : patch) {
+    const auto* recorded = base.if_contains(member.key());
+    if (recorded == nullptr) continue;
+    if (recorded->is_object()) {
+      auto* inner = target.if_contains(member.key());
+      if (inner != nullptr && inner->is_object() && member.value().is_object())
+        restore(inner->get_object(), member.value().get_object(), recorded->get_object());
+      continue;
+    }
+    if (!recorded->is_array()) continue;
+    const auto& was = recorded->get_array();
+    const auto* now = target.if_contains(member.key());
+    const bool unchanged = was.empty() ? now == nullptr : (now != nullptr && *now == was[0]);
+    if (!unchanged) continue;
+    if (member.value().is_null())
+      target.erase(member.key());
+    else
+      target[member.key()] = member.value();
+  }
+}
+
 }  // namespace conversion_detail
 
 KOPP_DECL ConversionRequest parse_conversion_review(std::string_view body) {
@@ -175,25 +214,33 @@ KOPP_DECL boost::json::object ConversionScheme::convert(const boost::json::objec
   try {
     const auto source = d::without_round_trip_annotations(object);
     boost::json::object converted = convert_once(it->second, source, from, to);
-    // What this version keeps for the destination version from an earlier round trip.
-    std::optional<boost::json::value> kept;
+    // What this version keeps for the destination version from an earlier round trip,
+    // restored where the client did not change the member since (its change wins). A
+    // malformed record (edited by hand) is ignored, never a failed read.
     if (const auto* annotations = d::annotations_of(object))
       if (const auto* text = annotations->if_contains(std::string(conversion_annotation_prefix) + to);
-          text != nullptr && text->is_string())
-        kept = parse_json_value(text->get_string());
-    if (kept) {
-      boost::json::value restored = std::move(converted);
-      json_merge_apply(restored, *kept);
-      converted = std::move(restored.as_object());
-    }
-    // What the source version has that the destination cannot carry, for the way back.
+          text != nullptr && text->is_string()) {
+        boost::json::value record;
+        try {
+          record = parse_json_value(text->get_string());
+        } catch (const std::exception&) {
+        }
+        const auto* fields = record.if_object();
+        if (fields != nullptr && fields->contains("patch") && fields->at("patch").is_object() &&
+            fields->contains("base") && fields->at("base").is_object())
+          d::restore(converted, fields->at("patch").get_object(), fields->at("base").get_object());
+      }
+    // What the source version has that the destination cannot carry, for the way back:
+    // the merge patch from the round trip's result to the source, with what the round trip
+    // gave at each of its members (so that a later change by a client can be told apart).
     const auto back = convert_once(it->second, converted, to, from);
     // Metadata is the source's whatever the conversions do (below), so it is not compared.
     auto without_metadata = [](boost::json::object o) {
       o.erase("metadata");
       return boost::json::value(std::move(o));
     };
-    const auto lost = json_merge_diff(without_metadata(back), without_metadata(source));
+    const auto back_content = without_metadata(back);
+    const auto lost = json_merge_diff(back_content, without_metadata(source));
     // Metadata: the source's, with the converted labels and annotations (the API server
     // refuses any other metadata change); the round-trip annotations of other versions
     // travel on, the destination's own is consumed.
@@ -213,10 +260,12 @@ KOPP_DECL boost::json::object ConversionScheme::convert(const boost::json::objec
           annotations[entry.key()] = entry.value();
     annotations.erase(std::string(conversion_annotation_prefix) + to);
     const std::string key = std::string(conversion_annotation_prefix) + from;
-    if (lost.is_object() && lost.get_object().empty())
+    if (!lost.is_object() || lost.get_object().empty()) {
       annotations.erase(key);
-    else
-      annotations[key] = boost::json::serialize(lost);
+    } else {
+      boost::json::object record{{"patch", lost}, {"base", d::base_of(lost.get_object(), &back_content.get_object())}};
+      annotations[key] = boost::json::serialize(record);
+    }
     d::drop_empty_annotations(converted);
     converted["apiVersion"] = desired_api_version;
     return converted;

@@ -117,6 +117,11 @@ KOPP_DECL boost::asio::awaitable<void> HttpsServer::run() {
     auto connection = std::make_shared<Connection>(std::move(socket), *context, context);
     {
       std::lock_guard lock(state_->mutex);
+      // stop() may have run since the accept completed: it would not see this connection.
+      if (state_->stopped) {
+        connection->close();
+        co_return;
+      }
       std::erase_if(state_->connections, [](const auto& weak) { return weak.expired(); });
       state_->connections.push_back(connection);
     }
