@@ -14,7 +14,7 @@
 # while the installed Go sources match). Without KOPP_GIT_TAG (kopp's source is not a git
 # checkout) the Dockerfile step is left out, and the output says so.
 # KOPP_EXAMPLE_CMAKE_ARGS: more configure arguments (kopp's CTest turns warnings into errors).
-# KOPP_EXAMPLE_IMAGE_STAGE=0 leaves the Dockerfile step out (scripts/test.sh does, for CI time).
+# KOPP_EXAMPLE_IMAGE_STAGE=0 leaves the Dockerfile step out (for a quicker local run).
 # KOPP_KEEP_WORK=1 keeps the temporary directory for a look after a failure.
 set -euo pipefail
 
