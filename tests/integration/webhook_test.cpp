@@ -4,6 +4,7 @@
 // the old object seen on update), sends dry runs with dryRun set, follows failurePolicy
 // when the operator is down, and converts a CRD's versions through /convert.
 #include "support/integration.hpp"
+#include "support/timer_versions.hpp"
 
 #include <kopp/client/detail/pem.hpp>
 #include <kopp/client/dynamic_api.hpp>
@@ -16,14 +17,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/describe/class.hpp>
 
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 using namespace kopp_test;
 using boost::asio::awaitable;
@@ -244,48 +243,9 @@ TEST_CASE("webhooks: the API server defaults and validates through the manager's
   }
 }
 
-// A CRD with two versions whose conversion goes through the Manager's /convert.
-namespace webhook_test {
-
-struct TimerSpecV1 {
-  std::string cronSpec;
-  std::string image;
-};
-BOOST_DESCRIBE_STRUCT(TimerSpecV1, (), (cronSpec, image))
-struct TimerV1 {
-  std::string apiVersion;
-  std::string kind;
-  kopp::ObjectMeta metadata;
-  TimerSpecV1 spec;
-};
-BOOST_DESCRIBE_STRUCT(TimerV1, (), (apiVersion, kind, metadata, spec))
-KOPP_RESOURCE(TimerV1, "webhooktest.kopp.dev", "v1", "Timer", "timers", namespaced)
-
-struct Schedule {
-  std::string minute;
-  std::string hour;
-};
-BOOST_DESCRIBE_STRUCT(Schedule, (), (minute, hour))
-struct TimerSpecV2 {
-  Schedule schedule;
-  std::string image;
-  std::optional<bool> paused;
-};
-BOOST_DESCRIBE_STRUCT(TimerSpecV2, (), (schedule, image, paused))
-struct TimerV2 {
-  std::string apiVersion;
-  std::string kind;
-  kopp::ObjectMeta metadata;
-  TimerSpecV2 spec;
-};
-BOOST_DESCRIBE_STRUCT(TimerV2, (), (apiVersion, kind, metadata, spec))
-KOPP_RESOURCE(TimerV2, "webhooktest.kopp.dev", "v2", "Timer", "timers", namespaced)
-
-}  // namespace webhook_test
-
+// A CRD with two versions (support/timer_versions.hpp) whose conversion goes through the
+// Manager's /convert.
 TEST_CASE("webhooks: CRD versions convert through the manager's conversion webhook, losslessly", "[integration]") {
-  using webhook_test::TimerV1;
-  using webhook_test::TimerV2;
   auto plane = kopp::testing::ControlPlane::attach();
   // The CRD as an operator ships it (strategy None); the Manager points it at its webhook.
   const auto crd_file = std::filesystem::temp_directory_path() / ("kopp-webhook-crd-" + std::to_string(::getpid()));
@@ -308,18 +268,7 @@ TEST_CASE("webhooks: CRD versions convert through the manager's conversion webho
   TestNamespace ns("kopp-conversion");
   auto options = webhook_options(ns.name());
   kopp::Manager manager(admin_config(), options);
-  manager.conversion<TimerV1>()
-      .spoke<TimerV2>(
-          [](const TimerV2& from, TimerV1& to) {
-            to.spec.cronSpec = from.spec.schedule.minute + " " + from.spec.schedule.hour + " * * *";
-            to.spec.image = from.spec.image;
-          },
-          [](const TimerV1& from, TimerV2& to) {
-            std::istringstream words(from.spec.cronSpec);
-            words >> to.spec.schedule.minute >> to.spec.schedule.hour;
-            to.spec.image = from.spec.image;
-          })
-      .build();
+  manager.conversion<TimerV1>().spoke<TimerV2>(timer_v2_to_v1, timer_v1_to_v2).build();
   kopp::testing::ManagerThread running(manager);
 
   // Written in v2 (paused has no v1 form), stored in v1.
