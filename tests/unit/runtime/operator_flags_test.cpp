@@ -78,13 +78,15 @@ TEST_CASE("operator flags: both value syntaxes, bare booleans, one or two dashes
 TEST_CASE("operator flags: secure metrics and the webhook server") {
   kopp::OperatorFlags flags("test-operator", "Tests.");
   REQUIRE(parse(flags, {"--metrics-secure", "--metrics-bind-address=:8443", "--metrics-cert-dir=/certs/metrics",
-                        "--webhook-bind-address", "127.0.0.1:9444", "--webhook-cert-dir", "/certs/webhook"}));
+                        "--webhook-bind-address", "127.0.0.1:9444", "--webhook-cert-dir", "/certs/webhook",
+                        "--webhook-configuration-name=dev-webhooks"}));
   const auto options = flags.manager_options();
   CHECK(options.metrics_secure);
   CHECK(options.metrics_bind_address == ":8443");
   CHECK(options.metrics_cert_dir == "/certs/metrics");
   CHECK(options.webhook_bind_address == "127.0.0.1:9444");
   CHECK(options.webhook_cert_dir == "/certs/webhook");
+  CHECK(options.webhook_configuration_name == "dev-webhooks");
   CHECK(error_of({"--metrics-secure=yes please"}) ==
         "--metrics-secure: invalid value \"yes please\" (expected true or false)");
   CHECK(error_of({"--webhook-bind-address=9443"}).starts_with("--webhook-bind-address: bind address '9443'"));
@@ -104,10 +106,10 @@ TEST_CASE("operator flags: --help stops parsing and the usage lists every flag")
   const auto usage = flags.usage();
   CHECK(usage.find("Usage: test-operator") != std::string::npos);
   CHECK(usage.find("Runs tests.") != std::string::npos);
-  for (const char* name :
-       {"--kubeconfig", "--context", "--namespace", "--leader-elect", "--leader-election-id",
-        "--leader-election-namespace", "--metrics-bind-address", "--health-probe-bind-address", "--metrics-secure",
-        "--metrics-cert-dir", "--webhook-bind-address", "--webhook-cert-dir", "--log-format", "--log-level", "--help"})
+  for (const char* name : {"--kubeconfig", "--context", "--namespace", "--leader-elect", "--leader-election-id",
+                           "--leader-election-namespace", "--metrics-bind-address", "--health-probe-bind-address",
+                           "--metrics-secure", "--metrics-cert-dir", "--webhook-bind-address", "--webhook-cert-dir",
+                           "--webhook-configuration-name", "--log-format", "--log-level", "--help"})
     CHECK(usage.find(name) != std::string::npos);
 }
 

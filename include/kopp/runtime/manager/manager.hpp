@@ -96,7 +96,8 @@ struct ManagerOptions {
   /// applies (server-side apply) the Validating/MutatingWebhookConfiguration of this name
   /// for the webhooks registered with webhook<K>(), and points the conversion of every CRD
   /// with a conversion<Hub>() at /convert; both at https://<webhook_hosts[0]>:<port> with
-  /// the generated CA as caBundle: a webhook server outside the cluster (local development,
+  /// the generated CA as caBundle, or with webhook_cert_dir's ca.crt (cert-manager's Secrets
+  /// carry one) when that is set: a webhook server outside the cluster (local development,
   /// tests). In a cluster, leave it empty and deploy the generated YAML.
   std::string webhook_configuration_name;
   /// Threads that run the io_context.
@@ -196,6 +197,8 @@ class Manager {
   void make_webhook_server();
   std::shared_ptr<ServingCertificate> serving_certificate(const std::string& directory);
   boost::asio::awaitable<void> apply_webhook_configurations();
+  /// The caBundle (PEM) of the webhook configurations the manager applies.
+  std::string webhook_ca_bundle() const;
   void serve_conversions();
 
   ManagerOptions options_;

@@ -3,7 +3,7 @@
 // --kubeconfig, --context, --namespace, --leader-elect, --leader-election-id,
 // --leader-election-namespace, --metrics-bind-address, --health-probe-bind-address,
 // --metrics-secure, --metrics-cert-dir, --webhook-bind-address, --webhook-cert-dir,
-// --log-format, --log-level, --help. They mean what kubebuilder's scaffolded main.go
+// --webhook-configuration-name, --log-format, --log-level, --help. They mean what kubebuilder's scaffolded main.go
 // flags mean, so users coming from Go find what they expect.
 //
 //   int main(int argc, char** argv) {
@@ -86,6 +86,7 @@ class OperatorFlags {
   std::string metrics_cert_dir;                // "" = a generated certificate
   std::string webhook_bind_address = ":9443";  // served only when webhooks are registered
   std::string webhook_cert_dir;                // "" = a generated certificate
+  std::string webhook_configuration_name;      // "" = the webhooks are registered by manifests
   LogFormat log_format = LogFormat::text;
   LogLevel log_level = LogLevel::info;
 

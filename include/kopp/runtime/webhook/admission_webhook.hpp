@@ -28,6 +28,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace kopp {
 
@@ -170,12 +171,15 @@ template <Resource K, class F>
 /// Registers K's defaulting and validating webhooks on an HTTPS server at their
 /// controller-runtime paths (Manager::webhook<K>() makes one for the manager's server), and
 /// records their declarations (AdmissionWebhook: rules, failure policy, ...) for the
-/// webhook configurations generated from them.
+/// webhook configurations generated from them. Made from a WebhookDeclarations, it only
+/// records (the manifest generator's side).
 template <Resource K>
 class WebhookBuilder {
  public:
   WebhookBuilder(HttpsServer& server, Logger logger, std::vector<AdmissionWebhook>* declarations = nullptr)
       : server_(&server), logger_(std::move(logger)), declarations_(declarations) {}
+  /// Records what build() declares in `declarations` and serves nothing.
+  explicit WebhookBuilder(std::vector<AdmissionWebhook>& declarations) : declarations_(&declarations) {}
 
   WebhookBuilder& defaulter(std::shared_ptr<Defaulter<K>> d) {
     defaulter_ = std::move(d);
@@ -227,12 +231,12 @@ class WebhookBuilder {
                                   ">(): give a defaulter() or a validator() before build()");
     if (defaulter_) {
       const auto path = mutating_webhook_path<K>();
-      server_->handle(path, admission_https_handler(path, defaulting_admission<K>(defaulter_), logger_));
+      if (server_) server_->handle(path, admission_https_handler(path, defaulting_admission<K>(defaulter_), logger_));
       declare(AdmissionWebhookType::mutating, path);
     }
     if (validator_) {
       const auto path = validating_webhook_path<K>();
-      server_->handle(path, admission_https_handler(path, validating_admission<K>(validator_), logger_));
+      if (server_) server_->handle(path, admission_https_handler(path, validating_admission<K>(validator_), logger_));
       declare(AdmissionWebhookType::validating, path);
     }
   }
@@ -250,7 +254,7 @@ class WebhookBuilder {
     declarations_->push_back(std::move(webhook));
   }
 
-  HttpsServer* server_;
+  HttpsServer* server_ = nullptr;
   Logger logger_;
   std::vector<AdmissionWebhook>* declarations_;
   std::shared_ptr<Defaulter<K>> defaulter_;
@@ -261,6 +265,23 @@ class WebhookBuilder {
   boost::json::object namespace_selector_;
   boost::json::object object_selector_;
   bool validate_deletes_ = false;
+};
+
+/// The declarations of admission webhooks, without a server: what an operator's manifest
+/// generator (kopp_add_crd FUNCTION) builds its webhook configurations from. Its
+/// webhook<K>() is the Manager's, so one registration function taking a WebhookBuilder<K>
+/// serves main() (manager.webhook<K>()) and the manifests (declarations.webhook<K>()), and
+/// config/webhook/ names exactly the paths and rules the server serves.
+class WebhookDeclarations {
+ public:
+  template <Resource K>
+  WebhookBuilder<K> webhook() {
+    return WebhookBuilder<K>(webhooks_);
+  }
+  const std::vector<AdmissionWebhook>& admission_webhooks() const noexcept { return webhooks_; }
+
+ private:
+  std::vector<AdmissionWebhook> webhooks_;
 };
 
 }  // namespace kopp

@@ -329,3 +329,31 @@ TEST_CASE("webhook configurations from the builder's declarations", "[runtime][w
   CHECK_THROWS_WITH(kopp::WebhookBuilder<Widget>(server, kopp::Logger()).build(),
                     Contains("defaulter() or a validator()"));
 }
+
+// One registration function for the server and the manifest generator: what it declares
+// through WebhookDeclarations equals what the Manager's builder declares and serves.
+namespace {
+void register_widget_webhooks(kopp::WebhookBuilder<Widget> builder) {
+  builder.validator(std::make_shared<SizeValidator>()).failure_policy(kopp::FailurePolicy::ignore).build();
+}
+}  // namespace
+
+TEST_CASE("WebhookDeclarations records what a server-side builder declares, serving nothing", "[runtime][webhook]") {
+  boost::asio::io_context io;
+  const auto bundle = kopp::make_self_signed_certificate({"127.0.0.1"});
+  kopp::HttpsServer server(io.get_executor(), {boost::asio::ip::make_address("127.0.0.1"), 0},
+                           kopp::ServingCertificate::from_pem(bundle.certificate_pem, bundle.private_key_pem));
+  std::vector<kopp::AdmissionWebhook> served;
+  register_widget_webhooks(kopp::WebhookBuilder<Widget>(server, kopp::Logger(), &served));
+
+  kopp::WebhookDeclarations declarations;
+  register_widget_webhooks(declarations.webhook<Widget>());
+  REQUIRE(declarations.admission_webhooks().size() == 1);
+  kopp::WebhookClientConfig in_cluster;
+  in_cluster.service_namespace = "widget-system";
+  in_cluster.service_name = "webhook-service";
+  CHECK(kopp::webhook_configurations("w", declarations.admission_webhooks(), in_cluster) ==
+        kopp::webhook_configurations("w", served, in_cluster));
+  CHECK(server.paths() == std::vector<std::string>{"/validate-example-kopp-dev-v1-widget"});
+  CHECK_THROWS_WITH(declarations.webhook<Widget>().build(), Catch::Contains("defaulter() or a validator()"));
+}

@@ -2,6 +2,7 @@
 
 #include <kopp/runtime/manager/manager.hpp>
 
+#include <kopp/client/detail/file.hpp>
 #include <kopp/client/detail/pem.hpp>
 #include <kopp/client/dynamic_api.hpp>
 
@@ -101,13 +102,30 @@ KOPP_DECL void Manager::serve_conversions() {
   server.handle("/convert", conversion_https_handler(conversions_, "/convert", options_.logger));
 }
 
+KOPP_DECL std::string Manager::webhook_ca_bundle() const {
+  if (options_.webhook_cert_dir.empty()) return generated_ca_bundle_;
+  const auto path = std::filesystem::path(options_.webhook_cert_dir) / "ca.crt";
+  std::error_code ec;
+  auto pem = detail::read_file(path, ec, 1u << 20);
+  if (ec == std::errc::no_such_file_or_directory) {
+    // The API server then verifies the certificate against its system roots.
+    log_.warn("no ca.crt in the webhook certificate directory: the webhook configurations get no caBundle",
+              {{"file", path.string()}});
+    return {};
+  }
+  if (ec) throw std::runtime_error("cannot read the webhook CA bundle " + path.string() + ": " + ec.message());
+  if (pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos)
+    throw std::runtime_error("the webhook CA bundle " + path.string() + " holds no PEM certificate");
+  return pem;
+}
+
 KOPP_DECL boost::asio::awaitable<void> Manager::apply_webhook_configurations() {
   if (options_.webhook_configuration_name.empty()) co_return;
   const std::string host = options_.webhook_hosts.empty() ? std::string("127.0.0.1") : options_.webhook_hosts.front();
   WebhookClientConfig target;
   target.url = "https://" + (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
                std::to_string(webhook_server_->port());
-  target.ca_bundle_pem = options_.webhook_cert_dir.empty() ? generated_ca_bundle_ : std::string();
+  target.ca_bundle_pem = webhook_ca_bundle();
   if (!admission_webhooks_.empty()) {
     for (auto& configuration :
          webhook_configurations(options_.webhook_configuration_name, admission_webhooks_, target)) {

@@ -90,6 +90,9 @@ KOPP_DECL void OperatorFlags::add_builtin_flags() {
   text("webhook-cert-dir", &OperatorFlags::webhook_cert_dir,
        "Directory with tls.crt and tls.key for the webhook server (reloaded on change). Default: a "
        "generated self-signed certificate (local development).");
+  text("webhook-configuration-name", &OperatorFlags::webhook_configuration_name,
+       "Register the webhooks with the API server under this name at start, at https://127.0.0.1:<port> "
+       "with the certificate's CA (development and tests; in a cluster, config/webhook's manifests do).");
   flags_.push_back(Flag{"log-format", "Log lines as \"text\" (key=value) or \"json\" (JSON lines).", "text", false,
                         [](OperatorFlags& self, std::string_view v) {
                           const auto format = parse_log_format(v);
@@ -224,6 +227,7 @@ KOPP_DECL ManagerOptions OperatorFlags::manager_options() const {
   options.metrics_cert_dir = metrics_cert_dir;
   options.webhook_bind_address = webhook_bind_address;
   options.webhook_cert_dir = webhook_cert_dir;
+  options.webhook_configuration_name = webhook_configuration_name;
   options.logger = Logger(LogSink::global()).with({{"program", program_}});
   return options;
 }
