@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A walk-through of memcached-operator on kopp's local control plane: start the control
-# plane, install the CRD, run the operator, create a Memcached, scale it, show what it did,
-# stop everything.
+# plane, install the CRD, run the operator, create a Memcached, scale it, see its webhook
+# refuse one over the namespace's budget, show what it did, stop everything.
 #
 #   examples/memcached/demo.sh <kopp-controlplane binary> <kopp build dir>
 #   KEEP=1 examples/memcached/demo.sh ...   # leave the control plane (and operator) running
@@ -36,7 +36,10 @@ k apply -f "$example/config/crd/cache.example.com_memcacheds.yaml"
 k wait --for=condition=Established --timeout=60s crd/memcacheds.cache.example.com
 
 echo "== running the operator (log: $build/memcached-operator.log)"
+# Its validating webhook on 127.0.0.1 with a generated certificate, registered with the API
+# server by the operator itself (--webhook-configuration-name: the local development mode).
 "$operator" --health-probe-bind-address 127.0.0.1:0 --metrics-bind-address 0 \
+  --webhook-bind-address 127.0.0.1:0 --webhook-configuration-name memcached-operator-demo --max-pods-per-namespace 8 \
   >"$build/memcached-operator.log" 2>&1 &
 operator_pid=$!
 
@@ -61,6 +64,16 @@ for _ in $(seq 1 60); do
 done
 k get memcached,deployments -o wide
 echo
+echo "== the validating webhook: one more Memcached of size 4 would make 9 pods in the namespace (budget 8)"
+if k apply -f - <<'YAML'; then echo "demo: the webhook let it through" >&2; exit 1; fi
+apiVersion: cache.example.com/v1alpha1
+kind: Memcached
+metadata:
+  name: memcached-extra
+spec:
+  size: 4
+YAML
+echo
 echo "== status (no kubelet runs here, so pods stay Pending and Available is False)"
 k get memcached memcached-sample -o go-template='{{range .status.conditions}}{{printf "%-12s %-6s %-22s %s\n" .type .status .reason .message}}{{end}}nodes: {{range .status.nodes}}{{.}} {{end}}{{"\n"}}'
 echo
@@ -76,6 +89,8 @@ if [[ -n ${KEEP:-} ]]; then
   echo "  export KUBECONFIG=$KUBECONFIG"
   echo "  $cp_bin kubectl get memcached -w"
   echo "  kill $operator_pid; $cp_bin down --dir $plane      # when done"
+  echo "(With the operator stopped, its webhook's failurePolicy Fail refuses Memcached writes:"
+  echo " $cp_bin kubectl delete validatingwebhookconfiguration memcached-operator-demo)"
 else
   echo
   echo "== stopping the operator (SIGTERM) and the control plane"

@@ -7,9 +7,11 @@
 #        and mint-kubeconfig), KOPP_CONTROLPLANE_DIR (its state directory)
 #
 # The operator runs as a separate process authenticated as its own ServiceAccount, bound
-# to the RBAC manifests of config/rbac: when a rule is missing, the test fails. Names are
-# unique per run, so it can run next to other tests on the same control plane; the CRD is
-# shared (applying it is idempotent).
+# to the RBAC manifests of config/rbac: when a rule is missing, the test fails. Its
+# validating webhook is registered from config/webhook (the generated manifests, pointed at
+# https://127.0.0.1:<port> and scoped to the test's namespace), with a certificate made
+# here with openssl and rotated while it runs. Names are unique per run, so it can run next
+# to other tests on the same control plane; the CRD is shared (applying it is idempotent).
 set -euo pipefail
 
 operator_bin=${1:?usage: e2e.sh <memcached-operator binary>}
@@ -44,6 +46,10 @@ fail() {
 
 cleanup() {
   local rc=$?
+  # First: with failurePolicy Fail, the configuration would refuse the cleanup's writes
+  # once the operator is gone.
+  k delete validatingwebhookconfiguration "memcached-operator-validating-webhook-configuration-$id" \
+    --ignore-not-found >/dev/null 2>&1 || true
   if [[ -n $operator_pid ]] && kill -0 "$operator_pid" 2>/dev/null; then
     kill -KILL "$operator_pid" 2>/dev/null || true
     wait "$operator_pid" 2>/dev/null || true
@@ -100,6 +106,13 @@ set -e
 expect "a bad flag exits 2" "$rc" 2
 grep -q -- 'no-such-flag' "$work/bad.err" || fail "a bad flag's error does not name it: $(cat "$work/bad.err")"
 
+echo "== config/default renders (kustomize): the operator, its webhook, cert-manager's certificate"
+rendered=$(k kustomize "$example_dir/config/default")
+for kind in CustomResourceDefinition ClusterRole Deployment Service ValidatingWebhookConfiguration Issuer Certificate; do
+  grep -qx "kind: $kind" <<<"$rendered" || fail "kubectl kustomize config/default has no $kind"
+done
+echo "ok: config/default has the CRD, RBAC, Deployment, webhook Service and configuration, Issuer and Certificate"
+
 echo "== install: CRD, namespaces, RBAC (config/rbac with a unique name suffix)"
 k apply --server-side --force-conflicts -f "$example_dir/config/crd/cache.example.com_memcacheds.yaml" >/dev/null
 k wait --for=condition=Established --timeout=60s crd/memcacheds.cache.example.com >/dev/null
@@ -116,11 +129,60 @@ k apply -k "$work/rbac" >/dev/null
 "$KOPP_CONTROLPLANE" mint-kubeconfig --dir "$KOPP_CONTROLPLANE_DIR" --namespace "$operator_ns" \
   --serviceaccount "$sa" --out "$work/operator.kubeconfig" >/dev/null
 
+echo "== the webhook's serving certificate: a CA, and a leaf for 127.0.0.1 (cert-manager's file names)"
+certs=$work/certs
+mkdir -p "$certs"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=memcached-e2e-ca" \
+  -keyout "$work/ca.key" -out "$certs/ca.crt" 2>/dev/null
+# issue_leaf <serial>: a new key and certificate from the CA, each file replaced by a rename
+# as a Secret volume update does.
+issue_leaf() {
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
+    -keyout "$work/leaf.key" -out "$work/leaf.csr" 2>/dev/null
+  openssl x509 -req -in "$work/leaf.csr" -CA "$certs/ca.crt" -CAkey "$work/ca.key" -set_serial "$1" -days 1 \
+    -extfile <(printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n') \
+    -out "$work/leaf.crt" 2>/dev/null
+  mv "$work/leaf.key" "$certs/tls.key"
+  mv "$work/leaf.crt" "$certs/tls.crt"
+}
+issue_leaf 1
+
 echo "== start the operator as ServiceAccount $operator_ns/$sa"
 env -u KUBECONFIG "$operator_bin" --kubeconfig "$work/operator.kubeconfig" \
   --operator-namespace "$operator_ns" --leader-elect --leader-election-namespace "$operator_ns" \
-  --metrics-bind-address 0 --health-probe-bind-address 0 >"$work/operator.log" 2>&1 &
+  --metrics-bind-address 0 --health-probe-bind-address 0 \
+  --webhook-bind-address 127.0.0.1:0 --webhook-cert-dir "$certs" --max-pods-per-namespace 6 \
+  >"$work/operator.log" 2>&1 &
 operator_pid=$!
+
+echo "== register the webhook: config/webhook's manifests, at https://127.0.0.1:<port>, for namespace $ns only"
+deadline=$((SECONDS + 30))
+until port=$(grep -m1 'webhook server listening' "$work/operator.log" 2>/dev/null | grep -o 'port=[0-9]*' | cut -d= -f2) &&
+  [[ -n $port ]]; do
+  kill -0 "$operator_pid" 2>/dev/null || fail "the operator exited before its webhook server listened"
+  ((SECONDS < deadline)) || fail "the operator did not log 'webhook server listening' within 30 s"
+  sleep 0.2
+done
+served_serial() { # the serial number of the certificate a new TLS connection to the webhook gets
+  openssl s_client -connect "127.0.0.1:$port" -CAfile "$certs/ca.crt" -verify_return_error </dev/null 2>/dev/null |
+    openssl x509 -noout -serial 2>/dev/null
+}
+expect "the webhook server presents the leaf, verified by the CA" "$(served_serial)" "serial=01"
+mkdir -p "$work/webhook"
+cat >"$work/webhook/kustomization.yaml" <<YAML
+namespace: $operator_ns
+nameSuffix: -$id
+resources:
+- $(realpath --relative-to="$work/webhook" "$example_dir/config/webhook")
+patches:
+- target: {kind: ValidatingWebhookConfiguration}
+  patch: |-
+    - {op: remove, path: /webhooks/0/clientConfig/service}
+    - {op: add, path: /webhooks/0/clientConfig/url, value: "https://127.0.0.1:$port/validate-cache-example-com-v1alpha1-memcached"}
+    - {op: add, path: /webhooks/0/clientConfig/caBundle, value: "$(base64 -w0 "$certs/ca.crt")"}
+    - {op: add, path: /webhooks/0/namespaceSelector, value: {matchLabels: {kubernetes.io/metadata.name: $ns}}}
+YAML
+k apply -k "$work/webhook" >/dev/null
 
 echo "== create a Memcached of size 2"
 k -n "$ns" apply -f - >/dev/null <<YAML
@@ -152,6 +214,53 @@ k -n "$ns" patch memcached "$name" --type merge -p '{"spec":{"size":3}}' >/dev/n
 wait_for "the Deployment has 3 replicas" 60 3 -n "$ns" deployment "$name" -o 'jsonpath={.spec.replicas}'
 wait_for "the ReplicaSet controller made 3 pods" 60 3 -n "$ns" pods -l "app.kubernetes.io/instance=$name" \
   -o 'go-template={{len .items}}'
+
+echo "== webhook: a Memcached over the namespace's budget of 6 pods is refused with the validator's message"
+over_budget() { # over_budget <size> [kubectl apply flags]: applies Memcached extra
+  local size=$1
+  shift
+  k -n "$ns" apply "$@" -f - 2>&1 >/dev/null <<YAML
+apiVersion: cache.example.com/v1alpha1
+kind: Memcached
+metadata:
+  name: extra
+spec:
+  size: $size
+YAML
+}
+# Until the registration reached the API server and the operator's cache synced, a write may
+# pass or be refused as "not synced": probe with server-side dry runs, which store nothing
+# and reach the webhook like real writes.
+deadline=$((SECONDS + 30))
+until ! refusal=$(over_budget 4 --dry-run=server) && [[ $refusal == *"over its budget"* ]]; do
+  ((SECONDS < deadline)) || fail "a dry run of a Memcached of size 4 next to one of 3 was not refused: ${refusal:-accepted}"
+  sleep 0.5
+done
+echo "ok: a server-side dry run reaches the webhook and is refused"
+refusal=$(over_budget 4) && fail "a Memcached of size 4 next to one of 3 was accepted"
+[[ $refusal == *"spec.size: 4 would bring the memcached pods of namespace $ns to 7, over its budget of 6 (the others: $name (3))"* ]] ||
+  fail "the refusal does not carry the validator's message: $refusal"
+echo "ok: refused with the validator's message"
+expect "nothing was stored" "$(k -n "$ns" get memcached extra --ignore-not-found -o name)" ""
+over_budget 3 --dry-run=server >/dev/null || fail "a dry run within the budget was refused"
+expect "a dry run within the budget stores nothing" "$(k -n "$ns" get memcached extra --ignore-not-found -o name)" ""
+refusal=$(k -n "$ns" patch memcached "$name" --type merge -p '{"spec":{"size":7}}' 2>&1) &&
+  fail "growing $name to 7 pods was accepted"
+[[ $refusal == *"spec.size: 7 would bring the memcached pods of namespace $ns to 7, over its budget of 6"* ]] ||
+  fail "the update was refused for another reason: $refusal"
+echo "ok: an update that grows past the budget is refused"
+
+echo "== webhook: the certificate rotated in its directory is served without a restart"
+issue_leaf 2
+deadline=$((SECONDS + 30))
+until [[ $(served_serial) == "serial=02" ]]; do
+  ((SECONDS < deadline)) || fail "the webhook server still presents $(served_serial) 30 s after the rotation"
+  sleep 0.5
+done
+echo "ok: new connections get the rotated certificate"
+refusal=$(over_budget 4) && fail "after the rotation, an over-budget Memcached was accepted"
+[[ $refusal == *"over its budget of 6"* ]] || fail "after the rotation the API server could not call the webhook: $refusal"
+echo "ok: the API server still calls the webhook"
 
 echo "== drift: kubectl scale the Deployment to 5 by hand"
 generation=$(k -n "$ns" get deployment "$name" -o 'jsonpath={.metadata.generation}')
@@ -259,6 +368,9 @@ kill -0 "$operator_pid" 2>/dev/null && fail "the operator did not stop within 40
 wait "$operator_pid" || rc=$?
 operator_pid=
 expect "the operator exits 0 after SIGTERM" "$rc" 0
+refusal=$(over_budget 1) && fail "with the operator stopped, failurePolicy Fail let a Memcached through"
+[[ $refusal == *"failed calling webhook"* ]] || fail "with the operator stopped the create failed for another reason: $refusal"
+echo "ok: with the operator stopped, failurePolicy Fail refuses Memcached writes"
 if grep -qi 'forbidden' "$work/operator.log"; then
   fail "the operator was denied something (RBAC): $(grep -i forbidden "$work/operator.log" | head -3)"
 fi

@@ -110,6 +110,10 @@ class admission_review_error : public std::runtime_error {
 
 /// The AdmissionReview answering `request_uid` with `verdict`, as JSON text.
 [[nodiscard]] std::string encode_admission_review(std::string_view request_uid, const Verdict& verdict);
+/// The same for `request`, whose object the details of a denial with field causes name
+/// (kind, group, name), as the API server's own validation errors do: kubectl then prints
+/// `The Memcached "x" is invalid: spec.size: ...` rather than `The request is invalid: ...`.
+[[nodiscard]] std::string encode_admission_review(const AdmissionRequest& request, const Verdict& verdict);
 
 /// The JSON patch for a defaulter's change, to apply to `sent` (the object exactly as the
 /// API server sent it): the change from `decoded` (sent, decoded into the C++ type and

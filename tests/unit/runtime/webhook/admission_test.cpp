@@ -137,6 +137,17 @@ TEST_CASE("encode_admission_review: allowed, denied with causes, patched", "[run
   CHECK(status.at("details").at("causes").as_array().size() == 2);
   CHECK(status.at("details").at("causes").at(0).at("field") == "spec.size");
 
+  CHECK_FALSE(status.at("details").as_object().contains("name"));
+  kopp::AdmissionRequest about;
+  about.uid = "u2b";
+  about.kind = {"example.kopp.dev", "v1", "Widget"};
+  about.name = "w1";
+  auto named = response_of(kopp::encode_admission_review(about, kopp::Verdict::invalid({{"spec.size", "too big"}})));
+  CHECK(named.at("uid") == "u2b");
+  CHECK(named.at("status").at("details") ==
+        J(R"({"causes":[{"field":"spec.size","message":"too big","reason":"FieldValueInvalid"}],
+              "name":"w1","group":"example.kopp.dev","kind":"Widget"})"));
+
   auto denied = response_of(kopp::encode_admission_review("u3", kopp::Verdict::deny("no")));
   CHECK(denied.at("status").at("code") == 403);
   CHECK(denied.at("status").at("reason") == "Forbidden");

@@ -181,7 +181,10 @@ KOPP_DECL AdmissionRequest parse_admission_review(std::string_view body) {
   return out;
 }
 
-KOPP_DECL std::string encode_admission_review(std::string_view request_uid, const Verdict& verdict) {
+namespace admission_detail {
+
+inline std::string encode_admission_review(std::string_view request_uid, const Verdict& verdict,
+                                           const AdmissionRequest* request) {
   boost::json::object response;
   response["uid"] = request_uid;
   response["allowed"] = verdict.allowed;
@@ -194,7 +197,13 @@ KOPP_DECL std::string encode_admission_review(std::string_view request_uid, cons
       for (const auto& cause : verdict.causes)
         causes.push_back(
             boost::json::object{{"field", cause.field}, {"message", cause.message}, {"reason", cause.reason}});
-      status["details"] = boost::json::object{{"causes", std::move(causes)}};
+      boost::json::object details{{"causes", std::move(causes)}};
+      if (request != nullptr) {
+        if (!request->name.empty()) details["name"] = request->name;
+        if (!request->kind.group.empty()) details["group"] = request->kind.group;
+        if (!request->kind.kind.empty()) details["kind"] = request->kind.kind;
+      }
+      status["details"] = std::move(details);
     }
     response["status"] = std::move(status);
   }
@@ -209,6 +218,16 @@ KOPP_DECL std::string encode_admission_review(std::string_view request_uid, cons
   }
   return boost::json::serialize(boost::json::object{
       {"apiVersion", "admission.k8s.io/v1"}, {"kind", "AdmissionReview"}, {"response", std::move(response)}});
+}
+
+}  // namespace admission_detail
+
+KOPP_DECL std::string encode_admission_review(std::string_view request_uid, const Verdict& verdict) {
+  return admission_detail::encode_admission_review(request_uid, verdict, nullptr);
+}
+
+KOPP_DECL std::string encode_admission_review(const AdmissionRequest& request, const Verdict& verdict) {
+  return admission_detail::encode_admission_review(request.uid, verdict, &request);
 }
 
 KOPP_DECL boost::json::array defaulting_patch(const boost::json::value& sent, const boost::json::value& decoded,
@@ -293,7 +312,7 @@ KOPP_DECL HttpsServer::Handler admission_https_handler(std::string path, Admissi
                       {"code", verdict.code},
                       {"message", verdict.message}});
           }
-          co_return HttpsResponse(200, encode_admission_review(admission.uid, verdict), "application/json");
+          co_return HttpsResponse(200, encode_admission_review(admission, verdict), "application/json");
         } catch (const admission_review_error& e) {
           log->warn("malformed admission review", {{"error", e.what()}});
           co_return HttpsResponse(400, std::string(e.what()) + "\n");
