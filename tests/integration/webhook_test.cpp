@@ -247,11 +247,18 @@ TEST_CASE("webhooks: the API server defaults and validates through the manager's
 // Manager's /convert.
 TEST_CASE("webhooks: CRD versions convert through the manager's conversion webhook, losslessly", "[integration]") {
   auto plane = kopp::testing::ControlPlane::attach();
-  // The CRD as an operator ships it (strategy None); the Manager points it at its webhook.
+  // The CRD as an operator ships it (conversion at the Service of its deployment); the
+  // Manager points it at its own webhook instead.
   const auto crd_file = std::filesystem::temp_directory_path() / ("kopp-webhook-crd-" + std::to_string(::getpid()));
   {
+    kopp::crd::ConversionWebhook in_cluster;
+    in_cluster.service_namespace = "timer-system";
+    in_cluster.service_name = "timer-webhook-service";
     std::ofstream out(crd_file);
-    out << kopp::crd::to_yaml(kopp::crd::custom_resource_definition<TimerV1, TimerV2>().storage<TimerV1>().build());
+    out << kopp::crd::to_yaml(kopp::crd::custom_resource_definition<TimerV1, TimerV2>()
+                                  .storage<TimerV1>()
+                                  .conversion_webhook(in_cluster)
+                                  .build());
   }
   plane.install_crds({crd_file});
   std::filesystem::remove(crd_file);
@@ -328,6 +335,7 @@ TEST_CASE("webhooks: CRD versions convert through the manager's conversion webho
     CHECK(conversion.at("strategy") == "Webhook");
     CHECK(conversion.at("webhook").at("clientConfig").at("url").as_string() ==
           "https://127.0.0.1:" + std::to_string(manager.webhook_port()) + "/convert");
+    CHECK_FALSE(conversion.at("webhook").at("clientConfig").as_object().contains("service"));
   });
   const std::string text = kopp::metrics::Registry::global().render();
   CHECK_THAT(text, Catch::Contains(R"(controller_runtime_webhook_requests_total{code="200",webhook="/convert"})"));

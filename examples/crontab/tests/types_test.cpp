@@ -50,6 +50,29 @@ TEST_CASE("types: the CRD", "[types][crd]") {
     columns.emplace_back(c.at("name").as_string());
   CHECK(columns == std::vector<std::string>{"Schedule", "Suspend", "Last Schedule", "Age"});
 
+  // v2beta1: served, not stored, its schedule as fields; both convert through the webhook.
+  const auto& v2 = spec.at("versions").at(1).as_object();
+  CHECK(v2.at("name") == "v2beta1");
+  CHECK(v2.at("served") == true);
+  CHECK(v2.at("storage") == false);
+  CHECK(version.at("storage") == true);
+  columns.clear();
+  for (const auto& c : v2.at("additionalPrinterColumns").as_array()) columns.emplace_back(c.at("name").as_string());
+  CHECK(columns == std::vector<std::string>{"Minute", "Hour", "Suspend", "Last Schedule", "Age"});
+  CHECK(v2.at("schema")
+            .at("openAPIV3Schema")
+            .at("properties")
+            .at("spec")
+            .at("properties")
+            .at("schedule")
+            .at("properties")
+            .as_object()
+            .contains("dayOfWeek"));
+  CHECK(spec.at("conversion").at("strategy") == "Webhook");
+  CHECK(spec.at("conversion").at("webhook").at("clientConfig").at("service").at("name") ==
+        "crontab-operator-webhook-service");
+  CHECK(crd.at("metadata").at("annotations").at("cert-manager.io/inject-ca-from") == "crontab-system/serving-cert");
+
   const auto& schema = version.at("schema").at("openAPIV3Schema").as_object();
   const auto& props = schema.at("properties").at("spec").at("properties").as_object();
   CHECK(props.at("concurrencyPolicy").at("enum") == boost::json::array{"Allow", "Forbid", "Replace"});
@@ -57,7 +80,8 @@ TEST_CASE("types: the CRD", "[types][crd]") {
   CHECK(props.at("successfulJobsHistoryLimit").at("default") == 3);
   CHECK(props.at("failedJobsHistoryLimit").at("default") == 1);
   CHECK(props.at("replicas").at("minimum") == 1);
-  CHECK(schema.at("properties").at("spec").at("required") == boost::json::array{"cronSpec", "image"});
+  // image is not required: the defaulting webhook fills in --default-image.
+  CHECK(schema.at("properties").at("spec").at("required") == boost::json::array{"cronSpec"});
   CHECK(schema.at("x-kubernetes-validations").at(0).at("rule") == "self.metadata.name.size() <= 52");
 
   // The pattern the API server checks accepts every shape the parser accepts, and refuses

@@ -47,7 +47,7 @@ BOOST_DESCRIBE_ENUM(ConcurrencyPolicy, Allow, Forbid, Replace)
 struct CronTabSpec {
   /// Five-field cron schedule in UTC, e.g. "*/5 * * * *", or @hourly/@daily/...
   std::string cronSpec;
-  /// Container image each Job runs.
+  /// Container image each Job runs ("" until the defaulting webhook fills it in).
   std::string image;
   /// Pods each Job runs in parallel (the Job's parallelism and completions).
   std::optional<std::int32_t> replicas;
@@ -81,7 +81,10 @@ KOPP_CRD_FIELDS(
         .max_length(256)
         .pattern(
             R"(^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|([0-9A-Za-z*?,/-]+[ \t]+){4}[0-9A-Za-z*?,/-]+)$)"),
-    kopp::crd::field("image").description("Container image each run's Job starts.").required().min_length(1),
+    // Not required: the defaulting webhook fills in the operator's --default-image.
+    kopp::crd::field("image")
+        .description("Container image each run's Job starts; default: the operator's --default-image.")
+        .min_length(1),
     kopp::crd::field("replicas")
         .description("Pods each Job runs in parallel (its parallelism and completions).")
         .minimum(1)

@@ -11,14 +11,19 @@
 // control plane without kubelet never runs pods, so Jobs stay active until the test plays
 // kubelet and marks their pods Succeeded.
 
+#include <crontab/crd.hpp>
 #include <crontab/jobs.hpp>
 #include <crontab/plan.hpp>
 #include <crontab/schedule.hpp>
 #include <crontab/types.hpp>
+#include <crontab/v2beta1.hpp>
 
 #include <kopp/api/core/v1.hpp>
 #include <kopp/api/events/v1.hpp>
 #include <kopp/client.hpp>
+#include <kopp/client/detail/pem.hpp>
+#include <kopp/core/crd/yaml.hpp>
+#include <kopp/runtime/webhook/serving_certificate.hpp>
 #include <kopp/testing/control_plane.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -254,6 +259,7 @@ struct Environment {
   fs::path scratch;
   std::string ns;
   fs::path rbac_kustomization;
+  fs::path webhook_kustomization;  // cluster-scoped webhook configurations, when registered
   pid_t operator_pid = -1;
 
   ~Environment() {
@@ -268,9 +274,13 @@ struct Environment {
     }
     // Deleting the namespace removes the CronTabs, Jobs, Pods and Events; the RBAC objects
     // are removed by name. The shared CRD stays: other runs may use it.
-    for (const auto& args :
-         {std::vector<std::string>{"delete", "-k", rbac_kustomization.string(), "--ignore-not-found", "--wait=false"},
-          std::vector<std::string>{"delete", "namespace", ns, "--ignore-not-found", "--wait=false"}}) {
+    std::vector<std::vector<std::string>> deletes;
+    if (!webhook_kustomization.empty())
+      deletes.push_back({"delete", "-k", webhook_kustomization.string(), "--ignore-not-found", "--wait=false"});
+    if (!rbac_kustomization.empty())
+      deletes.push_back({"delete", "-k", rbac_kustomization.string(), "--ignore-not-found", "--wait=false"});
+    deletes.push_back({"delete", "namespace", ns, "--ignore-not-found", "--wait=false"});
+    for (const auto& args : deletes) {
       try {
         control_plane().kubectl(args);
       } catch (const std::exception& error) {
@@ -296,14 +306,12 @@ std::chrono::sys_seconds first_run(const CronTab& created) {
       std::chrono::floor<std::chrono::seconds>(created.metadata.creationTimestamp->time_point()));
 }
 
-}  // namespace
-
-TEST_CASE("crontab-operator end to end: schedules, policies, history, suspend, restart", "[e2e]") {
-  Environment e;
+/// A namespace `<name_prefix><random>`, the CRD, and config/rbac for the operator under
+/// unique names; returns the operator's kubeconfig (its ServiceAccount's token).
+std::string prepare(Environment& e, const std::string& name_prefix) {
   const auto& plane = control_plane();
-  const std::string operator_binary = env("CRONTAB_OPERATOR");
   const fs::path config = env("CRONTAB_CONFIG_DIR");
-  e.ns = "crontab-e2e-" + random_suffix();
+  e.ns = name_prefix + random_suffix();
   e.scratch = fs::temp_directory_path() / e.ns;
   fs::create_directories(e.scratch);
   const std::string prefix = e.ns + "-";
@@ -322,6 +330,23 @@ TEST_CASE("crontab-operator end to end: schedules, policies, history, suspend, r
   const std::string operator_kubeconfig =
       plane.service_account_kubeconfig(e.ns, prefix + "crontab-operator", e.scratch / "operator.kubeconfig").string();
   // [/doc]
+  return operator_kubeconfig;
+}
+
+/// Waits until the operator's /readyz answers 200.
+void wait_ready(unsigned short health_port) {
+  wait_until("the operator's /readyz to answer 200", std::chrono::system_clock::now() + 60s, [&] {
+    const auto [status, body] = http_get(health_port, "/readyz");
+    return status == 200 ? std::string() : "HTTP " + std::to_string(status) + " " + body;
+  });
+}
+
+}  // namespace
+
+TEST_CASE("crontab-operator end to end: schedules, policies, history, suspend, restart", "[e2e]") {
+  Environment e;
+  const std::string operator_binary = env("CRONTAB_OPERATOR");
+  const std::string operator_kubeconfig = prepare(e, "crontab-e2e-");
 
   const unsigned short health_port = free_port();
   const unsigned short metrics_port = free_port();
@@ -331,12 +356,11 @@ TEST_CASE("crontab-operator end to end: schedules, policies, history, suspend, r
     e.operator_pid = spawn_or_fail({operator_binary, "--kubeconfig", operator_kubeconfig, "--leader-elect",
                                     "--leader-election-id", "crontab-operator", "--leader-election-namespace", e.ns,
                                     "--health-probe-bind-address", "127.0.0.1:" + std::to_string(health_port),
-                                    "--metrics-bind-address", "127.0.0.1:" + std::to_string(metrics_port)},
+                                    "--metrics-bind-address", "127.0.0.1:" + std::to_string(metrics_port),
+                                    // The webhooks are the next test case's.
+                                    "--webhook-bind-address", "0"},
                                    e.scratch / "operator.log");
-    wait_until("the operator's /readyz to answer 200", std::chrono::system_clock::now() + 60s, [&] {
-      const auto [status, body] = http_get(health_port, "/readyz");
-      return status == 200 ? std::string() : "HTTP " + std::to_string(status) + " " + body;
-    });
+    wait_ready(health_port);
   };
   const auto stop_operator = [&] {
     kill(e.operator_pid, SIGTERM);
@@ -481,4 +505,183 @@ TEST_CASE("crontab-operator end to end: schedules, policies, history, suspend, r
   });
 
   stop_operator();
+}
+
+namespace {
+
+/// "" when the create is accepted, else the HTTP status and the API server's message.
+std::string create_refusal(const std::string& ns, const CronTab& crontab, bool dry_run = false) {
+  return api<std::string>([&](kopp::Client& c) -> awaitable<std::string> {
+    kopp::PostParams params;
+    params.dry_run = dry_run;
+    try {
+      co_await kopp::Api<CronTab>(c, ns).create(crontab, params);
+      co_return std::string();
+    } catch (const kopp::api_error& e) {
+      co_return std::to_string(e.http_status()) + " " + e.what();
+    }
+  });
+}
+
+/// Reads `name` as K, applies `change` and replaces it, again on a conflict (the operator
+/// writes the status meanwhile). "" when accepted, else the API server's refusal.
+template <class K>
+awaitable<std::string> change_and_replace(kopp::Api<K>& api, const std::string& name, std::function<void(K&)> change) {
+  for (int attempt = 0;; ++attempt) {
+    K object = co_await api.get(name);
+    change(object);
+    try {
+      co_await api.replace(object);
+      co_return std::string();
+    } catch (const kopp::api_error& error) {
+      if (error.http_status() != 409 || attempt == 10) co_return std::string(error.what());
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("crontab-operator webhooks: defaulting, validation, v1 and v2beta1 through the conversion webhook",
+          "[e2e][webhook]") {
+  Environment e;
+  const auto& plane = control_plane();
+  const std::string operator_binary = env("CRONTAB_OPERATOR");
+  const fs::path config = env("CRONTAB_CONFIG_DIR");
+  const std::string operator_kubeconfig = prepare(e, "crontab-webhooks-");
+
+  // A CA and a serving certificate for 127.0.0.1, in a directory as cert-manager's Secret
+  // volume has them (tls.crt, tls.key, ca.crt).
+  const auto certificate = kopp::make_self_signed_certificate({"127.0.0.1"});
+  kopp::write_certificate_directory(certificate, e.scratch / "certs");
+  const std::string ca_bundle = kopp::detail::base64_encode(certificate.ca_pem);
+  const unsigned short health_port = free_port();
+  const unsigned short webhook_port = free_port();
+  const std::string webhook_url = "https://127.0.0.1:" + std::to_string(webhook_port);
+  e.operator_pid = spawn_or_fail({operator_binary,
+                                  "--kubeconfig",
+                                  operator_kubeconfig,
+                                  "--namespace",
+                                  e.ns,
+                                  "--leader-elect",
+                                  "--leader-election-id",
+                                  "crontab-operator",
+                                  "--leader-election-namespace",
+                                  e.ns,
+                                  "--health-probe-bind-address",
+                                  "127.0.0.1:" + std::to_string(health_port),
+                                  "--metrics-bind-address",
+                                  "0",
+                                  "--webhook-bind-address",
+                                  "127.0.0.1:" + std::to_string(webhook_port),
+                                  "--webhook-cert-dir",
+                                  (e.scratch / "certs").string(),
+                                  "--default-image",
+                                  "busybox:1.36"},
+                                 e.scratch / "operator.log");
+  wait_ready(health_port);
+
+  // config/webhook's generated configurations, pointed at the operator and scoped to this
+  // test's namespace (other tests share the control plane); the CRD's conversion too.
+  e.webhook_kustomization = e.scratch / "webhook";
+  fs::create_directories(e.webhook_kustomization);
+  {
+    std::ofstream out(e.webhook_kustomization / "kustomization.yaml");
+    out << "namespace: " << e.ns << "\nnameSuffix: -" << e.ns << "\nresources:\n- "
+        << fs::relative(config / "webhook", e.webhook_kustomization).string() << "\npatches:\n";
+    for (const auto& [kind, path] :
+         {std::pair<std::string, std::string>{"ValidatingWebhookConfiguration", "/validate-example-com-v1-crontab"},
+          {"MutatingWebhookConfiguration", "/mutate-example-com-v1-crontab"}})
+      out << "- target: {kind: " << kind << "}\n  patch: |-\n"
+          << "    - {op: remove, path: /webhooks/0/clientConfig/service}\n"
+          << "    - {op: add, path: /webhooks/0/clientConfig/url, value: \"" << webhook_url << path << "\"}\n"
+          << "    - {op: add, path: /webhooks/0/clientConfig/caBundle, value: \"" << ca_bundle << "\"}\n"
+          << "    - {op: add, path: /webhooks/0/namespaceSelector, value: {matchLabels: "
+          << "{kubernetes.io/metadata.name: " << e.ns << "}}}\n";
+  }
+  plane.kubectl({"apply", "-k", e.webhook_kustomization.string()});
+  // The CRD as config/crd has it, its conversion at the operator's URL instead of the
+  // Service, applied by the same field manager as install_crds(): the next install_crds()
+  // (another test, another run) puts the Service back rather than adding it beside the URL.
+  {
+    auto crd = crontab::custom_resource_definition();
+    auto& client_config = crd.at("spec").at("conversion").at("webhook").at("clientConfig").as_object();
+    client_config.erase("service");
+    client_config["url"] = webhook_url + "/convert";
+    client_config["caBundle"] = ca_bundle;
+    std::ofstream(e.scratch / "crd.yaml") << kopp::crd::to_yaml(crd);
+  }
+  plane.install_crds({e.scratch / "crd.yaml"});
+
+  // Validation: what the CRD's pattern lets through is refused, naming the field. Until the
+  // API server's webhook cache has the configuration a write may pass: probe with dry runs.
+  const CronTab february = make_crontab("february", "0 0 30 2 *");
+  wait_until("a dry run of a CronTab for February 30th to be refused", std::chrono::system_clock::now() + 30s, [&] {
+    const std::string refusal = create_refusal(e.ns, february, true);
+    return refusal.find("spec.cronSpec") != std::string::npos ? std::string() : "got: " + refusal;
+  });
+  const std::string refusal = create_refusal(e.ns, february);
+  CHECK_THAT(refusal, Catch::StartsWith("422 "));
+  CHECK_THAT(refusal, Catch::Contains("spec.cronSpec") && Catch::Contains("never"));
+
+  // Defaulting: no image -> the operator's --default-image; an update into an invalid
+  // schedule is refused.
+  CronTab imageless = make_crontab("imageless", "*/5 * * * *");
+  imageless.spec.image.clear();
+  const CronTab defaulted = api<CronTab>(
+      [&](kopp::Client& c) -> awaitable<CronTab> { co_return co_await kopp::Api<CronTab>(c, e.ns).create(imageless); });
+  CHECK(defaulted.spec.image == "busybox:1.36");
+  const std::string update_refusal = api<std::string>([&](kopp::Client& c) -> awaitable<std::string> {
+    kopp::Api<CronTab> crontabs(c, e.ns);
+    co_return co_await change_and_replace<CronTab>(crontabs, "imageless",
+                                                   [](CronTab& ct) { ct.spec.cronSpec = "61 * * * *"; });
+  });
+  CHECK_THAT(update_refusal, Catch::Contains("spec.cronSpec") && Catch::Contains("61"));
+
+  api<void>([&](kopp::Client& c) -> awaitable<void> {
+    kopp::Api<CronTab> v1(c, e.ns);
+    kopp::Api<crontab::v2beta1::CronTab> v2(c, e.ns);
+
+    // Written in v2beta1 without an image: converted to v1, defaulted, validated, stored.
+    crontab::v2beta1::CronTab office;
+    office.metadata.name = "office-hours";
+    office.spec.schedule.minute = "*/5";
+    office.spec.schedule.hour = "9-17";
+    co_await v2.create(office);
+    const CronTab office_v1 = co_await v1.get("office-hours");
+    CHECK(office_v1.spec.cronSpec == "*/5 9-17 * * *");
+    CHECK(office_v1.spec.image == "busybox:1.36");
+    const auto office_v2 = co_await v2.get("office-hours");
+    CHECK(office_v2.spec.schedule.minute == std::optional<std::string>("*/5"));
+    CHECK_FALSE(office_v2.spec.schedule.dayOfWeek);  // unset in v2beta1, "*" in v1, unset again
+
+    // Written in v1 as a macro v2beta1 cannot hold; edited through v2beta1; still a macro.
+    co_await v1.create(make_crontab("hourly", "@hourly"));
+    const auto hourly = co_await v2.get("hourly");
+    CHECK(hourly.spec.schedule.minute == std::optional<std::string>("0"));
+    CHECK(hourly.spec.schedule.hour == std::optional<std::string>("*"));
+    CHECK(co_await change_and_replace<crontab::v2beta1::CronTab>(
+              v2, "hourly", [](crontab::v2beta1::CronTab& ct) { ct.spec.image = "alpine:3.20"; }) == "");
+    const CronTab hourly_v1 = co_await v1.get("hourly");
+    CHECK(hourly_v1.spec.cronSpec == "@hourly");
+    CHECK(hourly_v1.spec.image == "alpine:3.20");
+
+    // v2beta1's invalid schedule is refused after conversion, by the v1 validator.
+    crontab::v2beta1::CronTab bad;
+    bad.metadata.name = "bad-minute";
+    bad.spec.schedule.minute = "61";
+    bad.spec.image = "busybox";
+    std::string bad_refusal = "accepted";
+    try {
+      co_await v2.create(bad);
+    } catch (const kopp::api_error& error) {
+      bad_refusal = error.what();
+    }
+    CHECK_THAT(bad_refusal, Catch::Contains("spec.cronSpec"));
+  });
+
+  // The operator reconciles what was written in v2beta1 (it reads v1).
+  wait_until("office-hours to be Ready=True", std::chrono::system_clock::now() + 30s, [&] {
+    const std::string r = ready_reason(get_crontab(e.ns, "office-hours"));
+    return r.starts_with("True/") ? std::string() : "Ready " + r;
+  });
 }

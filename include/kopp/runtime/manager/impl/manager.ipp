@@ -145,7 +145,9 @@ KOPP_DECL boost::asio::awaitable<void> Manager::apply_webhook_configurations() {
   if (conversions_) {
     DynamicApi crds(*client_, ApiResource{"apiextensions.k8s.io", "v1", "CustomResourceDefinition",
                                           "customresourcedefinitions", false});
-    boost::json::object client_config{{"url", target.url + "/convert"}};
+    // "service": null drops the in-cluster Service a shipped CRD names (the API server
+    // refuses a clientConfig with both).
+    boost::json::object client_config{{"url", target.url + "/convert"}, {"service", nullptr}};
     if (!target.ca_bundle_pem.empty()) client_config["caBundle"] = detail::base64_encode(target.ca_bundle_pem);
     for (const auto& name : conversions_->crd_names()) {
       boost::json::object patch{
