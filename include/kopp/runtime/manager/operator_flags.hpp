@@ -3,8 +3,9 @@
 // --kubeconfig, --context, --namespace, --leader-elect, --leader-election-id,
 // --leader-election-namespace, --metrics-bind-address, --health-probe-bind-address,
 // --metrics-secure, --metrics-cert-dir, --webhook-bind-address, --webhook-cert-dir,
-// --webhook-configuration-name, --log-format, --log-level, --help. They mean what kubebuilder's scaffolded main.go
-// flags mean, so users coming from Go find what they expect.
+// --webhook-configuration-name, --log-format, --log-level, --help. They mean what
+// kubebuilder's scaffolded main.go flags mean, so users coming from Go find what they
+// expect.
 //
 //   int main(int argc, char** argv) {
 //     auto flags = kopp::OperatorFlags::parse(argc, argv, "memcached-operator",
