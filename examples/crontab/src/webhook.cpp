@@ -38,8 +38,7 @@ kopp::Verdict CronTabValidator::validate_update(const CronTab& old_crontab, cons
   // A CronTab stored before the webhook existed may be invalid; an update that leaves its
   // spec alone (labels, annotations, finalizers) must still pass, or it could never be
   // relabelled or finalized.
-  if (validate(old_crontab) && kopp::to_json(old_crontab.spec) == kopp::to_json(crontab.spec))
-    return kopp::Verdict::allow();
+  if (kopp::to_json(old_crontab.spec) == kopp::to_json(crontab.spec)) return kopp::Verdict::allow();
   if (auto problem = validate(crontab)) return invalid(*problem);
   return kopp::Verdict::allow();
 }
