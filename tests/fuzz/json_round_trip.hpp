@@ -9,6 +9,7 @@
 
 #include "fuzz_check.hpp"
 
+#include <kopp/core/detail/json_equal.hpp>
 #include <kopp/core/json.hpp>
 
 #include <cmath>
@@ -66,7 +67,7 @@ void json_round_trip(std::string_view text) {
     std::fprintf(stderr, "kopp's own encoding does not parse: %s\n", e.what());
     std::abort();
   }
-  KOPP_FUZZ_CHECK(kopp::to_json(again) == once);
+  KOPP_FUZZ_CHECK(kopp::detail::json_equal(kopp::to_json(again), once));  // Boost.JSON's == is quadratic in depth
   KOPP_FUZZ_CHECK(same_json(kopp::to_json(reread), once));
 }
 

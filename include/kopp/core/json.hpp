@@ -37,6 +37,8 @@
 // once per level; from the compiled library that is about 100-200 bytes of stack per
 // level, under 2 MiB at 10,000 levels (measured, also when the caller is built with
 // AddressSanitizer), so deep values need the default 8 MiB thread stack, not a small one.
+// Boost.JSON 1.81's == and serializer are quadratic in the depth; kopp's own comparisons
+// and writes avoid both (detail/json_equal.hpp, detail::json_serialize).
 
 #include <kopp/core/json_error.hpp>
 #include <kopp/core/json_options.hpp>

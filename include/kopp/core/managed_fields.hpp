@@ -28,7 +28,7 @@ class FieldsV1 {
  public:
   FieldsV1() = default;
   /// The trie as a JSON object, e.g. {"f:data": {"f:key": {}}}.
-  explicit FieldsV1(const boost::json::value& trie) : text_(boost::json::serialize(trie)) {}
+  explicit FieldsV1(const boost::json::value& trie) : text_(detail::json_serialize(trie)) {}
 
   /// Compact JSON text of the trie; empty when the entry has none.
   [[nodiscard]] const std::string& text() const noexcept { return text_; }
@@ -43,7 +43,8 @@ class FieldsV1 {
   friend boost::json::value kopp_to_json(const FieldsV1& f) { return f.value(); }
   friend void kopp_from_json(const boost::json::value& v, FieldsV1& out, json_path& path) {
     if (!v.is_object()) path.fail("expected an object (a FieldsV1 trie)");
-    out.text_ = boost::json::serialize(v);
+    detail::json_check_finite(v, path);  // else the text would not parse again (`Infinity`)
+    out.text_ = detail::json_serialize(v);
   }
 
  private:

@@ -3,9 +3,12 @@
 // change exactly what the caller changed. kopp::merge_patch(before, after), which wraps the
 // result as a client Patch, is in kopp/client/params.hpp.
 
+#include <kopp/core/detail/json_equal.hpp>
 #include <kopp/core/json.hpp>
 
 #include <boost/json/value.hpp>
+
+#include <utility>
 
 namespace kopp {
 
@@ -20,11 +23,12 @@ namespace kopp {
     const auto* old = old_fields.if_contains(kv.key());
     if (!old)
       patch.emplace(kv.key(), kv.value());
-    else if (*old != kv.value()) {
-      if (old->is_object() && kv.value().is_object())
-        patch.emplace(kv.key(), json_merge_diff(*old, kv.value()));
-      else
-        patch.emplace(kv.key(), kv.value());
+    else if (old->is_object() && kv.value().is_object()) {
+      // Not compared first: comparing every subtree on the way down is quadratic in the depth.
+      boost::json::value nested = json_merge_diff(*old, kv.value());
+      if (!nested.get_object().empty()) patch.emplace(kv.key(), std::move(nested));
+    } else if (!detail::json_equal(*old, kv.value())) {
+      patch.emplace(kv.key(), kv.value());
     }
   }
   for (const auto& kv : old_fields)

@@ -9,6 +9,7 @@
 // "absent": a member of this type is omitted until it holds something. Decoding copies the
 // value into the default allocator, so a RawJson never refers to a parser's arena.
 
+#include <kopp/core/json.hpp>
 #include <kopp/core/json_error.hpp>
 
 #include <boost/json/serialize.hpp>
@@ -31,14 +32,15 @@ class RawJson {
   [[nodiscard]] bool is_null() const noexcept { return value_.is_null(); }
 
   /// Compact JSON text of the value.
-  [[nodiscard]] std::string to_string() const { return boost::json::serialize(value_); }
+  [[nodiscard]] std::string to_string() const { return detail::json_serialize(value_); }
 
-  friend bool operator==(const RawJson& a, const RawJson& b) { return a.value_ == b.value_; }
+  friend bool operator==(const RawJson& a, const RawJson& b) { return detail::json_equal(a.value_, b.value_); }
 
   friend std::ostream& operator<<(std::ostream& os, const RawJson& v) { return os << v.value_; }
 
   friend boost::json::value kopp_to_json(const RawJson& v) { return v.value_; }
-  friend void kopp_from_json(const boost::json::value& v, RawJson& out, json_path&) {
+  friend void kopp_from_json(const boost::json::value& v, RawJson& out, json_path& path) {
+    detail::json_check_finite(v, path);  // Boost.JSON would write Infinity back as `Infinity`
     out.value_ = boost::json::value(v, boost::json::storage_ptr());
   }
 

@@ -6,6 +6,8 @@
 // (a known member wins when both hold the same key). A read-modify-write update therefore
 // never drops fields that a newer server or another controller wrote.
 
+#include <kopp/core/detail/json_equal.hpp>
+
 #include <boost/json/object.hpp>
 
 namespace kopp {
@@ -19,7 +21,9 @@ struct UnknownFields {
   /// The unknown value stored under `key`, or nullptr.
   [[nodiscard]] const boost::json::value* find(boost::json::string_view key) const { return fields.if_contains(key); }
 
-  friend bool operator==(const UnknownFields& a, const UnknownFields& b) { return a.fields == b.fields; }
+  friend bool operator==(const UnknownFields& a, const UnknownFields& b) {
+    return detail::json_equal(a.fields, b.fields);
+  }
 };
 
 }  // namespace kopp

@@ -4,7 +4,10 @@
 #include "support/deep_json.hpp"
 
 #include <kopp/core/json.hpp>
+#include <kopp/core/json_patch.hpp>
 #include <kopp/core/managed_fields.hpp>
+#include <kopp/core/merge_patch.hpp>
+#include <kopp/core/object_meta.hpp>
 #include <kopp/core/raw_json.hpp>
 #include <kopp/testing/run.hpp>
 
@@ -69,7 +72,7 @@ TEST_CASE("json: objects nested json_max_depth levels parse and decode into RawJ
     const std::string encoded = kopp::to_json_string(copy);
     CHECK(encoded.size() == text.size());
     const Holder again = kopp::from_json<Holder>(kopp::to_json(copy));
-    CHECK(again.value == h.value);
+    CHECK(kopp::detail::json_equal(again.value, h.value));  // Boost.JSON's == is quadratic in the depth
     co_return;
   });
 }
@@ -91,4 +94,66 @@ TEST_CASE("json: a managedFields trie of a deeply nested object reads back", "[j
   const auto parsed = kopp::parse_json_value(trie);
   const kopp::FieldsV1 fields(parsed);
   CHECK(fields.value() == parsed);  // Boost.JSON's default depth (32) refused this
+}
+
+TEST_CASE("json: a deep value is written as Boost.JSON writes it, in one pass", "[json][depth]") {
+  // kopp writes deep values into a buffer of their worst-case size, because Boost.JSON
+  // 1.81's serializer is quadratic in the depth when its buffer fills (found by tests/fuzz).
+  // The text must stay exactly Boost.JSON's, whatever the value holds.
+  std::string mixed;
+  for (int i = 0; i < 3000; ++i)
+    mixed += i % 2 ? R"([-1.5e300,"\u0001\"\\é",)" : R"({"k\n":18446744073709551615,"f:x":)";
+  mixed += "null";
+  for (int i = 2999; i >= 0; --i) mixed += i % 2 ? "]" : "}";
+  for (const std::string& text : {kopp_test::nested_objects(kopp::json_max_depth), mixed,
+                                  std::string(R"({"a":[1,true]})"), std::string(R"("\u0000\u001f")")}) {
+    const boost::json::value value = kopp::parse_json_value(text);
+    CHECK(kopp::detail::json_serialize(value) == boost::json::serialize(value));
+  }
+  // Through the typed mapping and a managedFields trie too.
+  const std::string trie = kopp_test::nested_objects(kopp::json_max_depth - 4);
+  const auto meta = kopp::parse_json<kopp::ObjectMeta>(R"({"managedFields":[{"fieldsV1":)" + trie + "}]}");
+  CHECK(meta.managedFields.at(0).fieldsV1.text() == trie);
+  CHECK(kopp::to_json_string(meta) == R"({"managedFields":[{"fieldsV1":)" + trie + "}]}");
+}
+
+TEST_CASE("json: values compare as Boost.JSON compares them, without copying subtrees", "[json][depth]") {
+  // Boost.JSON 1.81's == copies every member's subtree (quadratic in the depth): kopp's
+  // types and diffs compare with detail::json_equal, which must give the same answers.
+  const char* texts[] = {"1",
+                         "1.0",
+                         "18446744073709551615",
+                         "-1",
+                         R"("1")",
+                         "null",
+                         "true",
+                         "[1,2]",
+                         "[2,1]",
+                         "[1,2,3]",
+                         R"({"a":1,"b":[true]})",
+                         R"({"b":[true],"a":1})",
+                         R"({"a":1})",
+                         R"({"a":1,"b":[false]})",
+                         "{}"};
+  for (const char* left : texts)
+    for (const char* right : texts) {
+      const auto a = boost::json::parse(left), b = boost::json::parse(right);
+      INFO(left << " vs " << right);
+      CHECK(kopp::detail::json_equal(a, b) == (a == b));
+    }
+  const auto deep = kopp::parse_json_value(kopp_test::nested_objects(kopp::json_max_depth));
+  auto changed = kopp::parse_json_value(kopp_test::nested_objects(kopp::json_max_depth));
+  boost::json::value* bottom = &changed;
+  while (bottom->is_object()) bottom = &bottom->get_object().begin()->value();
+  *bottom = 2;
+  CHECK(kopp::detail::json_equal(deep, kopp::parse_json_value(kopp_test::nested_objects(kopp::json_max_depth))));
+  CHECK_FALSE(kopp::detail::json_equal(deep, changed));
+  // The types that hold raw JSON, and the diffs, on the same deep values.
+  CHECK(kopp::RawJson(deep) == kopp::RawJson(deep));
+  CHECK_FALSE(kopp::RawJson(deep) == kopp::RawJson(changed));
+  // json_merge_diff recurses once per level (like json_merge_apply): 1,000 levels here.
+  const auto thousand = kopp::parse_json_value(kopp_test::nested_objects(1000));
+  CHECK(kopp::json_merge_diff(thousand, thousand) == boost::json::object{});
+  CHECK(kopp::json_patch_diff(deep, deep).empty());
+  CHECK(kopp::json_patch_diff(deep, changed).size() == 1);
 }

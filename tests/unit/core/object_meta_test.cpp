@@ -104,6 +104,20 @@ TEST_CASE("a managedFields trie that is not an object is rejected with its path"
   }
 }
 
+// Found by tests/fuzz: Boost.JSON 1.81 reads 9e999 as Infinity and writes it as `Infinity`,
+// so a trie holding one could not be written back (encoding threw Boost's parse error).
+TEST_CASE("a managedFields trie holding a number beyond double's range is rejected with its path",
+          "[core][meta][json]") {
+  try {
+    (void)kopp::parse_json<kopp::ObjectMeta>(
+        R"({"managedFields":[{"manager":"m","fieldsType":"FieldsV1","fieldsV1":{"f:x":[-1e400]}}]})");
+    FAIL("an infinite number was kept");
+  } catch (const kopp::json_error& e) {
+    CHECK(e.path() == "$.managedFields[0].fieldsV1");
+    CHECK_THAT(e.problem(), Catch::Matchers::Contains("beyond the range of a double"));
+  }
+}
+
 TEST_CASE("an empty ObjectMeta encodes to an empty object", "[core][meta][json]") {
   CHECK(kopp::to_json(kopp::ObjectMeta{}) == boost::json::object{});
   kopp::ObjectMeta m;

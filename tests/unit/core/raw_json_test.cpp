@@ -37,3 +37,15 @@ TEST_CASE("An engaged optional RawJson keeps an empty object", "[core][rawjson]"
   CHECK(kopp::RawJson().is_null());
   CHECK(kopp::RawJson(boost::json::parse("[1]")).to_string() == "[1]");
 }
+
+// Boost.JSON 1.81 reads 9e999 as Infinity and writes it back as `Infinity`, which is not
+// JSON: a RawJson kept as read would make the next write of the object invalid.
+TEST_CASE("A RawJson holding a number beyond double's range is refused with its path", "[core][rawjson]") {
+  try {
+    (void)kopp::parse_json<raw_json_test::Holder>(R"({"data":{"limits":[1,-9e999]}})");
+    FAIL("an infinite number was kept");
+  } catch (const kopp::json_error& e) {
+    CHECK(e.path() == "$.data");
+    CHECK_THAT(e.problem(), Catch::Contains("beyond the range of a double"));
+  }
+}

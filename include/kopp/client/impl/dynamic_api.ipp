@@ -2,6 +2,8 @@
 
 #include <kopp/client/dynamic_api.hpp>
 
+#include <kopp/core/json.hpp>
+
 #include <boost/json/serialize.hpp>
 
 #include <stdexcept>
@@ -52,7 +54,7 @@ KOPP_DECL boost::asio::awaitable<boost::json::object> DynamicApi::send_object(bo
   HttpRequest request;
   request.method = method;
   request.target = std::string(url.buffer());
-  request.body = boost::json::serialize(object);
+  request.body = detail::json_serialize(object);
   request.content_type = "application/json";
   co_return co_await call(std::move(request));
 }
@@ -207,7 +209,7 @@ KOPP_DECL boost::asio::awaitable<boost::json::object> DynamicApi::patch_subresou
   HttpRequest request;
   request.method = boost::beast::http::verb::patch;
   request.target = std::string(url.buffer());
-  request.body = boost::json::serialize(patch.body);
+  request.body = detail::json_serialize(patch.body);
   request.content_type = std::string(patch.content_type());
   co_return co_await call(std::move(request));
 }

@@ -6,8 +6,10 @@
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parser.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/serializer.hpp>
 #include <boost/mp11/algorithm.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -135,6 +137,61 @@ inline void json_check_finite(const boost::json::value& v, json_path& path) {
         break;
     }
   }
+}
+
+/// boost::json::serialize(v), without its cost on deep values. When Boost.JSON 1.81's
+/// serializer fills its output buffer inside a value, it saves its place level by level in
+/// a stack that grows by one entry per push, copying the whole stack each time: quadratic
+/// in the depth (30 ms for one 10,000-level object; under AddressSanitizer two minutes and
+/// 8 GB, found by tests/fuzz). Given a buffer the whole text fits in, it never saves its
+/// place, so a deep value gets one of its worst-case size (every string character written
+/// as a six-character escape). Iterative: `v` may be json_max_depth levels deep.
+inline std::string json_serialize(const boost::json::value& v) {
+  constexpr std::size_t shallow = 64;       // below this, the saved places cost nothing
+  constexpr std::size_t number_chars = 32;  // Boost.JSON writes at most 26 for any number
+  std::size_t bound = 0, depth = 0;
+  std::vector<std::pair<const boost::json::value*, std::size_t>> pending{{&v, 1}};
+  while (!pending.empty()) {
+    const auto [next, level] = pending.back();
+    pending.pop_back();
+    depth = std::max(depth, level);
+    switch (next->kind()) {
+      case boost::json::kind::null:
+      case boost::json::kind::bool_:
+        bound += 5;
+        break;
+      case boost::json::kind::int64:
+      case boost::json::kind::uint64:
+      case boost::json::kind::double_:
+        bound += number_chars;
+        break;
+      case boost::json::kind::string:
+        bound += 2 + 6 * next->get_string().size();
+        break;
+      case boost::json::kind::array:
+        bound += 2 + next->get_array().size();  // brackets and commas
+        for (const auto& item : next->get_array()) pending.emplace_back(&item, level + 1);
+        break;
+      case boost::json::kind::object:
+        bound += 2;
+        for (const auto& kv : next->get_object()) {
+          bound += 2 + 6 * kv.key().size() + 2;  // quotes, the key, colon and comma
+          pending.emplace_back(&kv.value(), level + 1);
+        }
+        break;
+    }
+  }
+  if (depth < shallow) return boost::json::serialize(v);
+  std::string out(bound, '\0');
+  boost::json::serializer serializer;
+  serializer.reset(&v);
+  std::size_t written = serializer.read(out.data(), out.size()).size();
+  while (!serializer.done()) {  // only if the bound above were wrong: still correct, slower
+    out.resize(out.size() * 2);
+    written += serializer.read(out.data() + written, out.size() - written).size();
+  }
+  out.resize(written);
+  return out;
 }
 
 template <class F>
@@ -435,7 +492,7 @@ std::string to_json_string(const T& x) {
   // The intermediate document is thrown away after serialising: an arena is cheapest.
   unsigned char buffer[4096];
   boost::json::monotonic_resource arena(buffer, sizeof buffer);
-  return boost::json::serialize(detail::json_encode(x, boost::json::storage_ptr(&arena)));
+  return detail::json_serialize(detail::json_encode(x, boost::json::storage_ptr(&arena)));
 }
 
 template <class T>

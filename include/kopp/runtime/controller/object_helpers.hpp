@@ -3,6 +3,7 @@
 // client-go's retry.RetryOnConflict). Owner references: kopp/core/owner_reference.hpp.
 
 #include <kopp/client/api.hpp>
+#include <kopp/core/detail/json_equal.hpp>
 #include <kopp/core/json.hpp>
 #include <kopp/core/merge_patch.hpp>
 #include <kopp/core/object_meta.hpp>

@@ -60,7 +60,8 @@ boost::asio::awaitable<std::pair<K, OperationResult>> create_or_update(Api<K>& a
     mutate(desired);
     if (desired.metadata.name != name || desired.metadata.namespace_ != current->metadata.namespace_)
       throw std::invalid_argument("create_or_update: the mutation changed the name or namespace of " + name);
-    if (to_json(desired) == before) co_return std::pair{std::move(*current), OperationResult::unchanged};
+    if (detail::json_equal(to_json(desired), before))
+      co_return std::pair{std::move(*current), OperationResult::unchanged};
     co_return std::pair{co_await api.replace(desired), OperationResult::updated};
   });
 }
