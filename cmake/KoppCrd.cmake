@@ -31,6 +31,8 @@ function(kopp_add_crd name)
     set(arg_TEST_NAME ${name}.up_to_date)
   endif()
   cmake_path(ABSOLUTE_PATH arg_OUTPUT BASE_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR} NORMALIZE)
+  # kopp_add_controlplane_test accepts this file before a build has written it.
+  set_property(GLOBAL APPEND PROPERTY KOPP_CRD_OUTPUTS ${arg_OUTPUT})
 
   set(source ${CMAKE_CURRENT_BINARY_DIR}/${name}_main.cpp)
   file(CONFIGURE OUTPUT ${source} CONTENT [[
@@ -67,6 +69,7 @@ int main() {
   add_custom_target(${name}_update
     COMMAND ${CMAKE_COMMAND} -DGENERATOR=$<TARGET_FILE:${name}> -DCOMMITTED=${arg_OUTPUT} -DMODE=update
             -P ${check}
-    DEPENDS ${name}
     COMMENT "Regenerating ${arg_OUTPUT}")
+  # The generator is an argument, not the command: the target-level dependency is explicit.
+  add_dependencies(${name}_update ${name})
 endfunction()

@@ -12,15 +12,20 @@
 //   auto plane = kopp::testing::ControlPlane::attach();
 //   plane.install_crds({"config/crd/cache.example.com_memcacheds.yaml"});
 //   kopp::Client client(executor, plane.admin_config());
+//   const auto pods = plane.with_client([](kopp::Client& c) -> awaitable<PodList> { ... });
 //
 //   // Or a control plane of the test's own, stopped when `plane` is destroyed.
 //   auto plane = kopp::testing::ControlPlane::start();
 //
 // Every failure throws ControlPlaneError naming the command and what it printed on stderr.
 
+#include <kopp/client/client.hpp>
 #include <kopp/client/config.hpp>
 #include <kopp/client/detail/subprocess.hpp>
 #include <kopp/client/kubeconfig.hpp>
+#include <kopp/testing/run.hpp>
+
+#include <boost/asio/this_coro.hpp>
 
 #include <chrono>
 #include <cstdlib>
@@ -77,6 +82,18 @@ class ControlPlane {
   std::filesystem::path admin_kubeconfig() const { return directory_ / "admin.kubeconfig"; }
   /// A Config from the admin kubeconfig, for kopp::Client.
   Config admin_config() const;
+
+  /// Runs `body` — a coroutine taking a kopp::Client& and returning awaitable<T> — to
+  /// completion with a cluster-admin client on an io_context of its own
+  /// (kopp::testing::run), and returns its T (or rethrows what it threw): a test's steps
+  /// from a plain test function, as FakeCluster::with_client does for the fake cluster.
+  template <class Body>
+  auto with_client(Body body) const {
+    return kopp::testing::run([&]() -> decltype(body(std::declval<Client&>())) {
+      Client client(co_await boost::asio::this_coro::executor, admin_config());
+      co_return co_await body(client);
+    });
+  }
 
   /// Runs kubectl as cluster admin and returns what it printed; throws ControlPlaneError
   /// (with kubectl's stderr) when it exits non-zero.

@@ -1,0 +1,272 @@
+// kopp: scaffolds operator projects, as kubebuilder does for Go.
+//
+//   kopp init [--domain example.com] [--name my-operator] [--force] [DIR]
+//   kopp create api --group cache --version v1alpha1 --kind Memcached
+//                   [--plural memcacheds] [--cluster-scoped] [--force] [--project-dir DIR]
+//   kopp version
+//
+// Every command says what it wrote. Re-running one is safe: a file that is already what it
+// would write is left alone, an edited one is kept (and listed) unless --force, and a kind's
+// registrations are added once. Exit codes: 0 done, 1 a file error, 2 a bad command line.
+
+#include "file_writer.hpp"
+#include "names.hpp"
+#include "project_file.hpp"
+#include "templates_api.hpp"
+#include "templates_init.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#ifndef KOPP_SCAFFOLD_VERSION
+#error "KOPP_SCAFFOLD_VERSION (kopp's major.minor version) must be defined by the build"
+#endif
+
+namespace kopp_scaffold {
+namespace {
+
+constexpr std::string_view usage = R"(kopp: scaffolds Kubernetes operator projects in C++ on kopp.
+
+  kopp init [--domain DOMAIN] [--name NAME] [--force] [DIR]
+      A new project in DIR (default: the current directory): CMakeLists.txt against an
+      installed kopp, src/main.cpp on OperatorFlags and the Manager, config/ in kubebuilder's
+      kustomize layout, a Dockerfile, a README with the project's two commands, tests/.
+      --domain  the API groups' suffix (default: my.domain)
+      --name    the operator's name (default: DIR's name)
+
+  kopp create api --group GROUP --version VERSION --kind KIND [--plural PLURAL]
+                  [--cluster-scoped] [--force] [--project-dir DIR]
+      A kind: its C++ types and CRD, a controller to fill in, its registration, a sample,
+      RBAC rules, a unit test on kopp's fake cluster and an end-to-end test.
+
+  kopp version
+      Prints the kopp version this command scaffolds for.
+
+Re-running a command keeps files you edited (it lists them) unless --force.
+)";
+
+/// A parsed command line: the words that are not flags, and the flags (--name value,
+/// --name=value, or a bare --switch mapped to "true").
+struct Arguments {
+  std::vector<std::string> words;
+  std::map<std::string, std::string> flags;
+};
+
+Arguments parse_arguments(int argc, char** argv, const std::vector<std::string>& switches) {
+  Arguments out;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (!arg.starts_with("--")) {
+      out.words.push_back(std::move(arg));
+      continue;
+    }
+    std::string name = arg.substr(2), value;
+    if (const auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name.resize(eq);
+    } else if (std::find(switches.begin(), switches.end(), name) != switches.end()) {
+      value = "true";
+    } else {
+      if (i + 1 >= argc) throw usage_error("--" + name + " needs a value");
+      value = argv[++i];
+    }
+    out.flags[name] = value;
+  }
+  return out;
+}
+
+std::string take(Arguments& args, const std::string& name, std::optional<std::string> fallback = std::nullopt) {
+  const auto found = args.flags.find(name);
+  if (found == args.flags.end()) {
+    if (!fallback) throw usage_error("--" + name + " is required");
+    return *fallback;
+  }
+  std::string value = found->second;
+  args.flags.erase(found);
+  return value;
+}
+
+void refuse_unknown(const Arguments& args) {
+  if (!args.flags.empty()) throw usage_error("unknown flag --" + args.flags.begin()->first);
+}
+
+std::map<std::string, std::string> project_values(const Project& project) {
+  return {{"name", project.name},
+          {"ident", identifier(project.name)},
+          {"IDENT", upper_identifier(project.name)},
+          {"domain", project.domain},
+          {"kopp_version", KOPP_SCAFFOLD_VERSION}};
+}
+
+int print_report(const FileWriter& writer) {
+  for (const auto& line : writer.lines()) std::cout << "  " << line << "\n";
+  return 0;
+}
+
+int run_init(Arguments args) {
+  const bool force = take(args, "force", "false") == "true";
+  const std::string domain = take(args, "domain", "my.domain");
+  if (args.words.size() > 2) throw usage_error("init takes one directory, got " + args.words.back());
+  const std::filesystem::path dir =
+      std::filesystem::absolute(args.words.size() == 2 ? args.words[1] : ".").lexically_normal();
+  std::string default_name = (dir.has_filename() ? dir.filename() : dir.parent_path().filename()).string();
+  const std::string name = take(args, "name", default_name);
+  refuse_unknown(args);
+  check_domain(domain);
+  check_project_name(name);
+  if (std::filesystem::exists(dir / "PROJECT") && !force) {
+    const Project existing = parse_project(FileWriter::read(dir / "PROJECT"));
+    if (existing.name != name || existing.domain != domain)
+      throw usage_error(dir.string() + " already holds project " + existing.name + " (domain " + existing.domain +
+                        "): --force to scaffold over it");
+  }
+
+  Project project;
+  project.domain = domain;
+  project.name = name;
+  if (std::filesystem::exists(dir / "PROJECT"))
+    project.resources = parse_project(FileWriter::read(dir / "PROJECT")).resources;
+  const auto values = project_values(project);
+  const std::string ident = identifier(name);
+  namespace t = templates;
+  FileWriter writer(dir, force);
+  std::cout << "kopp init: " << name << " (domain " << domain << ") in " << dir.string() << "\n";
+  writer.write("PROJECT", format_project(project));
+  writer.write("CMakeLists.txt", render(t::cmakelists, values));
+  writer.write("README.md", render(t::readme, values));
+  writer.write(".gitignore", std::string(t::gitignore));
+  writer.write(".dockerignore", std::string(t::dockerignore));
+  writer.write("Dockerfile", render(t::dockerfile, values));
+  writer.write("src/main.cpp", render(t::main_cpp, values));
+  writer.write("include/" + ident + "/setup.hpp", render(t::setup_hpp, values));
+  writer.write("src/setup.cpp", render(t::setup_cpp, values));
+  writer.write("tests/main.cpp", std::string(t::tests_main_cpp));
+  writer.write("tests/e2e/deploy_test.cpp", render(t::deploy_test_cpp, values));
+  writer.write("config/default/kustomization.yaml", render(t::config_default_kustomization, values));
+  writer.write("config/manager/kustomization.yaml", render(t::config_manager_kustomization, values));
+  writer.write("config/manager/manager.yaml", render(t::config_manager_yaml, values));
+  writer.write("config/rbac/kustomization.yaml", std::string(t::config_rbac_kustomization));
+  writer.write("config/rbac/service_account.yaml", std::string(t::config_rbac_service_account));
+  writer.write("config/rbac/role.yaml", std::string(t::config_rbac_role));
+  writer.write("config/rbac/role_binding.yaml", std::string(t::config_rbac_role_binding));
+  writer.write("config/rbac/leader_election_role.yaml", std::string(t::config_rbac_leader_election_role));
+  writer.write("config/rbac/leader_election_role_binding.yaml",
+               std::string(t::config_rbac_leader_election_role_binding));
+  writer.write("config/crd/kustomization.yaml", std::string(t::config_crd_kustomization));
+  writer.write("config/samples/kustomization.yaml", std::string(t::config_samples_kustomization));
+  print_report(writer);
+  std::cout << "Next: kopp create api --group <group> --version <version> --kind <Kind>"
+            << (args.words.size() == 2 ? " --project-dir " + args.words[1] : std::string()) << "\n";
+  return 0;
+}
+
+int run_create_api(Arguments args) {
+  const bool force = take(args, "force", "false") == "true";
+  const bool cluster_scoped = take(args, "cluster-scoped", "false") == "true";
+  const std::string group = take(args, "group");
+  const std::string version = take(args, "version");
+  const std::string kind = take(args, "kind");
+  const std::filesystem::path dir = std::filesystem::absolute(take(args, "project-dir", ".")).lexically_normal();
+  check_group(group);
+  check_version(version);
+  check_kind(kind);
+  const std::string plural = take(args, "plural", default_plural(kind));
+  check_plural(plural);
+  refuse_unknown(args);
+  if (args.words.size() != 2) throw usage_error("create api takes no directory argument: use --project-dir");
+  if (!std::filesystem::exists(dir / "PROJECT"))
+    throw usage_error("no PROJECT file in " + dir.string() + ": run `kopp init` there first, or pass --project-dir");
+
+  Project project = parse_project(FileWriter::read(dir / "PROJECT"));
+  for (const auto& r : project.resources)
+    if (r.group == group && r.kind == kind && r.version != version)
+      throw usage_error(kind + " already exists in version " + r.version +
+                        ": a second version needs a conversion webhook (docs/webhooks.md), which `kopp create "
+                        "api` does not scaffold yet; add the version's types by hand");
+  if (!project.find(group, version, kind)) {
+    ProjectResource resource;
+    resource.group = group;
+    resource.version = version;
+    resource.kind = kind;
+    resource.plural = plural;
+    resource.namespaced = !cluster_scoped;
+    project.resources.push_back(resource);
+  }
+  auto values = project_values(project);
+  values["group"] = group;
+  values["fqgroup"] = group + "." + project.domain;
+  values["version"] = version;
+  values["kind"] = kind;
+  values["kind_lower"] = identifier(kind);
+  values["plural"] = plural;
+  values["scope"] = cluster_scoped ? "cluster" : "namespaced";
+  const std::string ident = values["ident"], kind_lower = values["kind_lower"];
+
+  namespace t = templates;
+  FileWriter writer(dir, force);
+  std::cout << "kopp create api: " << kind << " (" << values["fqgroup"] << "/" << version << ", "
+            << (cluster_scoped ? "cluster-scoped" : "namespaced") << ") in " << dir.string() << "\n";
+  writer.write("include/" + ident + "/api/" + version + "/" + kind_lower + ".hpp", render(t::kind_types_hpp, values));
+  writer.write("src/api/" + version + "/" + kind_lower + "_crd.cpp", render(t::kind_crd_cpp, values));
+  writer.write("include/" + ident + "/" + kind_lower + "_controller.hpp", render(t::kind_controller_hpp, values));
+  writer.write("src/" + kind_lower + "_controller.cpp", render(t::kind_controller_cpp, values));
+  writer.write("tests/" + kind_lower + "_controller_test.cpp", render(t::kind_unit_test_cpp, values));
+  writer.write("tests/e2e/" + kind_lower + "_e2e_test.cpp", render(t::kind_e2e_test_cpp, values));
+  writer.write("config/samples/" + group + "_" + version + "_" + kind_lower + ".yaml",
+               render(t::kind_sample_yaml, values));
+  writer.register_at("CMakeLists.txt", "# kopp:scaffold:kinds", render(t::register_cmake, values));
+  writer.register_at("src/setup.cpp", "// kopp:scaffold:includes", render(t::register_include, values));
+  writer.register_at("src/setup.cpp", "// kopp:scaffold:controllers", render(t::register_controller, values));
+  writer.register_at("src/setup.cpp", "// kopp:scaffold:crds", render(t::register_crd, values));
+  writer.register_at("config/crd/kustomization.yaml", "# kopp:scaffold:crdkustomizeresource",
+                     render(t::register_crd_resource, values));
+  writer.register_at("config/samples/kustomization.yaml", "# kopp:scaffold:manifestskustomizesamples",
+                     render(t::register_sample, values));
+  writer.register_at("config/rbac/role.yaml", "# kopp:scaffold:rules", render(t::register_rules, values));
+  // PROJECT last: a command that failed above leaves it without the kind, so a re-run redoes it.
+  writer.update("PROJECT", format_project(project));
+  print_report(writer);
+  std::cout << "Next: fill in include/" << ident << "/api/" << version << "/" << kind_lower << ".hpp and src/"
+            << kind_lower << "_controller.cpp, then build: the CRD is written to config/crd/bases/\n";
+  return 0;
+}
+
+int run(int argc, char** argv) {
+  Arguments args = parse_arguments(argc, argv, {"force", "cluster-scoped", "help"});
+  if (args.flags.count("help") || args.words.empty() || args.words[0] == "help") {
+    std::cout << usage;
+    return args.words.empty() && !args.flags.count("help") ? 2 : 0;
+  }
+  const std::string& command = args.words[0];
+  if (command == "version") {
+    std::cout << "kopp " << KOPP_SCAFFOLD_VERSION << "\n";
+    return 0;
+  }
+  if (command == "init") return run_init(std::move(args));
+  if (command == "create") {
+    if (args.words.size() < 2) throw usage_error("create what? `kopp create api ...`");
+    if (args.words[1] == "api") return run_create_api(std::move(args));
+    throw usage_error("unknown: create " + args.words[1] + " (create api is what this kopp scaffolds)");
+  }
+  throw usage_error("unknown command \"" + command + "\"");
+}
+
+}  // namespace
+}  // namespace kopp_scaffold
+
+int main(int argc, char** argv) {
+  try {
+    return kopp_scaffold::run(argc, argv);
+  } catch (const kopp_scaffold::usage_error& e) {
+    std::cerr << "kopp: " << e.what() << "\n(kopp --help shows the commands)\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "kopp: " << e.what() << "\n";
+    return 1;
+  }
+}
