@@ -57,7 +57,7 @@ inline Insertion insert_before_marker(std::string& text, std::string_view marker
 }
 
 /// Writes files under a project root and reports each: created, unchanged, kept (edited,
-/// not overwritten without --force), overwritten, or updated (a registration added).
+/// not overwritten without --force), overwrote, updated (a registration added), or exists.
 class FileWriter {
  public:
   FileWriter(std::filesystem::path root, bool force) : root_(std::move(root)), force_(force) {}
@@ -81,6 +81,17 @@ class FileWriter {
     }
     store(path, content, executable);
     report("created    ", relative);
+  }
+
+  /// Writes `relative` unless a file is there, whatever it holds: `kopp init` again on its
+  /// project restores missing files, while the ones later commands registered into (or you
+  /// edited) stay as they are.
+  void write_if_missing(const std::filesystem::path& relative, const std::string& content) {
+    if (std::filesystem::exists(root_ / relative)) {
+      report("exists     ", relative);
+      return;
+    }
+    write(relative, content);
   }
 
   /// Writes `relative` (a file the commands own, like PROJECT) whatever it holds.

@@ -95,6 +95,13 @@ void refuse_unknown(const Arguments& args) {
   if (!args.flags.empty()) throw usage_error("unknown flag --" + args.flags.begin()->first);
 }
 
+/// `path` absolute and normal, without a trailing separator ("." gives the directory's name).
+std::filesystem::path absolute_directory(const std::string& path) {
+  std::filesystem::path out = std::filesystem::absolute(path).lexically_normal();
+  if (!out.has_filename() && out.has_parent_path()) out = out.parent_path();
+  return out;
+}
+
 std::map<std::string, std::string> project_values(const Project& project) {
   return {{"name", project.name},
           {"ident", identifier(project.name)},
@@ -112,10 +119,8 @@ int run_init(Arguments args) {
   const bool force = take(args, "force", "false") == "true";
   const std::string domain = take(args, "domain", "my.domain");
   if (args.words.size() > 2) throw usage_error("init takes one directory, got " + args.words.back());
-  const std::filesystem::path dir =
-      std::filesystem::absolute(args.words.size() == 2 ? args.words[1] : ".").lexically_normal();
-  std::string default_name = (dir.has_filename() ? dir.filename() : dir.parent_path().filename()).string();
-  const std::string name = take(args, "name", default_name);
+  const std::filesystem::path dir = absolute_directory(args.words.size() == 2 ? args.words[1] : ".");
+  const std::string name = take(args, "name", dir.filename().string());
   refuse_unknown(args);
   check_domain(domain);
   check_project_name(name);
@@ -129,36 +134,51 @@ int run_init(Arguments args) {
   Project project;
   project.domain = domain;
   project.name = name;
-  if (std::filesystem::exists(dir / "PROJECT"))
-    project.resources = parse_project(FileWriter::read(dir / "PROJECT")).resources;
+  const bool again = std::filesystem::exists(dir / "PROJECT");
+  if (again) project.resources = parse_project(FileWriter::read(dir / "PROJECT")).resources;
   const auto values = project_values(project);
   const std::string ident = identifier(name);
   namespace t = templates;
-  FileWriter writer(dir, force);
-  std::cout << "kopp init: " << name << " (domain " << domain << ") in " << dir.string() << "\n";
-  writer.write("PROJECT", format_project(project));
-  writer.write("CMakeLists.txt", render(t::cmakelists, values));
-  writer.write("README.md", render(t::readme, values));
-  writer.write(".gitignore", std::string(t::gitignore));
-  writer.write(".dockerignore", std::string(t::dockerignore));
-  writer.write("Dockerfile", render(t::dockerfile, values));
-  writer.write("src/main.cpp", render(t::main_cpp, values));
-  writer.write("include/" + ident + "/setup.hpp", render(t::setup_hpp, values));
-  writer.write("src/setup.cpp", render(t::setup_cpp, values));
-  writer.write("tests/main.cpp", std::string(t::tests_main_cpp));
-  writer.write("tests/e2e/deploy_test.cpp", render(t::deploy_test_cpp, values));
-  writer.write("config/default/kustomization.yaml", render(t::config_default_kustomization, values));
-  writer.write("config/manager/kustomization.yaml", render(t::config_manager_kustomization, values));
-  writer.write("config/manager/manager.yaml", render(t::config_manager_yaml, values));
-  writer.write("config/rbac/kustomization.yaml", std::string(t::config_rbac_kustomization));
-  writer.write("config/rbac/service_account.yaml", std::string(t::config_rbac_service_account));
-  writer.write("config/rbac/role.yaml", std::string(t::config_rbac_role));
-  writer.write("config/rbac/role_binding.yaml", std::string(t::config_rbac_role_binding));
-  writer.write("config/rbac/leader_election_role.yaml", std::string(t::config_rbac_leader_election_role));
-  writer.write("config/rbac/leader_election_role_binding.yaml",
-               std::string(t::config_rbac_leader_election_role_binding));
-  writer.write("config/crd/kustomization.yaml", std::string(t::config_crd_kustomization));
-  writer.write("config/samples/kustomization.yaml", std::string(t::config_samples_kustomization));
+  // Again on its own project, init only restores missing files: the others hold the kinds'
+  // registrations. --force writes them all anew (and drops those registrations).
+  class InitWriter : public FileWriter {
+   public:
+    InitWriter(std::filesystem::path root, bool force, bool again)
+        : FileWriter(std::move(root), force), only_missing_(again && !force) {}
+    void put(const std::filesystem::path& relative, const std::string& content) {
+      if (only_missing_)
+        write_if_missing(relative, content);
+      else
+        write(relative, content);
+    }
+
+   private:
+    bool only_missing_;
+  } writer(dir, force, again);
+  std::cout << "kopp init: " << name << " (domain " << domain << ") in " << dir.string()
+            << (again && !force ? " (a kopp project already: restoring missing files only)" : "") << "\n";
+  writer.update("PROJECT", format_project(project));
+  writer.put("CMakeLists.txt", render(t::cmakelists, values));
+  writer.put("README.md", render(t::readme, values));
+  writer.put(".gitignore", std::string(t::gitignore));
+  writer.put(".dockerignore", std::string(t::dockerignore));
+  writer.put("Dockerfile", render(t::dockerfile, values));
+  writer.put("src/main.cpp", render(t::main_cpp, values));
+  writer.put("include/" + ident + "/setup.hpp", render(t::setup_hpp, values));
+  writer.put("src/setup.cpp", render(t::setup_cpp, values));
+  writer.put("tests/main.cpp", std::string(t::tests_main_cpp));
+  writer.put("tests/e2e/deploy_test.cpp", render(t::deploy_test_cpp, values));
+  writer.put("config/default/kustomization.yaml", render(t::config_default_kustomization, values));
+  writer.put("config/manager/kustomization.yaml", render(t::config_manager_kustomization, values));
+  writer.put("config/manager/manager.yaml", render(t::config_manager_yaml, values));
+  writer.put("config/rbac/kustomization.yaml", std::string(t::config_rbac_kustomization));
+  writer.put("config/rbac/service_account.yaml", std::string(t::config_rbac_service_account));
+  writer.put("config/rbac/role.yaml", std::string(t::config_rbac_role));
+  writer.put("config/rbac/role_binding.yaml", std::string(t::config_rbac_role_binding));
+  writer.put("config/rbac/leader_election_role.yaml", std::string(t::config_rbac_leader_election_role));
+  writer.put("config/rbac/leader_election_role_binding.yaml", std::string(t::config_rbac_leader_election_role_binding));
+  writer.put("config/crd/kustomization.yaml", std::string(t::config_crd_kustomization));
+  writer.put("config/samples/kustomization.yaml", std::string(t::config_samples_kustomization));
   print_report(writer);
   std::cout << "Next: kopp create api --group <group> --version <version> --kind <Kind>"
             << (args.words.size() == 2 ? " --project-dir " + args.words[1] : std::string()) << "\n";
@@ -171,7 +191,7 @@ int run_create_api(Arguments args) {
   const std::string group = take(args, "group");
   const std::string version = take(args, "version");
   const std::string kind = take(args, "kind");
-  const std::filesystem::path dir = std::filesystem::absolute(take(args, "project-dir", ".")).lexically_normal();
+  const std::filesystem::path dir = absolute_directory(take(args, "project-dir", "."));
   check_group(group);
   check_version(version);
   check_kind(kind);

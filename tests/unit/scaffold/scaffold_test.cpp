@@ -132,5 +132,16 @@ TEST_CASE("scaffold: writing again keeps an edited file unless forced, and says 
     CHECK_THAT(forced.lines().back(), Catch::Contains("add this yourself") && Catch::Contains("add(z)"));
     CHECK_THROWS_AS(forced.register_at("missing.txt", "# mark", "x\n"), usage_error);
   }
+  {
+    // `kopp init` again on its project: only missing files are written, whatever the others hold.
+    FileWriter init_again(root, false);
+    init_again.write_if_missing("CMakeLists.txt", "project(x)\n");
+    init_again.write_if_missing("Dockerfile", "FROM x\n");
+    CHECK(init_again.lines() == std::vector<std::string>{"exists     CMakeLists.txt", "created    Dockerfile"});
+    CHECK(FileWriter::read(root / "CMakeLists.txt") == "no marker\n");
+    init_again.update("PROJECT", "layout: kopp/v1\n");
+    init_again.update("PROJECT", "layout: kopp/v1\n");
+    CHECK(init_again.lines().back() == "unchanged  PROJECT");
+  }
   std::filesystem::remove_all(root);
 }
