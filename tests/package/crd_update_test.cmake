@@ -21,4 +21,20 @@ file(READ ${EXPECTED} expected)
 if(NOT rc EQUAL 0 OR NOT updated STREQUAL expected)
   message(FATAL_ERROR "the update did not write what the generator prints (exit ${rc})")
 endif()
-message(STATUS "crd update: kept on failure, replaced on success")
+# Again with nothing changed: the file is left alone (a build that updates every time, as a
+# scaffolded project's manifests target does, keeps its time).
+execute_process(COMMAND ${CMAKE_COMMAND} -DGENERATOR=${GENERATOR} -DCOMMITTED=${committed} -DMODE=update
+                        -P ${CHECK} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "is up to date" OR EXISTS ${committed}.new)
+  message(FATAL_ERROR "an update with nothing changed rewrote ${committed} (exit ${rc}): ${out}")
+endif()
+# Into a directory that does not exist yet (config/crd/bases before the first build).
+set(fresh ${WORK}/crd_update/new/bases/fresh.yaml)
+file(REMOVE_RECURSE ${WORK}/crd_update/new)
+execute_process(COMMAND ${CMAKE_COMMAND} -DGENERATOR=${GENERATOR} -DCOMMITTED=${fresh} -DMODE=update
+                        -P ${CHECK} RESULT_VARIABLE rc)
+file(READ ${fresh} written)
+if(NOT rc EQUAL 0 OR NOT written STREQUAL expected)
+  message(FATAL_ERROR "the update did not create ${fresh} (exit ${rc})")
+endif()
+message(STATUS "crd update: kept on failure, replaced on success, left alone when unchanged, directory created")
