@@ -84,5 +84,9 @@ ctest --test-dir "$build" -N | tee "$work/tests.txt"
 for test in unit e2e memcached.crd_up_to_date zone.crd_up_to_date; do
   grep -q "Test *#[0-9]*: $test\$" "$work/tests.txt" || fail "the project registers no test $test"
 done
+# Each kind's test cases and the deploy test are in the executables ctest runs.
+unit_cases=$("$build/shop_operator_unit_tests" --list-test-names-only | grep -c 'becomes Available' || true)
+e2e_cases=$("$build/shop_operator_e2e_tests" --list-test-names-only | grep -c -E 'real API server|config/default' || true)
+[[ $unit_cases == 2 && $e2e_cases == 3 ]] || fail "expected 2 unit and 3 e2e test cases, found $unit_cases and $e2e_cases"
 ctest --test-dir "$build" --output-on-failure -j "$jobs"
 echo "PASS: a project scaffolded by the installed kopp builds outside kopp's tree and passes its generated tests"
