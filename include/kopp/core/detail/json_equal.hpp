@@ -10,10 +10,7 @@
 
 namespace kopp::detail {
 
-/// a == b for JSON values, in time linear in their size. Boost.JSON 1.81 compares objects
-/// with `for (auto e : object)`, which copies each member's whole subtree: quadratic in the
-/// depth (12 s for two equal 10,000-level objects). Same answers as Boost.JSON's ==
-/// (numbers compare as Boost.JSON compares them). Iterative: any depth.
+/// Pairs of values still to compare.
 using json_value_pairs = std::vector<std::pair<const boost::json::value*, const boost::json::value*>>;
 
 /// Whether the members of `a` equal those of `b` (same keys, equal values), pushing the
@@ -45,13 +42,19 @@ inline bool json_equal_pending(json_value_pairs& pending) {
   return true;
 }
 
+/// a == b for JSON values, in time linear in their size. Boost.JSON 1.81 compares objects
+/// with `for (auto e : object)`, which copies each member's whole subtree: quadratic in the
+/// depth (12 s for two equal 10,000-level objects). Same answers as Boost.JSON's ==
+/// (numbers compare as Boost.JSON compares them). Iterative: any depth.
 inline bool json_equal(const boost::json::value& a, const boost::json::value& b) {
   json_value_pairs pending{{&a, &b}};
   return json_equal_pending(pending);
 }
 
+/// The same for two objects (UnknownFields), without wrapping them in values (a copy).
 inline bool json_equal(const boost::json::object& a, const boost::json::object& b) {
   json_value_pairs pending;
   return json_equal_members(a, b, pending) && json_equal_pending(pending);
 }
+
 }  // namespace kopp::detail
