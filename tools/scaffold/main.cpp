@@ -110,9 +110,8 @@ std::map<std::string, std::string> project_values(const Project& project) {
           {"kopp_version", KOPP_SCAFFOLD_VERSION}};
 }
 
-int print_report(const FileWriter& writer) {
+void print_report(const FileWriter& writer) {
   for (const auto& line : writer.lines()) std::cout << "  " << line << "\n";
-  return 0;
 }
 
 int run_init(Arguments args) {
@@ -120,10 +119,16 @@ int run_init(Arguments args) {
   const std::string domain = take(args, "domain", "my.domain");
   if (args.words.size() > 2) throw usage_error("init takes one directory, got " + args.words.back());
   const std::filesystem::path dir = absolute_directory(args.words.size() == 2 ? args.words[1] : ".");
+  const bool named = args.flags.count("name") != 0;
   const std::string name = take(args, "name", dir.filename().string());
   refuse_unknown(args);
   check_domain(domain);
-  check_project_name(name);
+  try {
+    check_project_name(name);
+  } catch (const usage_error& e) {
+    if (named) throw;
+    throw usage_error(std::string(e.what()) + " (the directory's name; pass --name to choose another)");
+  }
   if (std::filesystem::exists(dir / "PROJECT") && !force) {
     const Project existing = parse_project(FileWriter::read(dir / "PROJECT"));
     if (existing.name != name || existing.domain != domain)
