@@ -28,6 +28,9 @@ name=$(basename "$example")
 jobs=${JOBS:-$(nproc)}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kopp-example-$name.XXXXXX")
+# When kopp's CTest runs this with ccache as the compiler launcher: paths under the temporary
+# directories' parent hash alike, so the other outside-tree builds reuse what this one compiles.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$(dirname "$work")}
 case "$work/" in
   "$kopp_source"/*) echo "FAIL: the temporary directory $work is inside kopp's tree" >&2; exit 1 ;;
 esac

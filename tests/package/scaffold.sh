@@ -21,6 +21,9 @@ jobs=${JOBS:-$(nproc)}
 kopp=$prefix/bin/kopp
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/kopp-scaffold.XXXXXX")
+# When kopp's CTest runs this with ccache as the compiler launcher: paths under the temporary
+# directories' parent hash alike, so the other outside-tree builds reuse what this one compiles.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$(dirname "$work")}
 case "$work/" in
   "$kopp_source"/*) echo "FAIL: the temporary directory $work is inside kopp's tree" >&2; exit 1 ;;
 esac
@@ -44,11 +47,15 @@ step "kopp init and kopp create api with the installed $kopp"
 "$kopp" init --domain example.com --name shop-operator "$project"
 (cd "$project" && "$kopp" create api --group cache --version v1alpha1 --kind Memcached)
 "$kopp" create api --group infra --version v1 --kind Zone --cluster-scoped --project-dir "$project"
+(cd "$project" && "$kopp" create webhook --group cache --version v1alpha1 --kind Memcached --defaulting --validation)
+"$kopp" create webhook --group infra --version v1 --kind Zone --validation --project-dir "$project"
 
 step "running the commands again changes nothing"
 again=$( "$kopp" init --domain example.com --name shop-operator "$project"
          "$kopp" create api --group cache --version v1alpha1 --kind Memcached --project-dir "$project"
-         "$kopp" create api --group infra --version v1 --kind Zone --cluster-scoped --project-dir "$project" )
+         "$kopp" create api --group infra --version v1 --kind Zone --cluster-scoped --project-dir "$project"
+         "$kopp" create webhook --group cache --version v1alpha1 --kind Memcached --defaulting --project-dir "$project"
+         "$kopp" create webhook --group infra --version v1 --kind Zone --validation --project-dir "$project" )
 echo "$again"
 if grep -E '^ +(created|updated|overwrote|kept) ' <<<"$again"; then fail "a second run wrote the files above"; fi
 
@@ -61,32 +68,54 @@ if "$kopp" create api --group cache --version v1 --kind Memcached --project-dir 
   fail "a second version of Memcached was scaffolded without a conversion"
 fi
 grep -q 'conversion' "$work/err.txt" || fail "the refusal of a second version does not say why: $(cat "$work/err.txt")"
+if "$kopp" create webhook --group cache --version v1alpha1 --kind Cache --validation --project-dir "$project" 2>"$work/err.txt"; then
+  fail "a webhook was scaffolded for a kind the project does not have"
+fi
+grep -q 'kopp create api --group cache --version v1alpha1 --kind Cache' "$work/err.txt" ||
+  fail "the refusal of a webhook for an unknown kind does not say what to run: $(cat "$work/err.txt")"
 if grep -rIl -- "$kopp_source" "$project"; then fail "the files above name kopp's tree ($kopp_source)"; fi
 
 step "configure against the installed kopp in $prefix, build with warnings as errors"
 cmake -S "$project" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG=-g0 \
-  -DCMAKE_CXX_FLAGS=-Werror -DCMAKE_PREFIX_PATH="$prefix" -DKOPP_CONTROLPLANE_BIN_DIR="$cp_bin"
+  -DSHOP_OPERATOR_WARNINGS_AS_ERRORS=ON -DCMAKE_PREFIX_PATH="$prefix" -DKOPP_CONTROLPLANE_BIN_DIR="$cp_bin"
 found=$(sed -n 's/^kopp_DIR:PATH=//p' "$build/CMakeCache.txt")
 case "$found" in
   "$prefix"/*) echo "kopp found in $found" ;;
   *) fail "kopp was found in '$found', not in the installed prefix $prefix" ;;
 esac
+grep -q -- '-Werror' <(cd "$build" && ninja -t commands shop-operator) || fail "-DSHOP_OPERATOR_WARNINGS_AS_ERRORS=ON did not add -Werror"
 cmake --build "$build" -j "$jobs"
 for crd in cache.example.com_memcacheds.yaml infra.example.com_zones.yaml; do
   [[ -s $project/config/crd/bases/$crd ]] || fail "the build wrote no config/crd/bases/$crd"
 done
+# The webhook configurations: Memcached's defaulting and validating webhooks, Zone's validating one.
+manifests=$project/config/webhook/manifests.yaml
+[[ -s $manifests ]] || fail "the build wrote no config/webhook/manifests.yaml"
+for path in /mutate-cache-example-com-v1alpha1-memcached /validate-cache-example-com-v1alpha1-memcached \
+            /validate-infra-example-com-v1-zone; do
+  grep -q "path: $path\$" "$manifests" || fail "config/webhook/manifests.yaml has no webhook at $path"
+done
+grep -q '/mutate-infra' "$manifests" && fail "config/webhook/manifests.yaml has a defaulting webhook for Zone"
 grep -q 'scope: Cluster' "$project/config/crd/bases/infra.example.com_zones.yaml" || fail "Zone's CRD is not cluster-scoped"
 "$build/shop-operator" --help >"$work/help.txt"
 grep -q -- '--leader-elect' "$work/help.txt" || fail "shop-operator --help does not list --leader-elect"
 
 step "the project's own tests, as generated"
 ctest --test-dir "$build" -N | tee "$work/tests.txt"
-for test in unit e2e memcached.crd_up_to_date zone.crd_up_to_date; do
+for test in unit e2e memcached.crd_up_to_date zone.crd_up_to_date webhook_manifests_up_to_date; do
   grep -q "Test *#[0-9]*: $test\$" "$work/tests.txt" || fail "the project registers no test $test"
 done
 # Each kind's test cases and the deploy test are in the executables ctest runs.
-unit_cases=$("$build/shop_operator_unit_tests" --list-test-names-only | grep -c 'becomes Available' || true)
-e2e_cases=$("$build/shop_operator_e2e_tests" --list-test-names-only | grep -c -E 'real API server|config/default' || true)
-[[ $unit_cases == 2 && $e2e_cases == 3 ]] || fail "expected 2 unit and 3 e2e test cases, found $unit_cases and $e2e_cases"
-ctest --test-dir "$build" --output-on-failure -j "$jobs"
+unit_cases=$("$build/shop_operator_unit_tests" --list-test-names-only | grep -c -E 'becomes Available|webhooks:' || true)
+e2e_cases=$("$build/shop_operator_e2e_tests" --list-test-names-only |
+            grep -c -E 'real API server|config/default|API server calls them' || true)
+# Unit: 2 controllers; Memcached's defaulter, validator and manifests; Zone's validator and
+# manifests. End to end: 2 controllers, 2 kinds' webhooks, config/default rendered twice.
+[[ $unit_cases == 7 && $e2e_cases == 6 ]] || fail "expected 7 unit and 6 e2e test cases, found $unit_cases and $e2e_cases"
+# In a temporary directory of their own: the e2e tests' ServiceAccount kubeconfigs hold
+# tokens, and none may be left behind.
+mkdir "$work/test-tmp"
+TMPDIR=$work/test-tmp ctest --test-dir "$build" --output-on-failure -j "$jobs"
+left=$(find "$work/test-tmp" -mindepth 1)
+[[ -z $left ]] || fail "the tests left files in their temporary directory: $left"
 echo "PASS: a project scaffolded by the installed kopp builds outside kopp's tree and passes its generated tests"

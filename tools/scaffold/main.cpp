@@ -3,6 +3,8 @@
 //   kopp init [--domain example.com] [--name my-operator] [--force] [DIR]
 //   kopp create api --group cache --version v1alpha1 --kind Memcached
 //                   [--plural memcacheds] [--cluster-scoped] [--force] [--project-dir DIR]
+//   kopp create webhook --group cache --version v1alpha1 --kind Memcached
+//                       [--defaulting] [--validation] [--force] [--project-dir DIR]
 //   kopp version
 //
 // Every command says what it wrote. Re-running one is safe: a file that is already what it
@@ -14,13 +16,16 @@
 #include "project_file.hpp"
 #include "templates_api.hpp"
 #include "templates_init.hpp"
+#include "templates_webhook.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #ifndef KOPP_SCAFFOLD_VERSION
@@ -43,6 +48,13 @@ constexpr std::string_view usage = R"(kopp: scaffolds Kubernetes operator projec
                   [--cluster-scoped] [--force] [--project-dir DIR]
       A kind: its C++ types and CRD, a controller to fill in, its registration, a sample,
       RBAC rules, a unit test on kopp's fake cluster and an end-to-end test.
+
+  kopp create webhook --group GROUP --version VERSION --kind KIND [--defaulting]
+                      [--validation] [--force] [--project-dir DIR]
+      Admission webhooks for a kind `create api` added: a defaulter and/or a validator to
+      fill in, their registration, config/webhook (generated configurations, Service),
+      config/certmanager (the serving certificate) wired into config/default, a unit test
+      and an end-to-end test on which the API server calls them.
 
   kopp version
       Prints the kopp version this command scaffolds for.
@@ -190,6 +202,30 @@ int run_init(Arguments args) {
   return 0;
 }
 
+/// The values of a kind's templates: the project's, and the kind's.
+std::map<std::string, std::string> kind_values(const Project& project, const ProjectResource& resource) {
+  auto values = project_values(project);
+  values["group"] = resource.group;
+  values["fqgroup"] = resource.group + "." + project.domain;
+  values["version"] = resource.version;
+  values["kind"] = resource.kind;
+  values["kind_lower"] = identifier(resource.kind);
+  values["plural"] = resource.plural;
+  values["scope"] = resource.namespaced ? "namespaced" : "cluster";
+  return values;
+}
+
+/// The path kopp's webhook server serves a kind's webhook of `type` ("mutate", "validate")
+/// at: controller-runtime's convention (/validate-cache-example-com-v1alpha1-memcached).
+std::string webhook_path(std::string_view type, const std::string& fqgroup, const std::string& version,
+                         const std::string& kind) {
+  std::string out = "/" + std::string(type) + "-";
+  for (char c : fqgroup) out += c == '.' ? '-' : c;
+  out += "-" + version + "-";
+  for (char c : kind) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
 int run_create_api(Arguments args) {
   const bool force = take(args, "force", "false") == "true";
   const bool cluster_scoped = take(args, "cluster-scoped", "false") == "true";
@@ -222,14 +258,7 @@ int run_create_api(Arguments args) {
     resource.namespaced = !cluster_scoped;
     project.resources.push_back(resource);
   }
-  auto values = project_values(project);
-  values["group"] = group;
-  values["fqgroup"] = group + "." + project.domain;
-  values["version"] = version;
-  values["kind"] = kind;
-  values["kind_lower"] = identifier(kind);
-  values["plural"] = plural;
-  values["scope"] = cluster_scoped ? "cluster" : "namespaced";
+  auto values = kind_values(project, *project.find(group, version, kind));
   const std::string ident = values["ident"], kind_lower = values["kind_lower"];
 
   namespace t = templates;
@@ -261,8 +290,106 @@ int run_create_api(Arguments args) {
   return 0;
 }
 
+int run_create_webhook(Arguments args) {
+  const bool force = take(args, "force", "false") == "true";
+  const bool defaulting = take(args, "defaulting", "false") == "true";
+  const bool validation = take(args, "validation", "false") == "true";
+  const bool conversion = take(args, "conversion", "false") == "true";
+  const std::string group = take(args, "group");
+  const std::string version = take(args, "version");
+  const std::string kind = take(args, "kind");
+  const std::filesystem::path dir = absolute_directory(take(args, "project-dir", "."));
+  refuse_unknown(args);
+  if (args.words.size() != 2) throw usage_error("create webhook takes no directory argument: use --project-dir");
+  if (conversion)
+    throw usage_error(
+        "--conversion is not scaffolded yet: a kind in a kopp project has one version; serve a "
+        "second one through conversion<Hub>() by hand (docs/webhooks.md)");
+  if (!defaulting && !validation) throw usage_error("create webhook: give --defaulting, --validation or both");
+  if (!std::filesystem::exists(dir / "PROJECT"))
+    throw usage_error("no PROJECT file in " + dir.string() + ": run `kopp init` there first, or pass --project-dir");
+
+  Project project = parse_project(FileWriter::read(dir / "PROJECT"));
+  ProjectResource* resource = nullptr;
+  for (auto& r : project.resources)
+    if (r.group == group && r.version == version && r.kind == kind) resource = &r;
+  if (!resource)
+    throw usage_error("no kind " + kind + " in " + group + "." + project.domain + "/" + version +
+                      " in PROJECT: `kopp create api --group " + group + " --version " + version + " --kind " + kind +
+                      "` first");
+  const bool first_webhook_of_project =
+      std::none_of(project.resources.begin(), project.resources.end(),
+                   [](const ProjectResource& r) { return r.defaulting || r.validation; });
+  // A second run adds to the first: the files are rendered for both runs' webhooks.
+  resource->defaulting = resource->defaulting || defaulting;
+  resource->validation = resource->validation || validation;
+
+  namespace t = templates;
+  auto values = kind_values(project, *resource);
+  const auto piece = [&](bool wanted, std::string_view text) { return wanted ? render(text, values) : std::string(); };
+  const std::string fqgroup = values["fqgroup"];
+  values["webhook_summary"] =
+      resource->defaulting && resource->validation
+          ? "The defaulter fills in what a user left out, then the validator refuses what breaks a rule."
+      : resource->defaulting ? "The defaulter fills in what a user left out."
+                             : "The validator refuses what breaks a rule.";
+  values["defaulter_declaration"] = piece(resource->defaulting, t::webhook_hpp_defaulter);
+  values["validator_declaration"] = piece(resource->validation, t::webhook_hpp_validator);
+  values["defaulter_definition"] = piece(resource->defaulting, t::webhook_cpp_defaulter);
+  values["validator_definition"] = piece(resource->validation, t::webhook_cpp_validator);
+  values["builder_calls"] = piece(resource->defaulting, t::webhook_builder_defaulter) +
+                            piece(resource->validation, t::webhook_builder_validator);
+  values["defaulter_test"] = piece(resource->defaulting, t::webhook_unit_test_defaulter);
+  values["validator_test"] = piece(resource->validation, t::webhook_unit_test_validator);
+  values["e2e_checks"] =
+      piece(resource->defaulting, t::webhook_e2e_defaulter) + piece(resource->validation, t::webhook_e2e_validator);
+  std::string manifest_checks;
+  for (const auto& [wanted, type] :
+       {std::pair{resource->defaulting, "mutate"}, std::pair{resource->validation, "validate"}})
+    if (wanted)
+      manifest_checks += render(t::webhook_manifest_check, {{"path", webhook_path(type, fqgroup, version, kind)}});
+  values["manifest_checks"] = manifest_checks;
+  const std::string ident = values["ident"], kind_lower = values["kind_lower"];
+
+  FileWriter writer(dir, force);
+  std::cout << "kopp create webhook: " << kind << " (" << fqgroup << "/" << version
+            << "):" << (resource->defaulting ? " defaulting" : "") << (resource->validation ? " validation" : "")
+            << " in " << dir.string() << "\n";
+  writer.write("include/" + ident + "/" + kind_lower + "_webhook.hpp", render(t::webhook_hpp, values));
+  writer.write("src/" + kind_lower + "_webhook.cpp", render(t::webhook_cpp, values));
+  writer.write("tests/" + kind_lower + "_webhook_test.cpp", render(t::webhook_unit_test_cpp, values));
+  writer.write("tests/e2e/" + kind_lower + "_webhook_e2e_test.cpp", render(t::webhook_e2e_test_cpp, values));
+  // Once per project (unchanged on later runs): the Service, the certificate, the manager's
+  // volume, and config/default's wiring of them.
+  writer.write("config/webhook/kustomization.yaml", std::string(t::config_webhook_kustomization));
+  writer.write("config/webhook/service.yaml", render(t::config_webhook_service, values));
+  writer.write("config/certmanager/kustomization.yaml", std::string(t::config_certmanager_kustomization));
+  writer.write("config/certmanager/certificate.yaml", std::string(t::config_certmanager_certificate));
+  writer.write("config/default/manager_webhook_patch.yaml", std::string(t::config_default_manager_webhook_patch));
+  writer.write("tests/e2e/webhook_config_test.cpp", render(t::webhook_config_test_cpp, values));
+  writer.register_at("CMakeLists.txt", "# kopp:scaffold:kinds", render(t::register_webhooks_cmake, values));
+  writer.register_at("CMakeLists.txt", "# kopp:scaffold:kinds", render(t::register_kind_webhook_cmake, values));
+  writer.register_at("src/setup.cpp", "// kopp:scaffold:includes", render(t::register_webhook_include, values));
+  writer.register_at("src/setup.cpp", "// kopp:scaffold:webhooks", render(t::register_webhook_server, values));
+  writer.register_at("src/setup.cpp", "// kopp:scaffold:webhook-declarations",
+                     render(t::register_webhook_declaration, values));
+  writer.register_at("config/default/kustomization.yaml", "# kopp:scaffold:default-resources",
+                     std::string(t::register_default_resources));
+  writer.register_at("config/default/kustomization.yaml", "# kopp:scaffold:default-webhook",
+                     std::string(t::register_default_webhook));
+  writer.update("PROJECT", format_project(project));
+  print_report(writer);
+  std::cout << "Next: fill in src/" << kind_lower << "_webhook.cpp, then build: the webhook configurations are "
+            << "written to config/webhook/manifests.yaml."
+            << (first_webhook_of_project ? " config/default now needs cert-manager in the cluster (config/certmanager)."
+                                         : "")
+            << "\n";
+  return 0;
+}
+
 int run(int argc, char** argv) {
-  Arguments args = parse_arguments(argc, argv, {"force", "cluster-scoped", "help"});
+  Arguments args =
+      parse_arguments(argc, argv, {"force", "cluster-scoped", "defaulting", "validation", "conversion", "help"});
   if (args.flags.count("help") || args.words.empty() || args.words[0] == "help") {
     std::cout << usage;
     return args.words.empty() && !args.flags.count("help") ? 2 : 0;
@@ -274,9 +401,10 @@ int run(int argc, char** argv) {
   }
   if (command == "init") return run_init(std::move(args));
   if (command == "create") {
-    if (args.words.size() < 2) throw usage_error("create what? `kopp create api ...`");
+    if (args.words.size() < 2) throw usage_error("create what? `kopp create api ...` or `kopp create webhook ...`");
     if (args.words[1] == "api") return run_create_api(std::move(args));
-    throw usage_error("unknown: create " + args.words[1] + " (create api is what this kopp scaffolds)");
+    if (args.words[1] == "webhook") return run_create_webhook(std::move(args));
+    throw usage_error("unknown: create " + args.words[1] + " (this kopp scaffolds create api and create webhook)");
   }
   throw usage_error("unknown command \"" + command + "\"");
 }

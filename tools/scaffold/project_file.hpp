@@ -12,6 +12,9 @@
 //     kind: Memcached
 //     plural: memcacheds
 //     namespaced: true
+//     webhooks:            # once `kopp create webhook` added them
+//       defaulting: true
+//       validation: true
 
 #include "names.hpp"
 
@@ -31,6 +34,8 @@ struct ProjectResource {
   std::string kind;
   std::string plural;
   bool namespaced = true;
+  bool defaulting = false;  // a defaulting (mutating) webhook
+  bool validation = false;  // a validating webhook
 };
 
 struct Project {
@@ -82,6 +87,19 @@ inline Project parse_project(const std::string& text) {
       if (namespaced != "true" && namespaced != "false")
         throw usage_error("PROJECT: " + at + "namespaced is \"" + namespaced + "\", not true or false");
       resource.namespaced = namespaced == "true";
+      if (const YAML::Node webhooks = r["webhooks"]; webhooks && !webhooks.IsNull()) {
+        if (!webhooks.IsMap()) throw usage_error("PROJECT: " + at + "webhooks is not a mapping");
+        const auto flag = [&](const char* name) {
+          const YAML::Node node = webhooks[name];
+          if (!node) return false;
+          const std::string value = scalar(node, at + "webhooks." + name);
+          if (value != "true" && value != "false")
+            throw usage_error("PROJECT: " + at + "webhooks." + name + " is \"" + value + "\", not true or false");
+          return value == "true";
+        };
+        resource.defaulting = flag("defaulting");
+        resource.validation = flag("validation");
+      }
       project.resources.push_back(std::move(resource));
     }
   }
@@ -99,6 +117,9 @@ inline std::string format_project(const Project& project) {
   for (const auto& r : project.resources) {
     out += "- group: " + r.group + "\n  version: " + r.version + "\n  kind: " + r.kind + "\n  plural: " + r.plural +
            "\n  namespaced: " + (r.namespaced ? "true" : "false") + "\n";
+    if (r.defaulting || r.validation)
+      out += std::string("  webhooks:\n    defaulting: ") + (r.defaulting ? "true" : "false") +
+             "\n    validation: " + (r.validation ? "true" : "false") + "\n";
   }
   return out;
 }

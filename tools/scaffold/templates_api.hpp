@@ -241,8 +241,19 @@ inline constexpr std::string_view kind_e2e_test_cpp =
 #include <filesystem>
 #include <random>
 #include <string>
+#include <system_error>
 
 using {{ident}}::{{version}}::{{kind}};
+
+namespace {
+struct RemovedAtExit {
+  std::filesystem::path path;
+  ~RemovedAtExit() {
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
+  }
+};
+}  // namespace
 
 TEST_CASE("{{kind}}: the controller reconciles on a real API server, with the role of config/rbac",
           "[e2e][{{kind_lower}}]") {
@@ -252,9 +263,11 @@ TEST_CASE("{{kind}}: the controller reconciles on a real API server, with the ro
   const std::string suffix = std::to_string(std::random_device()() % 1000000);
   const std::string ns = "e2e-{{kind_lower}}-" + suffix;
 
-  // The operator's ServiceAccount, bound to the ClusterRole it is deployed with.
+  // The operator's ServiceAccount, bound to the ClusterRole it is deployed with. Its
+  // kubeconfig holds a token: removed when the test ends, however it ends.
   const std::filesystem::path kubeconfig = plane.service_account_kubeconfig(
       ns, "controller-manager", std::filesystem::temp_directory_path() / (ns + ".kubeconfig"));
+  const RemovedAtExit kubeconfig_removed{kubeconfig};
   plane.kubectl({"apply", "--server-side", "-f", std::string(config_dir) + "/rbac/role.yaml"});
   plane.kubectl({"create", "clusterrolebinding", ns, "--clusterrole=manager-role",
                  "--serviceaccount=" + ns + ":controller-manager"});

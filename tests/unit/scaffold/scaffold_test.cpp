@@ -4,11 +4,15 @@
 #include "../../../tools/scaffold/file_writer.hpp"
 #include "../../../tools/scaffold/names.hpp"
 #include "../../../tools/scaffold/project_file.hpp"
+#include "../../../tools/scaffold/templates_api.hpp"
+#include "../../../tools/scaffold/templates_init.hpp"
+#include "../../../tools/scaffold/templates_webhook.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <string>
 
@@ -77,12 +81,17 @@ TEST_CASE("scaffold: the PROJECT file round-trips and its errors name the field"
   CHECK(format_project(project).find("resources: []") != std::string::npos);
   project.resources.push_back({"cache", "v1alpha1", "Memcached", "memcacheds", true});
   project.resources.push_back({"infra", "v1", "Cluster", "clusters", false});
+  project.resources.back().validation = true;
   const Project again = parse_project(format_project(project));
   CHECK(again.domain == "example.com");
   CHECK(again.name == "my-operator");
   REQUIRE(again.resources.size() == 2);
   CHECK(again.resources[1].kind == "Cluster");
   CHECK_FALSE(again.resources[1].namespaced);
+  CHECK_FALSE(again.resources[0].defaulting);
+  CHECK_FALSE(again.resources[0].validation);
+  CHECK_FALSE(again.resources[1].defaulting);
+  CHECK(again.resources[1].validation);
   CHECK(again.find("cache", "v1alpha1", "Memcached") != nullptr);
   CHECK(again.find("cache", "v1", "Memcached") == nullptr);
 
@@ -93,6 +102,72 @@ TEST_CASE("scaffold: the PROJECT file round-trips and its errors name the field"
                     Catch::Contains("resources[0].version"));
   CHECK_THROWS_WITH(parse_project("layout: kopp/v1\ndomain: A\nprojectName: x\n"), Catch::Contains("--domain"));
   CHECK_THROWS_WITH(parse_project("[unclosed"), Catch::Contains("not YAML"));
+  const std::string kind =
+      "layout: kopp/v1\ndomain: a.b\nprojectName: x\nresources:\n- group: g\n  version: v1\n"
+      "  kind: K\n  plural: ks\n  namespaced: true\n";
+  CHECK_THROWS_WITH(parse_project(kind + "  webhooks: [true]\n"),
+                    Catch::Contains("resources[0].webhooks is not a mapping"));
+  CHECK_THROWS_WITH(parse_project(kind + "  webhooks:\n    validation: yes\n"),
+                    Catch::Contains("resources[0].webhooks.validation is \"yes\", not true or false"));
+}
+
+TEST_CASE("scaffold: every template renders with the keys the commands give", "[scaffold]") {
+  // Each command gives the project's keys and the kind's; `create webhook` its pieces too. A
+  // template naming another key (or holding two opening braces of C++ code) throws here.
+  std::map<std::string, std::string> values = {
+      {"name", "my-operator"}, {"ident", "my_operator"},    {"IDENT", "MY_OPERATOR"},         {"domain", "example.com"},
+      {"kopp_version", "0.1"}, {"group", "cache"},          {"fqgroup", "cache.example.com"}, {"version", "v1"},
+      {"kind", "Memcached"},   {"kind_lower", "memcached"}, {"plural", "memcacheds"},         {"scope", "namespaced"},
+      {"path", "/validate-x"}};
+  for (const char* piece :
+       {"webhook_summary", "defaulter_declaration", "validator_declaration", "defaulter_definition",
+        "validator_definition", "builder_calls", "defaulter_test", "validator_test", "e2e_checks", "manifest_checks"})
+    values[piece] = "";
+  namespace t = templates;
+  for (const std::string_view text : {t::cmakelists,
+                                      t::main_cpp,
+                                      t::setup_hpp,
+                                      t::setup_cpp,
+                                      t::deploy_test_cpp,
+                                      t::dockerfile,
+                                      t::readme,
+                                      t::config_default_kustomization,
+                                      t::config_manager_kustomization,
+                                      t::config_manager_yaml,
+                                      t::kind_types_hpp,
+                                      t::kind_crd_cpp,
+                                      t::kind_controller_hpp,
+                                      t::kind_controller_cpp,
+                                      t::kind_unit_test_cpp,
+                                      t::kind_e2e_test_cpp,
+                                      t::kind_sample_yaml,
+                                      t::register_cmake,
+                                      t::register_rules,
+                                      t::webhook_hpp,
+                                      t::webhook_hpp_defaulter,
+                                      t::webhook_hpp_validator,
+                                      t::webhook_cpp,
+                                      t::webhook_cpp_defaulter,
+                                      t::webhook_cpp_validator,
+                                      t::webhook_builder_defaulter,
+                                      t::webhook_builder_validator,
+                                      t::webhook_manifest_check,
+                                      t::webhook_unit_test_cpp,
+                                      t::webhook_unit_test_defaulter,
+                                      t::webhook_unit_test_validator,
+                                      t::webhook_e2e_test_cpp,
+                                      t::webhook_e2e_defaulter,
+                                      t::webhook_e2e_validator,
+                                      t::config_webhook_service,
+                                      t::register_webhooks_cmake,
+                                      t::register_kind_webhook_cmake,
+                                      t::register_webhook_include,
+                                      t::register_webhook_server,
+                                      t::register_webhook_declaration,
+                                      t::webhook_config_test_cpp}) {
+    INFO(text.substr(0, 80));
+    CHECK_NOTHROW(render(text, values));
+  }
 }
 
 TEST_CASE("scaffold: writing again keeps an edited file unless forced, and says so", "[scaffold]") {
