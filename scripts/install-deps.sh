@@ -10,6 +10,7 @@ packages=(
   libssl-dev libyaml-cpp-dev catch2 openssl
   clang-14 libclang-rt-14-dev  # libFuzzer and its sanitizer runtimes (tests/fuzz)
   clang-format-14              # the one code style (.clang-format, the `format` test)
+  ccache                       # the projects built outside kopp's tree share compiled kopp (tests/package)
 )
 
 missing=()

@@ -30,7 +30,9 @@ mkdir -p "$build"
 prebuild_log="$build/prebuild.log"
 bash -c 'set -e
   bash "$1/tools/controlplane/build.sh" "$2/controlplane-bin"
-  python3 "$1/bench/run.py" --build-peers-only --quick --build-dir "$2/bench/quick"' _ "$root" "$build" \
+  echo "prebuild: the control plane built after $SECONDS s"
+  python3 "$1/bench/run.py" --build-peers-only --quick --build-dir "$2/bench/quick"
+  echo "prebuild: the benchmark peers built after $SECONDS s"' _ "$root" "$build" \
   >"$prebuild_log" 2>&1 &
 prebuild_pid=$!
 trap 'kill "$prebuild_pid" 2>/dev/null || true' EXIT
@@ -91,7 +93,7 @@ if ! wait "$prebuild_pid"; then
   echo "test.sh: building the control plane or the benchmark peers failed (log above)" >&2
   exit 1
 fi
-tail -n 3 "$prebuild_log"
+grep '^prebuild:' "$prebuild_log"  # when each part was ready (seconds since this script began building it)
 
 stage "all tests (control plane acceptance, integration, examples, package, compile checks)"
 # Includes the examples' Dockerfile build stages (package.example.*: kopp fetched from git,
