@@ -88,6 +88,13 @@ cmake --build "$build" -j "$jobs"
 for crd in cache.example.com_memcacheds.yaml infra.example.com_zones.yaml; do
   [[ -s $project/config/crd/bases/$crd ]] || fail "the build wrote no config/crd/bases/$crd"
 done
+# The ClusterRole, from the controllers' declarations: each kind, its status and finalizers,
+# Events; the e2e tests run the controllers bound to it.
+role=$project/config/rbac/role.yaml
+[[ -s $role ]] || fail "the build wrote no config/rbac/role.yaml"
+for resource in memcacheds memcacheds/status memcacheds/finalizers zones zones/status zones/finalizers events; do
+  grep -q -- "- $resource\$" "$role" || fail "config/rbac/role.yaml grants nothing on $resource: $(cat "$role")"
+done
 # The webhook configurations: Memcached's defaulting and validating webhooks, Zone's validating one.
 manifests=$project/config/webhook/manifests.yaml
 [[ -s $manifests ]] || fail "the build wrote no config/webhook/manifests.yaml"
@@ -102,7 +109,7 @@ grep -q -- '--leader-elect' "$work/help.txt" || fail "shop-operator --help does 
 
 step "the project's own tests, as generated"
 ctest --test-dir "$build" -N | tee "$work/tests.txt"
-for test in unit e2e memcached.crd_up_to_date zone.crd_up_to_date webhook_manifests_up_to_date; do
+for test in unit e2e memcached.crd_up_to_date zone.crd_up_to_date webhook_manifests_up_to_date rbac_up_to_date; do
   grep -q "Test *#[0-9]*: $test\$" "$work/tests.txt" || fail "the project registers no test $test"
 done
 # Each kind's test cases and the deploy test are in the executables ctest runs.

@@ -190,7 +190,6 @@ int run_init(Arguments args) {
   writer.put("config/manager/manager.yaml", render(t::config_manager_yaml, values));
   writer.put("config/rbac/kustomization.yaml", std::string(t::config_rbac_kustomization));
   writer.put("config/rbac/service_account.yaml", std::string(t::config_rbac_service_account));
-  writer.put("config/rbac/role.yaml", std::string(t::config_rbac_role));
   writer.put("config/rbac/role_binding.yaml", std::string(t::config_rbac_role_binding));
   writer.put("config/rbac/leader_election_role.yaml", std::string(t::config_rbac_leader_election_role));
   writer.put("config/rbac/leader_election_role_binding.yaml", std::string(t::config_rbac_leader_election_role_binding));
@@ -281,7 +280,6 @@ int run_create_api(Arguments args) {
                      render(t::register_crd_resource, values));
   writer.register_at("config/samples/kustomization.yaml", "# kopp:scaffold:manifestskustomizesamples",
                      render(t::register_sample, values));
-  writer.register_at("config/rbac/role.yaml", "# kopp:scaffold:rules", render(t::register_rules, values));
   // PROJECT last: a command that failed above leaves it without the kind, so a re-run redoes it.
   writer.update("PROJECT", format_project(project));
   print_report(writer);

@@ -164,7 +164,10 @@ boost::asio::awaitable<kopp::Action> {{kind}}Reconciler::reconcile(std::shared_p
 std::shared_ptr<kopp::Controller<{{kind}}>> add_{{kind_lower}}_controller(kopp::Manager& manager) {
   return manager.controller<{{kind}}>("{{kind_lower}}")
       // .owns<Deployment>()          // objects it creates, with a controller reference
+      // .permits<Secret>({"get"})    // other calls reconcile() makes
       // .max_concurrent_reconciles(2)
+      // What this declares is also the operator's RBAC: every build writes the ClusterRole it
+      // implies to config/rbac/role.yaml (rbac_manifest() in src/setup.cpp).
       .build(std::make_shared<{{kind}}Reconciler>());
 }
 
@@ -335,17 +338,5 @@ inline constexpr std::string_view register_controller = "  add_{{kind_lower}}_co
 inline constexpr std::string_view register_crd = "  crds.push_back({{version}}::{{kind_lower}}_crd_definition());\n";
 inline constexpr std::string_view register_crd_resource = "- bases/{{fqgroup}}_{{plural}}.yaml\n";
 inline constexpr std::string_view register_sample = "- {{group}}_{{version}}_{{kind_lower}}.yaml\n";
-inline constexpr std::string_view register_rules =
-    R"kopp(# {{kind}}: the controller's informer (list, watch), its status and finalizers.
-- apiGroups: ["{{fqgroup}}"]
-  resources: ["{{plural}}"]
-  verbs: ["get", "list", "watch", "update", "patch"]
-- apiGroups: ["{{fqgroup}}"]
-  resources: ["{{plural}}/status"]
-  verbs: ["get", "update", "patch"]
-- apiGroups: ["{{fqgroup}}"]
-  resources: ["{{plural}}/finalizers"]
-  verbs: ["update"]
-)kopp";
 
 }  // namespace kopp_scaffold::templates

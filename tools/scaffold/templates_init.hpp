@@ -82,6 +82,17 @@ set(OPERATOR_CRDS "")
 set(OPERATOR_UNIT_TESTS "")
 set(OPERATOR_E2E_TESTS tests/e2e/deploy_test.cpp)
 
+# The operator's ClusterRole, generated from the controllers' declarations (src/setup.cpp's
+# rbac_manifest()) into config/rbac/role.yaml, with an up-to-date test.
+kopp_add_crd(rbac-gen
+  FUNCTION {{ident}}::rbac_manifest
+  HEADER {{ident}}/setup.hpp
+  LINK {{ident}}_lib
+  OUTPUT config/rbac/role.yaml
+  TEST_NAME rbac_up_to_date
+  TEST_LABELS unit)
+add_dependencies(manifests rbac-gen_update)
+
 # Each kind `kopp create api` added: its sources, its CRD (generated from its C++ types into
 # config/crd/bases, with an up-to-date test), its tests.
 # kopp:scaffold:kinds
@@ -213,6 +224,11 @@ void add_webhooks(kopp::Manager& manager);
 /// while there are none.
 [[nodiscard]] std::vector<boost::json::value> webhook_manifests();
 
+/// config/rbac/role.yaml: the ClusterRole "manager-role" that add_controllers()'s
+/// declarations imply (each kind's informer, status and finalizers, what a controller
+/// owns<>() or watches<>(), what it permits<>(), its Events).
+[[nodiscard]] boost::json::object rbac_manifest();
+
 /// The CustomResourceDefinitions of the operator's kinds, for tests that install them.
 [[nodiscard]] std::vector<boost::json::object> crd_definitions();
 
@@ -222,6 +238,7 @@ void add_webhooks(kopp::Manager& manager);
 inline constexpr std::string_view setup_cpp = R"kopp(#include <{{ident}}/setup.hpp>
 // kopp:scaffold:includes
 
+#include <kopp/runtime/controller/permissions.hpp>
 #include <kopp/runtime/webhook/admission_webhook.hpp>
 #include <kopp/runtime/webhook/webhook_configuration.hpp>
 
@@ -249,6 +266,15 @@ std::vector<boost::json::value> webhook_manifests() {
   annotations["cert-manager.io/inject-ca-from"] = "CERTIFICATE_NAMESPACE/CERTIFICATE_NAME";
   return kopp::webhook_configurations("webhook-configuration", declarations.admission_webhooks(), service,
                                       annotations);
+}
+
+boost::json::object rbac_manifest() {
+  // A Manager that never runs (nothing is contacted): it only collects the declarations.
+  kopp::Config nowhere;
+  nowhere.server = "https://127.0.0.1:1";
+  kopp::Manager manager(nowhere, kopp::ManagerOptions());
+  add_controllers(manager);
+  return kopp::cluster_role("manager-role", manager.permissions());
 }
 
 std::vector<boost::json::object> crd_definitions() {
@@ -517,21 +543,6 @@ kind: ServiceAccount
 metadata:
   name: controller-manager
   namespace: system
-)kopp";
-
-inline constexpr std::string_view config_rbac_role =
-    R"kopp(# What the controllers do, cluster-wide. `kopp create api` adds each kind's rules; add the
-# calls your reconcilers make to other kinds.
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata:
-  name: manager-role
-rules:
-# Events about the objects the controllers reconcile.
-- apiGroups: ["events.k8s.io"]
-  resources: ["events"]
-  verbs: ["create", "patch"]
-# kopp:scaffold:rules
 )kopp";
 
 inline constexpr std::string_view config_rbac_role_binding = R"kopp(apiVersion: rbac.authorization.k8s.io/v1

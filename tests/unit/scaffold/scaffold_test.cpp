@@ -142,7 +142,7 @@ TEST_CASE("scaffold: every template renders with the keys the commands give", "[
                                       t::kind_e2e_test_cpp,
                                       t::kind_sample_yaml,
                                       t::register_cmake,
-                                      t::register_rules,
+
                                       t::webhook_hpp,
                                       t::webhook_hpp_defaulter,
                                       t::webhook_hpp_validator,

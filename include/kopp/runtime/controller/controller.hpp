@@ -50,6 +50,7 @@
 #include <kopp/runtime/telemetry/log.hpp>
 #include <kopp/runtime/telemetry/metrics.hpp>
 #include <kopp/runtime/controller/cache_view.hpp>
+#include <kopp/runtime/controller/permissions.hpp>
 #include <kopp/runtime/controller/predicate.hpp>
 #include <kopp/runtime/controller/queue_decision.hpp>
 #include <kopp/runtime/controller/reconciler.hpp>
@@ -94,6 +95,12 @@ class ControllerBase {
   /// True when every worker has exited; false when `timeout` passed first.
   virtual boost::asio::awaitable<bool> wait_stopped(std::chrono::steady_clock::duration timeout) = 0;
   virtual const std::string& name() const noexcept = 0;
+  /// The RBAC permissions the controller's declaration implies (permissions.hpp); none for
+  /// a controller that does not say.
+  virtual const Permissions& permissions() const noexcept {
+    static const Permissions none;
+    return none;
+  }
 };
 
 template <Resource K>
@@ -109,6 +116,7 @@ class Controller : public ControllerBase, public std::enable_shared_from_this<Co
   }
 
   const std::string& name() const noexcept override { return name_; }
+  const Permissions& permissions() const noexcept override { return permissions_; }
   /// Enqueues a key by hand (tests, external triggers).
   void enqueue(const ObjectKey& key) { queue_->add(key); }
   std::size_t queue_length() const { return queue_->len(); }
@@ -149,6 +157,7 @@ class Controller : public ControllerBase, public std::enable_shared_from_this<Co
 
   Client* client_;
   std::string name_;
+  Permissions permissions_;  // what the builder declared, for the generated role
   std::shared_ptr<Reconciler<K>> reconciler_;
   std::shared_ptr<Informer<K>> primary_;
   std::vector<std::shared_ptr<InformerBase>> sources_;  // every informer whose events feed the queue
@@ -221,6 +230,14 @@ class ControllerBuilder {
   [[nodiscard]] ControllerBuilder& watches_metadata(
       std::function<std::vector<ObjectKey>(const std::shared_ptr<const PartialObjectMetadata>&)> map,
       SecondaryScope scope = SecondaryScope());
+  /// Declares a call the reconciler makes beyond what the declaration implies (reading a
+  /// Secret, creating a Job it does not own): `verbs` on K, or on its `subresource`. It
+  /// goes into permissions() and so into the generated ClusterRole (permissions.hpp).
+  template <Resource Kind>
+  [[nodiscard]] ControllerBuilder& permits(const std::vector<std::string>& verbs, std::string_view subresource = {});
+  /// The same for a resource without a C++ type (group "" is the core group).
+  [[nodiscard]] ControllerBuilder& permits(std::string_view group, std::string_view resource,
+                                           const std::vector<std::string>& verbs);
   [[nodiscard]] ControllerBuilder& max_concurrent_reconciles(int n);
   /// Cancels a reconcile that runs longer than `timeout` (see Cancellation) and retries it
   /// with backoff, as controller-runtime's ReconciliationTimeout. Default: no limit.
@@ -267,6 +284,7 @@ class ControllerBuilder {
   std::vector<Wiring> secondary_;
   std::vector<std::string> secondary_kinds_;  ///< "apiVersion/Kind" of each secondary_, in order
   std::vector<std::string> owned_kinds_;
+  Permissions permissions_;
   int workers_ = 1;
   std::chrono::milliseconds reconcile_timeout_{0};
   EventRecorder* recorder_ = nullptr;

@@ -27,6 +27,7 @@
 #include <kopp/core/detail/config.hpp>
 #include <kopp/client/client.hpp>
 #include <kopp/runtime/controller/controller.hpp>
+#include <kopp/runtime/controller/permissions.hpp>
 #include <kopp/runtime/detail/async_latch.hpp>
 #include <kopp/runtime/manager/events.hpp>
 #include <kopp/runtime/manager/leader_election.hpp>
@@ -168,6 +169,25 @@ class Manager {
   /// The webhook server's bound port; 0 until a webhook is registered.
   unsigned short webhook_port() const noexcept { return webhook_server_ ? webhook_server_->port() : 0; }
 
+  /// The RBAC permissions the operator needs (controller/permissions.hpp): those of every
+  /// registered controller's declaration, those its options imply (secure metrics:
+  /// TokenReviews and SubjectAccessReviews; webhook_configuration_name: the webhook
+  /// configurations, and the CRDs it points at /convert), and those given to permits().
+  /// cluster_role("manager-role", manager.permissions()) is the operator's ClusterRole. The
+  /// leader-election Lease is in a namespaced Role of its own and not included.
+  [[nodiscard]] Permissions permissions() const;
+  /// Declares calls made outside the controllers (a webhook's validator reading a kind
+  /// through an informer of its own, say), for permissions().
+  template <Resource K>
+  Manager& permits(const std::vector<std::string>& verbs, std::string_view subresource = {}) {
+    extra_permissions_.template permit<K>(verbs, subresource);
+    return *this;
+  }
+  Manager& permits(std::string_view group, std::string_view resource, const std::vector<std::string>& verbs) {
+    extra_permissions_.permit(group, resource, verbs);
+    return *this;
+  }
+
   /// Registers a controller made elsewhere (a ControllerBuilder not from controller<K>()).
   /// Adding one that is registered already does nothing.
   void add(std::shared_ptr<ControllerBase> controller);
@@ -209,6 +229,7 @@ class Manager {
   std::unique_ptr<EventRecorder> recorder_;
   std::unique_ptr<LeaderElector> elector_;
   std::vector<std::shared_ptr<ControllerBase>> controllers_;
+  Permissions extra_permissions_;
   std::vector<std::unique_ptr<ProbeServer>> servers_;
   std::unique_ptr<HttpsServer> webhook_server_;
   std::string generated_ca_bundle_;

@@ -307,6 +307,12 @@ template <Resource K>
 ControllerBuilder<K>::ControllerBuilder(Client& client, InformerFactory& informers, std::string name)
     : client_(&client), informers_(&informers), name_(std::move(name)) {
   if (name_.empty()) misuse("the controller needs a name (it labels logs and metrics)");
+  // The primary kind: its informer, finalizers and metadata; its status (where it has one);
+  // and K/finalizers, which owner references that block K's deletion need.
+  permissions_.template permit<K>({"get", "list", "watch", "update", "patch"});
+  if constexpr (requires(K & object) { object.status; })
+    permissions_.template permit<K>({"get", "update", "patch"}, "status");
+  permissions_.template permit<K>({"update"}, "finalizers");
 }
 
 template <Resource K>
@@ -342,6 +348,7 @@ ControllerBuilder<K>& ControllerBuilder<K>::owns(SecondaryScope scope, Predicate
   if (std::find(owned_kinds_.begin(), owned_kinds_.end(), kind) != owned_kinds_.end())
     misuse("owns<" + std::string(resource_traits<Child>::kind) + ">() given twice");
   owned_kinds_.push_back(kind);
+  permissions_.template permit<Child>({"get", "list", "watch", "create", "update", "patch", "delete"});
   if (resource_traits<K>::namespaced && !resource_traits<Child>::namespaced)
     misuse("a namespaced " + std::string(resource_traits<K>::kind) + " cannot own cluster-scoped " +
            std::string(resource_traits<Child>::kind));
@@ -381,6 +388,7 @@ ControllerBuilder<K>& ControllerBuilder<K>::watches(
     std::function<std::vector<ObjectKey>(const std::shared_ptr<const Other>&)> map, SecondaryScope scope,
     Predicate<Other> predicate) {
   if (!map) misuse("watches<" + std::string(resource_traits<Other>::kind) + ">() without a map function");
+  permissions_.template permit<Other>({"get", "list", "watch"});
   secondary_kinds_.push_back(api_version<Other>() + "/" + std::string(resource_traits<Other>::kind));
   secondary_.push_back(
       [map = std::move(map), predicate = std::move(predicate), scope = std::move(scope)](
@@ -400,6 +408,7 @@ ControllerBuilder<K>& ControllerBuilder<K>::watches_metadata(
     std::function<std::vector<ObjectKey>(const std::shared_ptr<const PartialObjectMetadata>&)> map,
     SecondaryScope scope) {
   if (!map) misuse("watches_metadata<" + std::string(resource_traits<Other>::kind) + ">() without a map function");
+  permissions_.template permit<Other>({"get", "list", "watch"});
   secondary_kinds_.push_back(api_version<Other>() + "/" + std::string(resource_traits<Other>::kind));
   secondary_.push_back(
       [map = std::move(map), scope = std::move(scope)](const std::shared_ptr<WorkQueue<ObjectKey>>& queue,
@@ -410,6 +419,29 @@ ControllerBuilder<K>& ControllerBuilder<K>::watches_metadata(
         informer->add_handler(std::move(handlers));
         return std::static_pointer_cast<InformerBase>(informer);
       });
+  return *this;
+}
+
+template <Resource K>
+template <Resource Kind>
+ControllerBuilder<K>& ControllerBuilder<K>::permits(const std::vector<std::string>& verbs,
+                                                    std::string_view subresource) {
+  try {
+    permissions_.template permit<Kind>(verbs, subresource);
+  } catch (const std::invalid_argument& e) {
+    misuse(std::string("permits<") + std::string(resource_traits<Kind>::kind) + ">(): " + e.what());
+  }
+  return *this;
+}
+
+template <Resource K>
+ControllerBuilder<K>& ControllerBuilder<K>::permits(std::string_view group, std::string_view resource,
+                                                    const std::vector<std::string>& verbs) {
+  try {
+    permissions_.permit(group, resource, verbs);
+  } catch (const std::invalid_argument& e) {
+    misuse(std::string("permits(): ") + e.what());
+  }
   return *this;
 }
 
@@ -516,6 +548,9 @@ std::shared_ptr<Controller<K>> ControllerBuilder<K>::build(std::shared_ptr<Recon
   std::vector<std::string> kinds{api_version<K>() + "/" + std::string(resource_traits<K>::kind)};
   kinds.insert(kinds.end(), secondary_kinds_.begin(), secondary_kinds_.end());
   controller->cache_view_ = CacheView(name_, controller->sources_, std::move(kinds));
+  controller->permissions_ = permissions_;
+  // Events about K, when the controller has a recorder to emit them with.
+  if (recorder_) controller->permissions_.permit("events.k8s.io", "events", {"create", "patch"});
   if (on_built_) on_built_(controller);
   return controller;
 }

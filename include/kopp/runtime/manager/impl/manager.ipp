@@ -180,6 +180,22 @@ KOPP_DECL void Manager::add(std::shared_ptr<ControllerBase> controller) {
   controllers_.push_back(std::move(controller));
 }
 
+KOPP_DECL Permissions Manager::permissions() const {
+  Permissions out = extra_permissions_;
+  for (const auto& controller : controllers_) out.merge(controller->permissions());
+  if (options_.metrics_secure) {
+    out.permit("authentication.k8s.io", "tokenreviews", {"create"});
+    out.permit("authorization.k8s.io", "subjectaccessreviews", {"create"});
+  }
+  if (!options_.webhook_configuration_name.empty()) {
+    // Server-side apply of the configurations; a merge patch of each converted CRD.
+    out.permit("admissionregistration.k8s.io", "validatingwebhookconfigurations", {"patch"});
+    out.permit("admissionregistration.k8s.io", "mutatingwebhookconfigurations", {"patch"});
+    if (conversions_) out.permit("apiextensions.k8s.io", "customresourcedefinitions", {"patch"});
+  }
+  return out;
+}
+
 KOPP_DECL void Manager::request_stop() { stop_requested_.set(); }
 
 KOPP_DECL std::string Manager::not_ready_reason() const {
