@@ -30,7 +30,14 @@ run_one() {
   local args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536
               -print_final_stats=1 -artifact_prefix="$build/artifacts/$name-")
   [[ -n $dict ]] && args+=(-dict="$here/dict/$dict")
-  if "$build/$exe" "${args[@]}" "$build/corpus/$name" "$here/corpus/$name" >"$build/logs/$name.log" 2>&1; then
+  # A temporary directory of its own: a target must leave nothing behind in it.
+  local tmp="$build/tmp/$name"
+  rm -rf "$tmp" && mkdir -p "$tmp"
+  if TMPDIR=$tmp "$build/$exe" "${args[@]}" "$build/corpus/$name" "$here/corpus/$name" >"$build/logs/$name.log" 2>&1; then
+    if [[ -n $(ls -A "$tmp") ]]; then
+      printf '%-18s FAIL  left files in its temporary directory: %s\n' "$name" "$(ls -A "$tmp" | head -3 | tr '\n' ' ')"
+      return 1
+    fi
     local runs cov
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$build/logs/$name.log" | tail -1)
     cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$build/logs/$name.log" | tail -1)

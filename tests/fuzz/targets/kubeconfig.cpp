@@ -6,12 +6,26 @@
 
 #include <kopp/client/kubeconfig.hpp>
 
+#include <filesystem>
 #include <fstream>
+#include <system_error>
 #include <unistd.h>
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const std::filesystem::path file =
+namespace {
+// The input's file, removed when the fuzzer exits (libFuzzer ends with exit()).
+struct InputFile {
+  std::filesystem::path path =
       std::filesystem::temp_directory_path() / ("kopp-fuzz-kubeconfig-" + std::to_string(::getpid()) + ".yaml");
+  ~InputFile() {
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
+  }
+};
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static const InputFile input;
+  const std::filesystem::path& file = input.path;
   {
     std::ofstream out(file, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
