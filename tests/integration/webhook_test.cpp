@@ -7,6 +7,7 @@
 #include "support/timer_versions.hpp"
 
 #include <kopp/client/detail/pem.hpp>
+#include <kopp/client/kubeconfig.hpp>
 #include <kopp/client/dynamic_api.hpp>
 #include <kopp/core/crd.hpp>
 #include <kopp/runtime/manager/manager.hpp>
@@ -17,6 +18,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <unistd.h>
 
@@ -432,4 +434,51 @@ TEST_CASE("secure metrics: the API server authenticates and authorizes each scra
   CHECK(https_get(manager.metrics_port(), ca, "/healthz", reader).first == 404);  // metrics only
   // The probes stay plain HTTP on their own port.
   CHECK(manager.health_port() != manager.metrics_port());
+}
+
+TEST_CASE("webhooks: the role Manager::permissions() derives is enough to register them, and is all it grants",
+          "[integration]") {
+  auto plane = kopp::testing::ControlPlane::attach();
+  TestNamespace ns("kopp-webhook-rbac");
+  const auto dir = std::filesystem::temp_directory_path() / ("kopp-webhook-rbac-" + ns.name());
+  std::filesystem::create_directories(dir);
+  struct Cleanup {
+    kopp::testing::ControlPlane& plane;
+    std::filesystem::path dir;
+    std::string name;
+    ~Cleanup() {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
+      try {
+        plane.kubectl({"delete", "clusterrolebinding,clusterrole", name, "--ignore-not-found"});
+      } catch (...) {
+      }
+    }
+  } cleanup{plane, dir, "kopp-webhook-rbac-" + ns.name()};
+
+  // The operator runs as a ServiceAccount bound to exactly the derived ClusterRole.
+  kopp::KubeconfigOptions as_operator;
+  as_operator.path = plane.service_account_kubeconfig(ns.name(), "operator", dir / "operator.kubeconfig");
+  kopp::Manager manager(kopp::load_kubeconfig(as_operator), webhook_options(ns.name()));
+  manager.webhook<ConfigMap>()
+      .validator(std::make_shared<ConfigMapValidator>())
+      .namespace_selector({{"matchLabels", {{"kubernetes.io/metadata.name", ns.name()}}}})
+      .build();
+  const std::vector<kopp::PolicyRule> expected{
+      {{"admissionregistration.k8s.io"},
+       {"mutatingwebhookconfigurations", "validatingwebhookconfigurations"},
+       {"create", "patch"}},
+  };
+  CHECK(manager.permissions().rules() == expected);
+  std::ofstream(dir / "role.json") << boost::json::serialize(kopp::cluster_role(cleanup.name, manager.permissions()));
+  plane.kubectl({"apply", "--server-side", "-f", (dir / "role.json").string()});
+  plane.kubectl({"create", "clusterrolebinding", cleanup.name, "--clusterrole=" + cleanup.name,
+                 "--serviceaccount=" + ns.name() + ":operator"});
+
+  WebhookConfigurations configurations("kopp-" + ns.name());
+  kopp::testing::ManagerThread running(manager);
+  REQUIRE(running.wait_ready());
+  // run() applied the configuration as the ServiceAccount (server-side apply creates it:
+  // that needs create as well as patch).
+  CHECK_NOTHROW(plane.kubectl({"get", "validatingwebhookconfiguration", "kopp-" + ns.name()}));
 }

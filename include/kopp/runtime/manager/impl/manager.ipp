@@ -188,9 +188,10 @@ KOPP_DECL Permissions Manager::permissions() const {
     out.permit("authorization.k8s.io", "subjectaccessreviews", {"create"});
   }
   if (!options_.webhook_configuration_name.empty()) {
-    // Server-side apply of the configurations; a merge patch of each converted CRD.
-    out.permit("admissionregistration.k8s.io", "validatingwebhookconfigurations", {"patch"});
-    out.permit("admissionregistration.k8s.io", "mutatingwebhookconfigurations", {"patch"});
+    // Server-side apply of the configurations (the API server checks create too when the
+    // apply creates one); a merge patch of each converted CRD.
+    out.permit("admissionregistration.k8s.io", "validatingwebhookconfigurations", {"create", "patch"});
+    out.permit("admissionregistration.k8s.io", "mutatingwebhookconfigurations", {"create", "patch"});
     if (conversions_) out.permit("apiextensions.k8s.io", "customresourcedefinitions", {"patch"});
   }
   return out;
