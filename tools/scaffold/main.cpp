@@ -225,6 +225,13 @@ std::string webhook_path(std::string_view type, const std::string& fqgroup, cons
   return out;
 }
 
+/// The PROJECT file of the project in `dir`, for the commands that add to one.
+Project read_project(const std::filesystem::path& dir) {
+  if (!std::filesystem::exists(dir / "PROJECT"))
+    throw usage_error("no PROJECT file in " + dir.string() + ": run `kopp init` there first, or pass --project-dir");
+  return parse_project(FileWriter::read(dir / "PROJECT"));
+}
+
 int run_create_api(Arguments args) {
   const bool force = take(args, "force", "false") == "true";
   const bool cluster_scoped = take(args, "cluster-scoped", "false") == "true";
@@ -239,10 +246,8 @@ int run_create_api(Arguments args) {
   check_plural(plural);
   refuse_unknown(args);
   if (args.words.size() != 2) throw usage_error("create api takes no directory argument: use --project-dir");
-  if (!std::filesystem::exists(dir / "PROJECT"))
-    throw usage_error("no PROJECT file in " + dir.string() + ": run `kopp init` there first, or pass --project-dir");
 
-  Project project = parse_project(FileWriter::read(dir / "PROJECT"));
+  Project project = read_project(dir);
   for (const auto& r : project.resources)
     if (r.group == group && r.kind == kind && r.version != version)
       throw usage_error(kind + " already exists in version " + r.version +
@@ -304,10 +309,8 @@ int run_create_webhook(Arguments args) {
         "--conversion is not scaffolded yet: a kind in a kopp project has one version; serve a "
         "second one through conversion<Hub>() by hand (docs/webhooks.md)");
   if (!defaulting && !validation) throw usage_error("create webhook: give --defaulting, --validation or both");
-  if (!std::filesystem::exists(dir / "PROJECT"))
-    throw usage_error("no PROJECT file in " + dir.string() + ": run `kopp init` there first, or pass --project-dir");
 
-  Project project = parse_project(FileWriter::read(dir / "PROJECT"));
+  Project project = read_project(dir);
   ProjectResource* resource = nullptr;
   for (auto& r : project.resources)
     if (r.group == group && r.version == version && r.kind == kind) resource = &r;
