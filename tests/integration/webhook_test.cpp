@@ -13,6 +13,7 @@
 #include <kopp/runtime/manager/manager.hpp>
 #include <kopp/testing/control_plane.hpp>
 #include <kopp/testing/manager_thread.hpp>
+#include <kopp/testing/webhook_registration_guard.hpp>
 
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -276,7 +277,13 @@ TEST_CASE("webhooks: CRD versions convert through the manager's conversion webho
 
   TestNamespace ns("kopp-conversion");
   auto options = webhook_options(ns.name());
+  // [doc:webhook-registration-guard] (docs/testing.md shows this)
+  // Made before the Manager, so that it puts back the CRD's conversion once the Manager
+  // stopped (checked at the end).
+  kopp::testing::WebhookRegistrationGuard guard(plane, options.webhook_configuration_name,
+                                                {"timers.webhooktest.kopp.dev"});
   kopp::Manager manager(admin_config(), options);
+  // [/doc]
   manager.conversion<TimerV1>().spoke<TimerV2>(timer_v2_to_v1, timer_v1_to_v2).build();
   kopp::testing::ManagerThread running(manager);
 
@@ -341,6 +348,15 @@ TEST_CASE("webhooks: CRD versions convert through the manager's conversion webho
   });
   const std::string text = kopp::metrics::Registry::global().render();
   CHECK_THAT(text, Catch::Contains(R"(controller_runtime_webhook_requests_total{code="200",webhook="/convert"})"));
+
+  // The Manager stopped, its server gone: the guard points the CRD back at the Service it
+  // shipped with.
+  CHECK(running.stop() == 0);
+  guard.restore();
+  const std::string restored =
+      plane.kubectl({"get", "crd", "timers.webhooktest.kopp.dev", "-o", "jsonpath={.spec.conversion}"});
+  CHECK_THAT(restored, Catch::Contains(R"("name":"timer-webhook-service")") &&
+                           Catch::Contains(R"("namespace":"timer-system")") && !Catch::Contains("127.0.0.1"));
 }
 
 namespace {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # package.scaffold: a newcomer's first ten minutes, from the installed package only. The
 # installed `kopp` command scaffolds a project in a temporary directory outside kopp's tree
-# (`kopp init`, then `kopp create api` for a namespaced and a cluster-scoped kind); running
+# (`kopp init`, `kopp create api` for a namespaced and a cluster-scoped kind, admission
+# webhooks for both, a second version of one with a conversion webhook); running
 # the commands again changes nothing; the project configures against the installed kopp
 # (find_package), builds with warnings as errors, writes its CRDs, and passes its own
 # generated tests as generated: unit tests on the fake cluster, the CRD up-to-date tests, and
@@ -49,13 +50,20 @@ step "kopp init and kopp create api with the installed $kopp"
 "$kopp" create api --group infra --version v1 --kind Zone --cluster-scoped --project-dir "$project"
 (cd "$project" && "$kopp" create webhook --group cache --version v1alpha1 --kind Memcached --defaulting --validation)
 "$kopp" create webhook --group infra --version v1 --kind Zone --validation --project-dir "$project"
+# Memcached in a second version, converted to and from v1alpha1 (stored, reconciled) by a webhook.
+"$kopp" create api --group cache --version v1beta1 --kind Memcached --project-dir "$project"
+"$kopp" create webhook --group cache --version v1alpha1 --kind Memcached --conversion --spoke v1beta1 \
+  --project-dir "$project"
 
 step "running the commands again changes nothing"
 again=$( "$kopp" init --domain example.com --name shop-operator "$project"
          "$kopp" create api --group cache --version v1alpha1 --kind Memcached --project-dir "$project"
          "$kopp" create api --group infra --version v1 --kind Zone --cluster-scoped --project-dir "$project"
          "$kopp" create webhook --group cache --version v1alpha1 --kind Memcached --defaulting --project-dir "$project"
-         "$kopp" create webhook --group infra --version v1 --kind Zone --validation --project-dir "$project" )
+         "$kopp" create webhook --group infra --version v1 --kind Zone --validation --project-dir "$project"
+         "$kopp" create api --group cache --version v1beta1 --kind Memcached --project-dir "$project"
+         "$kopp" create webhook --group cache --version v1alpha1 --kind Memcached --conversion --spoke v1beta1 \
+           --project-dir "$project" )
 echo "$again"
 if grep -E '^ +(created|updated|overwrote|kept) ' <<<"$again"; then fail "a second run wrote the files above"; fi
 
@@ -64,10 +72,17 @@ echo "// edited" >>"$project/src/memcached_controller.cpp"
 kept=$("$kopp" create api --group cache --version v1alpha1 --kind Memcached --project-dir "$project")
 grep -q 'kept       src/memcached_controller.cpp' <<<"$kept" || fail "the edited controller was not reported as kept"
 tail -1 "$project/src/memcached_controller.cpp" | grep -q '// edited' || fail "the edited controller was overwritten"
-if "$kopp" create api --group cache --version v1 --kind Memcached --project-dir "$project" 2>"$work/err.txt"; then
-  fail "a second version of Memcached was scaffolded without a conversion"
+if "$kopp" create webhook --group cache --version v1beta1 --kind Memcached --conversion --spoke v1alpha1 \
+     --project-dir "$project" 2>"$work/err.txt"; then
+  fail "a conversion webhook was scaffolded with a version that is not the hub as the hub"
 fi
-grep -q 'conversion' "$work/err.txt" || fail "the refusal of a second version does not say why: $(cat "$work/err.txt")"
+grep -q 'the hub is v1alpha1' "$work/err.txt" || fail "the refusal of a hub does not name the hub: $(cat "$work/err.txt")"
+if "$kopp" create webhook --group cache --version v1alpha1 --kind Memcached --conversion --spoke v2 \
+     --project-dir "$project" 2>"$work/err.txt"; then
+  fail "a conversion webhook was scaffolded for a version the project does not have"
+fi
+grep -q 'kopp create api --group cache --version v2 --kind Memcached' "$work/err.txt" ||
+  fail "the refusal of an unknown spoke does not say what to run: $(cat "$work/err.txt")"
 if "$kopp" create webhook --group cache --version v1alpha1 --kind Cache --validation --project-dir "$project" 2>"$work/err.txt"; then
   fail "a webhook was scaffolded for a kind the project does not have"
 fi
@@ -104,6 +119,12 @@ for path in /mutate-cache-example-com-v1alpha1-memcached /validate-cache-example
 done
 grep -q '/mutate-infra' "$manifests" && fail "config/webhook/manifests.yaml has a defaulting webhook for Zone"
 grep -q 'scope: Cluster' "$project/config/crd/bases/infra.example.com_zones.yaml" || fail "Zone's CRD is not cluster-scoped"
+# Memcached's CRD serves both versions, stores v1alpha1, and converts through the webhook.
+memcached_crd=$project/config/crd/bases/cache.example.com_memcacheds.yaml
+for line in '- name: v1alpha1' '- name: v1beta1' 'strategy: Webhook' 'path: /convert'; do
+  grep -q -- "$line" "$memcached_crd" || fail "Memcached's CRD has no '$line': $(cat "$memcached_crd")"
+done
+[[ $(grep -c 'storage: true' "$memcached_crd") == 1 ]] || fail "Memcached's CRD does not store exactly one version"
 "$build/shop-operator" --help >"$work/help.txt"
 grep -q -- '--leader-elect' "$work/help.txt" || fail "shop-operator --help does not list --leader-elect"
 
@@ -113,12 +134,14 @@ for test in unit e2e memcached.crd_up_to_date zone.crd_up_to_date webhook_manife
   grep -q "Test *#[0-9]*: $test\$" "$work/tests.txt" || fail "the project registers no test $test"
 done
 # Each kind's test cases and the deploy test are in the executables ctest runs.
-unit_cases=$("$build/shop_operator_unit_tests" --list-test-names-only | grep -c -E 'becomes Available|webhooks:' || true)
+unit_cases=$("$build/shop_operator_unit_tests" --list-test-names-only |
+             grep -c -E 'becomes Available|webhooks:|conversion:' || true)
 e2e_cases=$("$build/shop_operator_e2e_tests" --list-test-names-only |
-            grep -c -E 'real API server|config/default|API server calls them' || true)
+            grep -c -E 'real API server|config/default|API server calls them|API server converts' || true)
 # Unit: 2 controllers; Memcached's defaulter, validator and manifests; Zone's validator and
-# manifests. End to end: 2 controllers, 2 kinds' webhooks, config/default rendered twice.
-[[ $unit_cases == 7 && $e2e_cases == 6 ]] || fail "expected 7 unit and 6 e2e test cases, found $unit_cases and $e2e_cases"
+# manifests; Memcached's v1beta1 conversions and CRD. End to end: 2 controllers, 2 kinds'
+# webhooks, Memcached's conversion, config/default rendered three times.
+[[ $unit_cases == 9 && $e2e_cases == 8 ]] || fail "expected 9 unit and 8 e2e test cases, found $unit_cases and $e2e_cases"
 # In a temporary directory of their own: the e2e tests' ServiceAccount kubeconfigs hold
 # tokens, and none may be left behind.
 mkdir "$work/test-tmp"

@@ -4,7 +4,8 @@
 //   kopp create api --group cache --version v1alpha1 --kind Memcached
 //                   [--plural memcacheds] [--cluster-scoped] [--force] [--project-dir DIR]
 //   kopp create webhook --group cache --version v1alpha1 --kind Memcached
-//                       [--defaulting] [--validation] [--force] [--project-dir DIR]
+//                       [--defaulting] [--validation] [--conversion --spoke v1beta1[,...]]
+//                       [--force] [--project-dir DIR]
 //   kopp version
 //
 // Every command says what it wrote. Re-running one is safe: a file that is already what it
@@ -15,6 +16,7 @@
 #include "names.hpp"
 #include "project_file.hpp"
 #include "templates_api.hpp"
+#include "templates_conversion.hpp"
 #include "templates_init.hpp"
 #include "templates_webhook.hpp"
 
@@ -48,13 +50,18 @@ constexpr std::string_view usage = R"(kopp: scaffolds Kubernetes operator projec
                   [--cluster-scoped] [--force] [--project-dir DIR]
       A kind: its C++ types and CRD, a controller to fill in, its registration, a sample,
       RBAC rules, a unit test on kopp's fake cluster and an end-to-end test.
+      For a kind the project has in another version: that version's types, served by the
+      same CRD (the first version stays stored and reconciled) and a sample.
 
   kopp create webhook --group GROUP --version VERSION --kind KIND [--defaulting]
-                      [--validation] [--force] [--project-dir DIR]
-      Admission webhooks for a kind `create api` added: a defaulter and/or a validator to
-      fill in, their registration, config/webhook (generated configurations, Service),
-      config/certmanager (the serving certificate) wired into config/default, a unit test
-      and an end-to-end test on which the API server calls them.
+                      [--validation] [--conversion --spoke VERSION[,VERSION...]]
+                      [--force] [--project-dir DIR]
+      Webhooks for a kind `create api` added: a defaulter and/or a validator to fill in;
+      with --conversion, the conversions between VERSION (the hub: the version stored and
+      reconciled) and each spoke version, the CRD's conversion through the webhook. Also
+      their registration, config/webhook (generated configurations, Service),
+      config/certmanager (the serving certificate) wired into config/default, unit tests
+      and end-to-end tests on which the API server calls them.
 
   kopp version
       Prints the kopp version this command scaffolds for.
@@ -211,6 +218,9 @@ std::map<std::string, std::string> kind_values(const Project& project, const Pro
   values["kind_lower"] = identifier(resource.kind);
   values["plural"] = resource.plural;
   values["scope"] = resource.namespaced ? "namespaced" : "cluster";
+  const ProjectResource* hub = project.controller_version(resource.group, resource.kind);
+  values["hub"] = hub ? hub->version : resource.version;
+  values["crd_declaration"] = resource.controller ? render(templates::kind_crd_declaration, values) : std::string();
   return values;
 }
 
@@ -232,7 +242,51 @@ Project read_project(const std::filesystem::path& dir) {
   return parse_project(FileWriter::read(dir / "PROJECT"));
 }
 
+/// `kopp create api` for `version` of a kind the project has in `first`'s version: the
+/// version's types, one more version in the CRD `first`'s source builds (first stays the
+/// stored version, reconciled by its controller), a sample. Until the versions' fields
+/// differ, the API server converts between them by itself (conversion strategy None).
+int create_version(Project& project, ProjectResource first, const std::string& version,
+                   const std::filesystem::path& dir, bool force) {
+  // `first` is a copy: adding the version to project.resources may move the original.
+  const std::string hub_version = first.version;
+  if (!project.find(first.group, version, first.kind)) {
+    ProjectResource resource = first;
+    resource.version = version;
+    resource.controller = false;
+    resource.defaulting = resource.validation = resource.conversion = false;
+    resource.spokes.clear();
+    project.resources.push_back(resource);
+  }
+  auto values = kind_values(project, *project.find(first.group, version, first.kind));
+  const std::string ident = values["ident"], kind_lower = values["kind_lower"];
+  const std::string hub_crd_source = "src/api/" + hub_version + "/" + kind_lower + "_crd.cpp";
+
+  namespace t = templates;
+  FileWriter writer(dir, force);
+  std::cout << "kopp create api: " << first.kind << " (" << values["fqgroup"] << "/" << version
+            << "), another version of the " << first.kind << " in " << hub_version << ", in " << dir.string() << "\n";
+  writer.write("include/" + ident + "/api/" + version + "/" + kind_lower + ".hpp", render(t::kind_types_hpp, values));
+  writer.write("config/samples/" + first.group + "_" + version + "_" + kind_lower + ".yaml",
+               render(t::kind_sample_yaml, values));
+  writer.register_at(hub_crd_source, "// kopp:scaffold:" + kind_lower + "-version-includes",
+                     render(t::register_version_include, values));
+  writer.register_at(hub_crd_source, "// kopp:scaffold:" + kind_lower + "-versions",
+                     render(t::register_version, values));
+  writer.register_at("config/samples/kustomization.yaml", "# kopp:scaffold:manifestskustomizesamples",
+                     render(t::register_sample, values));
+  writer.update("PROJECT", format_project(project));
+  print_report(writer);
+  std::cout << "Next: the CRD serves " << first.kind << " in " << version << " too; " << hub_version
+            << " stays the version stored and reconciled. While both have the same fields the API server converts "
+            << "between them by itself. Once you change " << version << "'s fields in include/" << ident << "/api/"
+            << version << "/" << kind_lower << ".hpp: kopp create webhook --group " << first.group << " --version "
+            << hub_version << " --kind " << first.kind << " --conversion --spoke " << version << "\n";
+  return 0;
+}
+
 int run_create_api(Arguments args) {
+  const bool plural_given = args.flags.count("plural") > 0, scope_given = args.flags.count("cluster-scoped") > 0;
   const bool force = take(args, "force", "false") == "true";
   const bool cluster_scoped = take(args, "cluster-scoped", "false") == "true";
   const std::string group = take(args, "group");
@@ -248,11 +302,14 @@ int run_create_api(Arguments args) {
   if (args.words.size() != 2) throw usage_error("create api takes no directory argument: use --project-dir");
 
   Project project = read_project(dir);
-  for (const auto& r : project.resources)
-    if (r.group == group && r.kind == kind && r.version != version)
-      throw usage_error(kind + " already exists in version " + r.version +
-                        ": a second version needs a conversion webhook (docs/webhooks.md), which `kopp create "
-                        "api` does not scaffold yet; add the version's types by hand");
+  // A kind the project has in another version gets one more version of its CRD.
+  const ProjectResource* first = project.controller_version(group, kind);
+  if (first && first->version != version) {
+    if ((plural_given && plural != first->plural) || (scope_given && first->namespaced))
+      throw usage_error(kind + " is " + (first->namespaced ? "namespaced" : "cluster-scoped") + " with plural " +
+                        first->plural + " in " + first->version + ": every version of a kind has the same");
+    return create_version(project, *first, version, dir, force);
+  }
   if (!project.find(group, version, kind)) {
     ProjectResource resource;
     resource.group = group;
@@ -270,7 +327,8 @@ int run_create_api(Arguments args) {
   std::cout << "kopp create api: " << kind << " (" << values["fqgroup"] << "/" << version << ", "
             << (cluster_scoped ? "cluster-scoped" : "namespaced") << ") in " << dir.string() << "\n";
   writer.write("include/" + ident + "/api/" + version + "/" + kind_lower + ".hpp", render(t::kind_types_hpp, values));
-  writer.write("src/api/" + version + "/" + kind_lower + "_crd.cpp", render(t::kind_crd_cpp, values));
+  // Later versions and the conversion register into it: never rewritten.
+  writer.write_if_missing("src/api/" + version + "/" + kind_lower + "_crd.cpp", render(t::kind_crd_cpp, values));
   writer.write("include/" + ident + "/" + kind_lower + "_controller.hpp", render(t::kind_controller_hpp, values));
   writer.write("src/" + kind_lower + "_controller.cpp", render(t::kind_controller_cpp, values));
   writer.write("tests/" + kind_lower + "_controller_test.cpp", render(t::kind_unit_test_cpp, values));
@@ -293,22 +351,113 @@ int run_create_api(Arguments args) {
   return 0;
 }
 
+/// The versions in a comma-separated --spoke value.
+std::vector<std::string> split_versions(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size() && !text.empty()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+/// The admission webhooks' files and registrations for `resource` (rendered for all the
+/// webhooks it has, so that a second run adds to the first).
+void write_admission_webhooks(FileWriter& writer, std::map<std::string, std::string> values,
+                              const ProjectResource& resource) {
+  namespace t = templates;
+  const auto piece = [&](bool wanted, std::string_view text) { return wanted ? render(text, values) : std::string(); };
+  values["webhook_summary"] =
+      resource.defaulting && resource.validation
+          ? "The defaulter fills in what a user left out, then the validator refuses what breaks a rule."
+      : resource.defaulting ? "The defaulter fills in what a user left out."
+                            : "The validator refuses what breaks a rule.";
+  values["defaulter_declaration"] = piece(resource.defaulting, t::webhook_hpp_defaulter);
+  values["validator_declaration"] = piece(resource.validation, t::webhook_hpp_validator);
+  values["defaulter_definition"] = piece(resource.defaulting, t::webhook_cpp_defaulter);
+  values["validator_definition"] = piece(resource.validation, t::webhook_cpp_validator);
+  values["builder_calls"] = piece(resource.defaulting, t::webhook_builder_defaulter) +
+                            piece(resource.validation, t::webhook_builder_validator);
+  values["defaulter_test"] = piece(resource.defaulting, t::webhook_unit_test_defaulter);
+  values["validator_test"] = piece(resource.validation, t::webhook_unit_test_validator);
+  values["e2e_checks"] =
+      piece(resource.defaulting, t::webhook_e2e_defaulter) + piece(resource.validation, t::webhook_e2e_validator);
+  std::string manifest_checks;
+  for (const auto& [wanted, type] :
+       {std::pair{resource.defaulting, "mutate"}, std::pair{resource.validation, "validate"}})
+    if (wanted)
+      manifest_checks += render(t::webhook_manifest_check,
+                                {{"path", webhook_path(type, values["fqgroup"], resource.version, resource.kind)}});
+  values["manifest_checks"] = manifest_checks;
+  const std::string ident = values["ident"], kind_lower = values["kind_lower"];
+  writer.write("include/" + ident + "/" + kind_lower + "_webhook.hpp", render(t::webhook_hpp, values));
+  writer.write("src/" + kind_lower + "_webhook.cpp", render(t::webhook_cpp, values));
+  writer.write("tests/" + kind_lower + "_webhook_test.cpp", render(t::webhook_unit_test_cpp, values));
+  writer.write("tests/e2e/" + kind_lower + "_webhook_e2e_test.cpp", render(t::webhook_e2e_test_cpp, values));
+  writer.register_at("CMakeLists.txt", "# kopp:scaffold:kinds", render(t::register_kind_webhook_cmake, values));
+  writer.register_at("src/setup.cpp", "// kopp:scaffold:includes", render(t::register_webhook_include, values));
+  writer.register_at("src/setup.cpp", "// kopp:scaffold:webhooks", render(t::register_webhook_server, values));
+  writer.register_at("src/setup.cpp", "// kopp:scaffold:webhook-declarations",
+                     render(t::register_webhook_declaration, values));
+}
+
+/// The conversion webhook of `hub`'s kind: once per kind, the function that declares the
+/// spokes, its registration, the CRD's conversion and config/default's names for it; per
+/// spoke, its two conversions, a unit test and an end-to-end test.
+void write_conversion_webhook(FileWriter& writer, std::map<std::string, std::string> values,
+                              const ProjectResource& hub) {
+  namespace t = templates;
+  const std::string ident = values["ident"], kind_lower = values["kind_lower"];
+  const std::string kind_source = "src/" + kind_lower + "_conversion.cpp";
+  writer.write_if_missing("include/" + ident + "/" + kind_lower + "_conversion.hpp",
+                          render(t::conversion_kind_hpp, values));
+  writer.write_if_missing(kind_source, render(t::conversion_kind_cpp, values));
+  writer.write("tests/e2e/" + kind_lower + "_conversion_config_test.cpp",
+               render(t::conversion_config_test_cpp, values));
+  writer.register_at("CMakeLists.txt", "# kopp:scaffold:kinds", render(t::register_conversion_cmake, values));
+  writer.register_at("src/setup.cpp", "// kopp:scaffold:includes", render(t::register_conversion_include, values));
+  writer.register_at("src/setup.cpp", "// kopp:scaffold:webhooks", render(t::register_conversion_server, values));
+  writer.register_at("src/api/" + hub.version + "/" + kind_lower + "_crd.cpp",
+                     "// kopp:scaffold:" + kind_lower + "-conversion", render(t::register_crd_conversion, values));
+  // After the replacements of the webhooks' names (register_default_webhook ends with them).
+  writer.register_at("config/default/kustomization.yaml", "# kopp:scaffold:default-webhook",
+                     render(t::register_default_crd_replacements, values));
+  for (const auto& spoke : hub.spokes) {
+    values["spoke"] = spoke;
+    writer.write("include/" + ident + "/api/" + spoke + "/" + kind_lower + "_conversion.hpp",
+                 render(t::conversion_spoke_hpp, values));
+    writer.write("src/api/" + spoke + "/" + kind_lower + "_conversion.cpp", render(t::conversion_spoke_cpp, values));
+    writer.write("tests/" + kind_lower + "_" + spoke + "_conversion_test.cpp",
+                 render(t::conversion_unit_test_cpp, values));
+    writer.write("tests/e2e/" + kind_lower + "_" + spoke + "_conversion_e2e_test.cpp",
+                 render(t::conversion_e2e_test_cpp, values));
+    writer.register_at("CMakeLists.txt", "# kopp:scaffold:kinds", render(t::register_spoke_cmake, values));
+    writer.register_at(kind_source, "// kopp:scaffold:" + kind_lower + "-spoke-includes",
+                       render(t::register_spoke_include, values));
+    writer.register_at(kind_source, "// kopp:scaffold:" + kind_lower + "-spokes", render(t::register_spoke, values));
+  }
+}
+
 int run_create_webhook(Arguments args) {
   const bool force = take(args, "force", "false") == "true";
   const bool defaulting = take(args, "defaulting", "false") == "true";
   const bool validation = take(args, "validation", "false") == "true";
   const bool conversion = take(args, "conversion", "false") == "true";
+  const std::vector<std::string> spokes = split_versions(take(args, "spoke", ""));
   const std::string group = take(args, "group");
   const std::string version = take(args, "version");
   const std::string kind = take(args, "kind");
   const std::filesystem::path dir = absolute_directory(take(args, "project-dir", "."));
   refuse_unknown(args);
   if (args.words.size() != 2) throw usage_error("create webhook takes no directory argument: use --project-dir");
-  if (conversion)
-    throw usage_error(
-        "--conversion is not scaffolded yet: a kind in a kopp project has one version; serve a "
-        "second one through conversion<Hub>() by hand (docs/webhooks.md)");
-  if (!defaulting && !validation) throw usage_error("create webhook: give --defaulting, --validation or both");
+  if (!defaulting && !validation && !conversion)
+    throw usage_error("create webhook: give --defaulting, --validation, --conversion, or several");
+  if (conversion && spokes.empty())
+    throw usage_error("--conversion needs --spoke VERSION[,VERSION...]: the versions of " + kind +
+                      " that convert to and from " + version + ", the hub");
+  if (!conversion && !spokes.empty()) throw usage_error("--spoke goes with --conversion");
 
   Project project = read_project(dir);
   ProjectResource* resource = nullptr;
@@ -318,50 +467,43 @@ int run_create_webhook(Arguments args) {
     throw usage_error("no kind " + kind + " in " + group + "." + project.domain + "/" + version +
                       " in PROJECT: `kopp create api --group " + group + " --version " + version + " --kind " + kind +
                       "` first");
-  const bool first_webhook_of_project =
-      std::none_of(project.resources.begin(), project.resources.end(),
-                   [](const ProjectResource& r) { return r.defaulting || r.validation; });
+  if (conversion) {
+    const ProjectResource* hub = project.controller_version(group, kind);
+    if (!resource->controller)
+      throw usage_error("--version " + version + " cannot be the hub of " + kind + "'s conversions: the hub is " +
+                        (hub ? hub->version : std::string("the version with the controller")) +
+                        ", the version the API server stores and the controller reconciles");
+    for (const auto& spoke : spokes) {
+      check_version(spoke, "--spoke");
+      if (spoke == version) throw usage_error("--spoke " + spoke + " is the hub (--version) itself");
+      if (!project.find(group, spoke, kind))
+        throw usage_error("--spoke " + spoke + ": no " + kind + " in " + group + "." + project.domain + "/" + spoke +
+                          " in PROJECT: `kopp create api --group " + group + " --version " + spoke + " --kind " + kind +
+                          "` first");
+    }
+  }
+  const bool first_webhook_of_project = std::none_of(project.resources.begin(), project.resources.end(),
+                                                     [](const ProjectResource& r) { return r.has_webhook(); });
   // A second run adds to the first: the files are rendered for both runs' webhooks.
   resource->defaulting = resource->defaulting || defaulting;
   resource->validation = resource->validation || validation;
+  resource->conversion = resource->conversion || conversion;
+  for (const auto& spoke : spokes)
+    if (std::find(resource->spokes.begin(), resource->spokes.end(), spoke) == resource->spokes.end())
+      resource->spokes.push_back(spoke);
 
   namespace t = templates;
-  auto values = kind_values(project, *resource);
-  const auto piece = [&](bool wanted, std::string_view text) { return wanted ? render(text, values) : std::string(); };
-  const std::string fqgroup = values["fqgroup"];
-  values["webhook_summary"] =
-      resource->defaulting && resource->validation
-          ? "The defaulter fills in what a user left out, then the validator refuses what breaks a rule."
-      : resource->defaulting ? "The defaulter fills in what a user left out."
-                             : "The validator refuses what breaks a rule.";
-  values["defaulter_declaration"] = piece(resource->defaulting, t::webhook_hpp_defaulter);
-  values["validator_declaration"] = piece(resource->validation, t::webhook_hpp_validator);
-  values["defaulter_definition"] = piece(resource->defaulting, t::webhook_cpp_defaulter);
-  values["validator_definition"] = piece(resource->validation, t::webhook_cpp_validator);
-  values["builder_calls"] = piece(resource->defaulting, t::webhook_builder_defaulter) +
-                            piece(resource->validation, t::webhook_builder_validator);
-  values["defaulter_test"] = piece(resource->defaulting, t::webhook_unit_test_defaulter);
-  values["validator_test"] = piece(resource->validation, t::webhook_unit_test_validator);
-  values["e2e_checks"] =
-      piece(resource->defaulting, t::webhook_e2e_defaulter) + piece(resource->validation, t::webhook_e2e_validator);
-  std::string manifest_checks;
-  for (const auto& [wanted, type] :
-       {std::pair{resource->defaulting, "mutate"}, std::pair{resource->validation, "validate"}})
-    if (wanted)
-      manifest_checks += render(t::webhook_manifest_check, {{"path", webhook_path(type, fqgroup, version, kind)}});
-  values["manifest_checks"] = manifest_checks;
-  const std::string ident = values["ident"], kind_lower = values["kind_lower"];
-
+  const auto values = kind_values(project, *resource);
   FileWriter writer(dir, force);
-  std::cout << "kopp create webhook: " << kind << " (" << fqgroup << "/" << version
-            << "):" << (resource->defaulting ? " defaulting" : "") << (resource->validation ? " validation" : "")
-            << " in " << dir.string() << "\n";
-  writer.write("include/" + ident + "/" + kind_lower + "_webhook.hpp", render(t::webhook_hpp, values));
-  writer.write("src/" + kind_lower + "_webhook.cpp", render(t::webhook_cpp, values));
-  writer.write("tests/" + kind_lower + "_webhook_test.cpp", render(t::webhook_unit_test_cpp, values));
-  writer.write("tests/e2e/" + kind_lower + "_webhook_e2e_test.cpp", render(t::webhook_e2e_test_cpp, values));
-  // Once per project (unchanged on later runs): the Service, the certificate, the manager's
-  // volume, and config/default's wiring of them.
+  std::cout << "kopp create webhook: " << kind << " (" << values.at("fqgroup") << "/" << version
+            << "):" << (resource->defaulting ? " defaulting" : "") << (resource->validation ? " validation" : "");
+  if (resource->conversion) {
+    std::cout << " conversion to and from";
+    for (const auto& spoke : resource->spokes) std::cout << " " << spoke;
+  }
+  std::cout << " in " << dir.string() << "\n";
+  // Once per project (unchanged on later runs), first: the Service, the certificate, the
+  // manager's volume, and config/default's wiring of them, which the kinds' add to.
   writer.write("config/webhook/kustomization.yaml", std::string(t::config_webhook_kustomization));
   writer.write("config/webhook/service.yaml", render(t::config_webhook_service, values));
   writer.write("config/certmanager/kustomization.yaml", std::string(t::config_certmanager_kustomization));
@@ -369,19 +511,21 @@ int run_create_webhook(Arguments args) {
   writer.write("config/default/manager_webhook_patch.yaml", std::string(t::config_default_manager_webhook_patch));
   writer.write("tests/e2e/webhook_config_test.cpp", render(t::webhook_config_test_cpp, values));
   writer.register_at("CMakeLists.txt", "# kopp:scaffold:kinds", render(t::register_webhooks_cmake, values));
-  writer.register_at("CMakeLists.txt", "# kopp:scaffold:kinds", render(t::register_kind_webhook_cmake, values));
-  writer.register_at("src/setup.cpp", "// kopp:scaffold:includes", render(t::register_webhook_include, values));
-  writer.register_at("src/setup.cpp", "// kopp:scaffold:webhooks", render(t::register_webhook_server, values));
-  writer.register_at("src/setup.cpp", "// kopp:scaffold:webhook-declarations",
-                     render(t::register_webhook_declaration, values));
   writer.register_at("config/default/kustomization.yaml", "# kopp:scaffold:default-resources",
                      std::string(t::register_default_resources));
   writer.register_at("config/default/kustomization.yaml", "# kopp:scaffold:default-webhook",
                      std::string(t::register_default_webhook));
+  if (resource->defaulting || resource->validation) write_admission_webhooks(writer, values, *resource);
+  if (resource->conversion) write_conversion_webhook(writer, values, *resource);
   writer.update("PROJECT", format_project(project));
   print_report(writer);
-  std::cout << "Next: fill in src/" << kind_lower << "_webhook.cpp, then build: the webhook configurations are "
-            << "written to config/webhook/manifests.yaml."
+  std::cout << "Next: fill in "
+            << (resource->defaulting || resource->validation ? "src/" + values.at("kind_lower") + "_webhook.cpp" : "")
+            << (resource->conversion ? std::string(resource->defaulting || resource->validation ? " and " : "") +
+                                           "src/api/<spoke>/" + values.at("kind_lower") + "_conversion.cpp"
+                                     : "")
+            << ", then build: the webhook configurations are written to config/webhook/manifests.yaml"
+            << (resource->conversion ? ", the CRD's conversion to config/crd/bases/" : "") << "."
             << (first_webhook_of_project ? " config/default now needs cert-manager in the cluster (config/certmanager)."
                                          : "")
             << "\n";

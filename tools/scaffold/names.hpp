@@ -65,7 +65,7 @@ inline void check_group(std::string_view group) {
 }
 
 /// --version: a Kubernetes API version: v1, v2beta1, v1alpha3.
-inline void check_version(std::string_view version) {
+inline void check_version(std::string_view version, std::string_view flag = "--version") {
   const auto digits = [](std::string_view s) {
     if (s.empty() || s.front() == '0') return false;
     for (char c : s)
@@ -90,7 +90,7 @@ inline void check_version(std::string_view version) {
       ok = ok && digits(major) && digits(stage);
     }
   }
-  if (!ok) detail::refuse("--version", version, "must be a Kubernetes API version: v1, v1alpha1, v2beta3");
+  if (!ok) detail::refuse(flag, version, "must be a Kubernetes API version: v1, v1alpha1, v2beta3");
 }
 
 /// --kind: UpperCamelCase, letters and digits (Memcached, CronTab).

@@ -12,9 +12,12 @@
 //     kind: Memcached
 //     plural: memcacheds
 //     namespaced: true
+//     controller: true     # false for a second version (`kopp create api` again)
 //     webhooks:            # once `kopp create webhook` added them
 //       defaulting: true
 //       validation: true
+//       conversion: true   # on the hub version, with the spoke versions
+//       spokes: [v1beta1]
 
 #include "names.hpp"
 
@@ -34,8 +37,15 @@ struct ProjectResource {
   std::string kind;
   std::string plural;
   bool namespaced = true;
+  /// The version a controller reconciles, whose CRD source lists the kind's versions (the
+  /// first `kopp create api` of a kind); later versions are served by the same CRD.
+  bool controller = true;
   bool defaulting = false;  // a defaulting (mutating) webhook
   bool validation = false;  // a validating webhook
+  bool conversion = false;  // the hub of a conversion webhook, converting to and from `spokes`
+  std::vector<std::string> spokes = {};
+
+  [[nodiscard]] bool has_webhook() const noexcept { return defaulting || validation || conversion; }
 };
 
 struct Project {
@@ -47,6 +57,12 @@ struct Project {
                                             std::string_view kind) const {
     for (const auto& r : resources)
       if (r.group == group && r.version == version && r.kind == kind) return &r;
+    return nullptr;
+  }
+  /// The version of `kind` that has the controller and the CRD source, if any.
+  [[nodiscard]] const ProjectResource* controller_version(std::string_view group, std::string_view kind) const {
+    for (const auto& r : resources)
+      if (r.group == group && r.kind == kind && r.controller) return &r;
     return nullptr;
   }
 };
@@ -87,6 +103,12 @@ inline Project parse_project(const std::string& text) {
       if (namespaced != "true" && namespaced != "false")
         throw usage_error("PROJECT: " + at + "namespaced is \"" + namespaced + "\", not true or false");
       resource.namespaced = namespaced == "true";
+      if (const YAML::Node controller = r["controller"]; controller) {
+        const std::string value = scalar(controller, at + "controller");
+        if (value != "true" && value != "false")
+          throw usage_error("PROJECT: " + at + "controller is \"" + value + "\", not true or false");
+        resource.controller = value == "true";
+      }
       if (const YAML::Node webhooks = r["webhooks"]; webhooks && !webhooks.IsNull()) {
         if (!webhooks.IsMap()) throw usage_error("PROJECT: " + at + "webhooks is not a mapping");
         const auto flag = [&](const char* name) {
@@ -99,6 +121,15 @@ inline Project parse_project(const std::string& text) {
         };
         resource.defaulting = flag("defaulting");
         resource.validation = flag("validation");
+        resource.conversion = flag("conversion");
+        if (const YAML::Node spokes = webhooks["spokes"]; spokes && !spokes.IsNull()) {
+          if (!spokes.IsSequence()) throw usage_error("PROJECT: " + at + "webhooks.spokes is not a list");
+          for (std::size_t s = 0; s < spokes.size(); ++s) {
+            const std::string version = scalar(spokes[s], at + "webhooks.spokes[" + std::to_string(s) + "]");
+            check_version(version, "PROJECT: " + at + "webhooks.spokes");
+            resource.spokes.push_back(version);
+          }
+        }
       }
       project.resources.push_back(std::move(resource));
     }
@@ -116,10 +147,17 @@ inline std::string format_project(const Project& project) {
   out += "resources:\n";
   for (const auto& r : project.resources) {
     out += "- group: " + r.group + "\n  version: " + r.version + "\n  kind: " + r.kind + "\n  plural: " + r.plural +
-           "\n  namespaced: " + (r.namespaced ? "true" : "false") + "\n";
-    if (r.defaulting || r.validation)
+           "\n  namespaced: " + (r.namespaced ? "true" : "false") +
+           "\n  controller: " + (r.controller ? "true" : "false") + "\n";
+    if (r.has_webhook()) {
       out += std::string("  webhooks:\n    defaulting: ") + (r.defaulting ? "true" : "false") +
-             "\n    validation: " + (r.validation ? "true" : "false") + "\n";
+             "\n    validation: " + (r.validation ? "true" : "false") +
+             "\n    conversion: " + (r.conversion ? "true" : "false") + "\n";
+      if (!r.spokes.empty()) {
+        out += "    spokes:\n";
+        for (const auto& spoke : r.spokes) out += "    - " + spoke + "\n";
+      }
+    }
   }
   return out;
 }

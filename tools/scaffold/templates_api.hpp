@@ -11,7 +11,7 @@ namespace kopp_scaffold::templates {
 inline constexpr std::string_view kind_types_hpp = R"kopp(#pragma once
 // {{kind}} ({{fqgroup}}/{{version}}), declared once in C++: these described structs are the
 // JSON the operator reads and writes, and the OpenAPI schema of the CRD that every build
-// writes to config/crd/bases/{{fqgroup}}_{{plural}}.yaml (src/api/{{version}}/{{kind_lower}}_crd.cpp).
+// writes to config/crd/bases/{{fqgroup}}_{{plural}}.yaml (src/api/{{hub}}/{{kind_lower}}_crd.cpp).
 //
 // Make it yours: add members to the spec (what a user asks for) and the status (what the
 // controller observed), list them in BOOST_DESCRIBE_STRUCT, and give them validation and
@@ -69,25 +69,35 @@ KOPP_CRD_DOC({{kind}}, "A {{kind}}, reconciled by {{name}}.")
 
 /// The condition the controller sets once it reconciled the current spec.
 inline constexpr std::string_view condition_available = "Available";
-
-/// The CustomResourceDefinition of {{kind}}, generated from the types above.
-[[nodiscard]] boost::json::object {{kind_lower}}_crd_definition();
-
+{{crd_declaration}}
 }  // namespace {{ident}}::{{version}}
 )kopp";
 
+/// The kind's first version declares its CRD (a later version is one more in its list).
+inline constexpr std::string_view kind_crd_declaration = R"kopp(
+/// The CustomResourceDefinition of {{kind}}, generated from the types above (and those of
+/// its other versions, if any).
+[[nodiscard]] boost::json::object {{kind_lower}}_crd_definition();
+)kopp";
+
 inline constexpr std::string_view kind_crd_cpp = R"kopp(#include <{{ident}}/api/{{version}}/{{kind_lower}}.hpp>
+// kopp:scaffold:{{kind_lower}}-version-includes
 
 #include <kopp/core/crd.hpp>
 
 namespace {{ident}}::{{version}} {
 
 // The schema comes from the types; add short names, printer columns (kubectl get) and more
-// versions here (kopp/core/crd/definition.hpp).
+// here (kopp/core/crd/definition.hpp). `kopp create api` for another version of {{kind}}
+// adds it to the list; {{version}} stays the version the API server stores.
 boost::json::object {{kind_lower}}_crd_definition() {
   using kopp::crd::column_type;
   using kopp::crd::PrinterColumn;
-  return kopp::crd::custom_resource_definition<{{kind}}>()
+  return kopp::crd::custom_resource_definition<{{kind}}
+                                               // kopp:scaffold:{{kind_lower}}-versions
+                                               >()
+      .storage<{{kind}}>()
+      // kopp:scaffold:{{kind_lower}}-conversion
       .printer_column(
           PrinterColumn("Available", column_type::string, ".status.conditions[?(@.type==\"Available\")].status"))
       .printer_column(PrinterColumn("Age", column_type::date, ".metadata.creationTimestamp"))
@@ -300,7 +310,9 @@ TEST_CASE("{{kind}}: the controller reconciles on a real API server, with the ro
   REQUIRE(available != nullptr);
   CHECK(available->observedGeneration == ready.metadata.generation);
 
-  plane.kubectl({"delete", "{{plural}}.{{fqgroup}}", name, "-n", ns, "--wait=false"});
+  // By version: a resource name without one means the preferred version, which may be
+  // another version of {{kind}}, reached through a conversion webhook.
+  plane.kubectl({"delete", "{{plural}}.{{version}}.{{fqgroup}}", name, "-n", ns, "--wait=false"});
   plane.kubectl({"delete", "namespace", ns, "--wait=false"});
   plane.kubectl({"delete", "clusterrolebinding", ns});
 }

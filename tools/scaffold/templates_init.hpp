@@ -105,7 +105,8 @@ add_custom_target(run COMMAND {{name}} ${run_args} DEPENDS {{name}} USES_TERMINA
 
 find_program(KUBECTL kubectl)
 if(KUBECTL)
-  add_custom_target(deploy COMMAND ${KUBECTL} apply --server-side -k ${CMAKE_CURRENT_SOURCE_DIR}/config/default
+  # --force-conflicts: config/default is the truth, whoever applied the objects before.
+  add_custom_target(deploy COMMAND ${KUBECTL} apply --server-side --force-conflicts -k ${CMAKE_CURRENT_SOURCE_DIR}/config/default
     DEPENDS manifests USES_TERMINAL)
   add_custom_target(undeploy COMMAND ${KUBECTL} delete --ignore-not-found -k ${CMAKE_CURRENT_SOURCE_DIR}/config/default
     USES_TERMINAL)
@@ -344,7 +345,10 @@ TEST_CASE("config/default renders with kustomize and the API server accepts it",
 
   const std::filesystem::path file = directory / "{{name}}-config-default.yaml";
   std::ofstream(file) << applied_documents;
-  const std::string applied = plane.kubectl({"apply", "--server-side", "--dry-run=server", "-f", file.string()});
+  // --force-conflicts, as the deploy target: the tests installed the CRDs before, with
+  // other values (the conversion's Service, say) under another field manager.
+  const std::string applied =
+      plane.kubectl({"apply", "--server-side", "--force-conflicts", "--dry-run=server", "-f", file.string()});
   CHECK(applied.find("deployment.apps/{{name}}-controller-manager serverside-applied (server dry run)") !=
         std::string::npos);
   plane.kubectl({"delete", "namespace", "{{name}}-system", "--wait=false"});

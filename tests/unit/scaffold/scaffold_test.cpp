@@ -5,6 +5,7 @@
 #include "../../../tools/scaffold/names.hpp"
 #include "../../../tools/scaffold/project_file.hpp"
 #include "../../../tools/scaffold/templates_api.hpp"
+#include "../../../tools/scaffold/templates_conversion.hpp"
 #include "../../../tools/scaffold/templates_init.hpp"
 #include "../../../tools/scaffold/templates_webhook.hpp"
 
@@ -15,6 +16,7 @@
 #include <map>
 #include <random>
 #include <string>
+#include <vector>
 
 using namespace kopp_scaffold;
 
@@ -82,11 +84,23 @@ TEST_CASE("scaffold: the PROJECT file round-trips and its errors name the field"
   project.resources.push_back({"cache", "v1alpha1", "Memcached", "memcacheds", true});
   project.resources.push_back({"infra", "v1", "Cluster", "clusters", false});
   project.resources.back().validation = true;
+  project.resources.back().conversion = true;
+  project.resources.back().spokes = {"v1beta1", "v2"};
+  project.resources.push_back({"infra", "v1beta1", "Cluster", "clusters", false});
+  project.resources.back().controller = false;
   const Project again = parse_project(format_project(project));
   CHECK(again.domain == "example.com");
   CHECK(again.name == "my-operator");
-  REQUIRE(again.resources.size() == 2);
+  REQUIRE(again.resources.size() == 3);
   CHECK(again.resources[1].kind == "Cluster");
+  CHECK(again.resources[1].controller);
+  CHECK(again.resources[1].conversion);
+  CHECK(again.resources[1].spokes == std::vector<std::string>{"v1beta1", "v2"});
+  CHECK_FALSE(again.resources[2].controller);
+  CHECK_FALSE(again.resources[0].conversion);
+  CHECK(again.resources[0].spokes.empty());
+  REQUIRE(again.controller_version("infra", "Cluster") != nullptr);
+  CHECK(again.controller_version("infra", "Cluster")->version == "v1");
   CHECK_FALSE(again.resources[1].namespaced);
   CHECK_FALSE(again.resources[0].defaulting);
   CHECK_FALSE(again.resources[0].validation);
@@ -109,16 +123,33 @@ TEST_CASE("scaffold: the PROJECT file round-trips and its errors name the field"
                     Catch::Contains("resources[0].webhooks is not a mapping"));
   CHECK_THROWS_WITH(parse_project(kind + "  webhooks:\n    validation: yes\n"),
                     Catch::Contains("resources[0].webhooks.validation is \"yes\", not true or false"));
+  CHECK_THROWS_WITH(parse_project(kind + "  controller: maybe\n"),
+                    Catch::Contains("resources[0].controller is \"maybe\", not true or false"));
+  CHECK_THROWS_WITH(parse_project(kind + "  webhooks:\n    conversion: true\n    spokes: v2\n"),
+                    Catch::Contains("resources[0].webhooks.spokes is not a list"));
+  CHECK_THROWS_WITH(parse_project(kind + "  webhooks:\n    conversion: true\n    spokes: [V2]\n"),
+                    Catch::Contains("resources[0].webhooks.spokes"));
 }
 
 TEST_CASE("scaffold: every template renders with the keys the commands give", "[scaffold]") {
   // Each command gives the project's keys and the kind's; `create webhook` its pieces too. A
   // template naming another key (or holding two opening braces of C++ code) throws here.
-  std::map<std::string, std::string> values = {
-      {"name", "my-operator"}, {"ident", "my_operator"},    {"IDENT", "MY_OPERATOR"},         {"domain", "example.com"},
-      {"kopp_version", "0.1"}, {"group", "cache"},          {"fqgroup", "cache.example.com"}, {"version", "v1"},
-      {"kind", "Memcached"},   {"kind_lower", "memcached"}, {"plural", "memcacheds"},         {"scope", "namespaced"},
-      {"path", "/validate-x"}};
+  std::map<std::string, std::string> values = {{"name", "my-operator"},
+                                               {"ident", "my_operator"},
+                                               {"IDENT", "MY_OPERATOR"},
+                                               {"domain", "example.com"},
+                                               {"kopp_version", "0.1"},
+                                               {"group", "cache"},
+                                               {"fqgroup", "cache.example.com"},
+                                               {"version", "v1"},
+                                               {"kind", "Memcached"},
+                                               {"kind_lower", "memcached"},
+                                               {"plural", "memcacheds"},
+                                               {"scope", "namespaced"},
+                                               {"path", "/validate-x"},
+                                               {"hub", "v1"},
+                                               {"spoke", "v2"},
+                                               {"crd_declaration", ""}};
   for (const char* piece :
        {"webhook_summary", "defaulter_declaration", "validator_declaration", "defaulter_definition",
         "validator_definition", "builder_calls", "defaulter_test", "validator_test", "e2e_checks", "manifest_checks"})
@@ -164,7 +195,26 @@ TEST_CASE("scaffold: every template renders with the keys the commands give", "[
                                       t::register_webhook_include,
                                       t::register_webhook_server,
                                       t::register_webhook_declaration,
-                                      t::webhook_config_test_cpp}) {
+                                      t::webhook_config_test_cpp,
+
+                                      t::kind_crd_declaration,
+                                      t::register_version_include,
+                                      t::register_version,
+                                      t::conversion_kind_hpp,
+                                      t::conversion_kind_cpp,
+                                      t::register_crd_conversion,
+                                      t::register_conversion_cmake,
+                                      t::register_conversion_include,
+                                      t::register_conversion_server,
+                                      t::register_default_crd_replacements,
+                                      t::conversion_config_test_cpp,
+                                      t::conversion_spoke_hpp,
+                                      t::conversion_spoke_cpp,
+                                      t::register_spoke_include,
+                                      t::register_spoke,
+                                      t::register_spoke_cmake,
+                                      t::conversion_unit_test_cpp,
+                                      t::conversion_e2e_test_cpp}) {
     INFO(text.substr(0, 80));
     CHECK_NOTHROW(render(text, values));
   }
