@@ -103,11 +103,11 @@ cmake --build "$build" -j "$jobs"
 for crd in cache.example.com_memcacheds.yaml infra.example.com_zones.yaml; do
   [[ -s $project/config/crd/bases/$crd ]] || fail "the build wrote no config/crd/bases/$crd"
 done
-# The ClusterRole, from the controllers' declarations: each kind, its status and finalizers,
+# The ClusterRole, from the controllers' declarations: each kind's informer, its status,
 # Events; the e2e tests run the controllers bound to it.
 role=$project/config/rbac/role.yaml
 [[ -s $role ]] || fail "the build wrote no config/rbac/role.yaml"
-for resource in memcacheds memcacheds/status memcacheds/finalizers zones zones/status zones/finalizers events; do
+for resource in memcacheds memcacheds/status zones zones/status events; do
   grep -q -- "- $resource\$" "$role" || fail "config/rbac/role.yaml grants nothing on $resource: $(cat "$role")"
 done
 # The webhook configurations: Memcached's defaulting and validating webhooks, Zone's validating one.

@@ -129,9 +129,32 @@ func (l layout) etcdArgs(st *state) []string {
 	}
 }
 
+// auditPolicyText makes kube-apiserver record who called which verb on which resource
+// (level Metadata: no bodies) for ServiceAccounts outside kube-system: an operator under
+// test runs as one, so a test can compare the calls it made with the role it was given.
+// kube-controller-manager's own ServiceAccounts (kube-system) and users are not recorded.
+const auditPolicyText = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived"]
+rules:
+- level: None
+  userGroups: ["system:serviceaccounts:kube-system"]
+- level: Metadata
+  userGroups: ["system:serviceaccounts"]
+- level: None
+`
+
+func (l layout) auditPolicy() string { return filepath.Join(l.dir, "audit-policy.yaml") }
+func (l layout) auditLog() string    { return filepath.Join(l.dir, "audit.log") }
+
 func (l layout) apiserverArgs(st *state) []string {
 	p := l.pki()
 	return []string{
+		"--audit-policy-file=" + l.auditPolicy(),
+		"--audit-log-path=" + l.auditLog(),
+		"--audit-log-format=json",
+		"--audit-log-maxsize=64",
+		"--audit-log-maxbackup=1",
 		"--etcd-servers=" + l.etcdURL(st),
 		"--bind-address=127.0.0.1",
 		"--advertise-address=127.0.0.1",
@@ -264,6 +287,9 @@ func cmdUp(args []string) int {
 	}
 	if err := writeKubeconfigs(l, st); err != nil {
 		return fail("up", fmt.Errorf("writing kubeconfigs: %w", err))
+	}
+	if err := os.WriteFile(l.auditPolicy(), []byte(auditPolicyText), 0o644); err != nil {
+		return fail("up", fmt.Errorf("writing the audit policy: %w", err))
 	}
 	if err := saveState(l, st); err != nil {
 		return fail("up", err)

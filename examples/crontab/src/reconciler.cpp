@@ -126,6 +126,9 @@ std::shared_ptr<kopp::Controller<CronTab>> make_controller(kopp::Manager& manage
   return manager.controller<CronTab>("crontab")
       .with_predicate(kopp::predicates::generation_changed<CronTab>())
       .owns<Job>()
+      // Calls beyond what owns<Job>() implies, for config/rbac/role.yaml: a Job read back
+      // when its create raced, and Jobs deleted past the history limits.
+      .permits<Job>({"get", "delete"})
       .max_concurrent_reconciles(max_concurrent_reconciles)
       .build(std::make_shared<CronTabReconciler>(std::move(options)));
 }

@@ -180,6 +180,10 @@ std::shared_ptr<kopp::Controller<Memcached>> make_controller(kopp::Manager& mana
       // Pods, metadata only, mapped to their Memcached by the instance label.
       .watches_metadata<Pod>(
           [](const std::shared_ptr<const kopp::PartialObjectMetadata>& pod) { return memcached_of_pod(*pod); })
+      // Calls beyond what the declarations above imply, for config/rbac/role.yaml: the
+      // finalizer (a JSON patch of the Memcached), the Deployment read before it is applied.
+      .permits<Memcached>({"patch"})
+      .permits<Deployment>({"get"})
       .max_concurrent_reconciles(2)
       .build(std::make_shared<MemcachedReconciler>(std::move(options)));
   // [/doc]

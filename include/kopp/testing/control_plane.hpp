@@ -80,6 +80,9 @@ class ControlPlane {
   const std::filesystem::path& directory() const noexcept { return directory_; }
   /// The cluster-admin kubeconfig (client certificate).
   std::filesystem::path admin_kubeconfig() const { return directory_ / "admin.kubeconfig"; }
+  /// kube-apiserver's audit log: the requests of ServiceAccounts outside kube-system, at
+  /// level Metadata, one JSON event per line (kopp/testing/audit_log.hpp reads it).
+  std::filesystem::path audit_log() const { return directory_ / "audit.log"; }
   /// A Config from the admin kubeconfig, for kopp::Client.
   Config admin_config() const;
 

@@ -86,18 +86,29 @@ TEST_CASE("permissions: a Manager's role follows from its controllers' declarati
   manager.permits("coordination.k8s.io", "leases", {"get"});
 
   const std::vector<PolicyRule> expected{
-      {{""}, {"configmaps"}, {"get", "list", "watch", "create", "update", "patch", "delete"}},
-      {{""}, {"pods"}, {"get", "list", "watch"}},
+      // Owned: its informer and server-side apply.
+      {{""}, {"configmaps"}, {"list", "watch", "create", "patch"}},
+      // Watched (metadata only): its informer.
+      {{""}, {"pods"}, {"list", "watch"}},
       {{""}, {"secrets"}, {"get"}},
-      {{"apps"}, {"deployments"}, {"get", "list", "watch", "update", "patch"}},
+      // The primary kind: its informer, its status (patch_status), and its finalizers for
+      // the owner references that block its deletion.
+      {{"apps"}, {"deployments"}, {"list", "watch"}},
       {{"apps"}, {"deployments/finalizers"}, {"update"}},
-      {{"apps"}, {"deployments/status"}, {"get", "update", "patch"}},
+      {{"apps"}, {"deployments/status"}, {"patch"}},
       {{"authentication.k8s.io"}, {"tokenreviews"}, {"create"}},
       {{"authorization.k8s.io"}, {"subjectaccessreviews"}, {"create"}},
       {{"coordination.k8s.io"}, {"leases"}, {"get"}},
       {{"events.k8s.io"}, {"events"}, {"create", "patch"}},
   };
   CHECK(manager.permissions().rules() == expected);
+
+  // A controller that owns nothing needs nothing on its kind's finalizers.
+  kopp::Manager alone(offline(), kopp::ManagerOptions());
+  (void)alone.controller<Deployment>("deployments").build(Idle());
+  CHECK_FALSE(alone.permissions().allows("apps", "deployments/finalizers", "update"));
+  CHECK(alone.permissions().allows("apps", "deployments", "watch"));
+  CHECK_FALSE(alone.permissions().allows("apps", "deployments", "get"));
 }
 
 TEST_CASE("permissions: a verb that is not one is a misuse build() names", "[permissions]") {

@@ -2,7 +2,7 @@
 # End-to-end test of memcached-operator against a real control plane (kopp's local one:
 # etcd + kube-apiserver + kube-controller-manager, no scheduler and no kubelet).
 #
-#   e2e.sh <memcached-operator binary>
+#   e2e.sh <memcached-operator binary> <memcached-rbac-audit binary>
 #   env: KUBECONFIG (admin), KOPP_CONTROLPLANE (the kopp-controlplane binary, for kubectl
 #        and mint-kubeconfig), KOPP_CONTROLPLANE_DIR (its state directory)
 #
@@ -14,7 +14,8 @@
 # to other tests on the same control plane; the CRD is shared (applying it is idempotent).
 set -euo pipefail
 
-operator_bin=${1:?usage: e2e.sh <memcached-operator binary>}
+operator_bin=${1:?usage: e2e.sh <memcached-operator binary> <memcached-rbac-audit binary>}
+rbac_audit=${2:?usage: e2e.sh <memcached-operator binary> <memcached-rbac-audit binary>}
 : "${KUBECONFIG:?KUBECONFIG must point at the admin kubeconfig}"
 : "${KOPP_CONTROLPLANE:?KOPP_CONTROLPLANE must be the kopp-controlplane binary}"
 : "${KOPP_CONTROLPLANE_DIR:?KOPP_CONTROLPLANE_DIR must be the control plane directory}"
@@ -375,3 +376,7 @@ if grep -qi 'forbidden' "$work/operator.log"; then
   fail "the operator was denied something (RBAC): $(grep -i forbidden "$work/operator.log" | head -3)"
 fi
 echo "ok: no RBAC denials in the operator's log"
+
+echo "== config/rbac/role.yaml is minimal: the API server's audit log shows every grant used"
+"$rbac_audit" "$KOPP_CONTROLPLANE_DIR/audit.log" "system:serviceaccount:$operator_ns:$sa" ||
+  fail "config/rbac/role.yaml grants what the operator did not use (above)"

@@ -6,15 +6,19 @@
 //   manager.controller<Memcached>("memcached").owns<Deployment>().permits<Secret>({"get"}).build(r);
 //   kopp::cluster_role("manager-role", manager.permissions());   // config/rbac/role.yaml
 //
-// What a declaration implies (the verbs kopp's own code uses for it):
-//   the primary kind K     get, list, watch (its informer), update, patch (finalizers, metadata);
-//                          K/status get, update, patch; K/finalizers update (children whose
-//                          owner reference blocks K's deletion need it)
-//   owns<Child>()          get, list, watch, create, update, patch, delete
-//   watches<Other>(), watches_metadata<Other>()    get, list, watch
-//   an event recorder      events.k8s.io events create, patch
-// Calls a reconciler makes beyond those (reading a Secret, creating a Job it does not own)
-// are declared with permits<K>(verbs) or permits(group, resource, verbs).
+// What a declaration implies: the calls kopp's own code makes for it, and no more.
+//   the primary kind K     list, watch (its informer); K/status patch, when K has a status
+//                          (kopp::patch_status)
+//   owns<Child>()          Child: list, watch (its informer), create, patch (server-side
+//                          apply); K/finalizers update (asked by the OwnerReferencesPermission-
+//                          Enforcement admission, where enabled, for the controller reference
+//                          that blocks K's deletion)
+//   watches<Other>(), watches_metadata<Other>()    list, watch
+//   an event recorder      events.k8s.io events create, patch (a repeated Event's series)
+// Calls a reconciler makes beyond those are declared with permits<K>(verbs) or permits(group,
+// resource, verbs): a finalizer (patch on K), a GET or update of an owned object, deleting
+// one, reading a Secret. The end-to-end tests, run with the generated role, find a missing
+// declaration (403); the examples' audit-log checks find a grant nothing uses.
 //
 // rules() merges them the way controller-gen does: one rule per API group and set of verbs,
 // resources sorted, so the generated role is stable from build to build.

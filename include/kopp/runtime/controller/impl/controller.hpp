@@ -307,12 +307,10 @@ template <Resource K>
 ControllerBuilder<K>::ControllerBuilder(Client& client, InformerFactory& informers, std::string name)
     : client_(&client), informers_(&informers), name_(std::move(name)) {
   if (name_.empty()) misuse("the controller needs a name (it labels logs and metrics)");
-  // The primary kind: its informer, finalizers and metadata; its status (where it has one);
-  // and K/finalizers, which owner references that block K's deletion need.
-  permissions_.template permit<K>({"get", "list", "watch", "update", "patch"});
-  if constexpr (requires(K & object) { object.status; })
-    permissions_.template permit<K>({"get", "update", "patch"}, "status");
-  permissions_.template permit<K>({"update"}, "finalizers");
+  // The primary kind's informer, and its status where it has one (kopp::patch_status writes
+  // it with a merge patch). Nothing else: what a reconcile does beyond is declared.
+  permissions_.template permit<K>({"list", "watch"});
+  if constexpr (requires(K & object) { object.status; }) permissions_.template permit<K>({"patch"}, "status");
 }
 
 template <Resource K>
@@ -348,7 +346,12 @@ ControllerBuilder<K>& ControllerBuilder<K>::owns(SecondaryScope scope, Predicate
   if (std::find(owned_kinds_.begin(), owned_kinds_.end(), kind) != owned_kinds_.end())
     misuse("owns<" + std::string(resource_traits<Child>::kind) + ">() given twice");
   owned_kinds_.push_back(kind);
-  permissions_.template permit<Child>({"get", "list", "watch", "create", "update", "patch", "delete"});
+  // Its informer, and server-side apply (a PATCH, which needs create too when the object is
+  // new). The controller reference blocks K's deletion: the API server's
+  // OwnerReferencesPermissionEnforcement admission (where enabled) asks for update on
+  // K/finalizers for that.
+  permissions_.template permit<Child>({"list", "watch", "create", "patch"});
+  permissions_.template permit<K>({"update"}, "finalizers");
   if (resource_traits<K>::namespaced && !resource_traits<Child>::namespaced)
     misuse("a namespaced " + std::string(resource_traits<K>::kind) + " cannot own cluster-scoped " +
            std::string(resource_traits<Child>::kind));
@@ -388,7 +391,7 @@ ControllerBuilder<K>& ControllerBuilder<K>::watches(
     std::function<std::vector<ObjectKey>(const std::shared_ptr<const Other>&)> map, SecondaryScope scope,
     Predicate<Other> predicate) {
   if (!map) misuse("watches<" + std::string(resource_traits<Other>::kind) + ">() without a map function");
-  permissions_.template permit<Other>({"get", "list", "watch"});
+  permissions_.template permit<Other>({"list", "watch"});
   secondary_kinds_.push_back(api_version<Other>() + "/" + std::string(resource_traits<Other>::kind));
   secondary_.push_back(
       [map = std::move(map), predicate = std::move(predicate), scope = std::move(scope)](
@@ -408,7 +411,7 @@ ControllerBuilder<K>& ControllerBuilder<K>::watches_metadata(
     std::function<std::vector<ObjectKey>(const std::shared_ptr<const PartialObjectMetadata>&)> map,
     SecondaryScope scope) {
   if (!map) misuse("watches_metadata<" + std::string(resource_traits<Other>::kind) + ">() without a map function");
-  permissions_.template permit<Other>({"get", "list", "watch"});
+  permissions_.template permit<Other>({"list", "watch"});
   secondary_kinds_.push_back(api_version<Other>() + "/" + std::string(resource_traits<Other>::kind));
   secondary_.push_back(
       [map = std::move(map), scope = std::move(scope)](const std::shared_ptr<WorkQueue<ObjectKey>>& queue,
