@@ -110,6 +110,8 @@ role=$project/config/rbac/role.yaml
 for resource in memcacheds memcacheds/status zones zones/status events; do
   grep -q -- "- $resource\$" "$role" || fail "config/rbac/role.yaml grants nothing on $resource: $(cat "$role")"
 done
+grep -q -- '- leases$' "$project/config/rbac/leader_election_role.yaml" ||
+  fail "the build wrote no config/rbac/leader_election_role.yaml granting the Lease"
 # The webhook configurations: Memcached's defaulting and validating webhooks, Zone's validating one.
 manifests=$project/config/webhook/manifests.yaml
 [[ -s $manifests ]] || fail "the build wrote no config/webhook/manifests.yaml"
@@ -130,7 +132,8 @@ grep -q -- '--leader-elect' "$work/help.txt" || fail "shop-operator --help does 
 
 step "the project's own tests, as generated"
 ctest --test-dir "$build" -N | tee "$work/tests.txt"
-for test in unit e2e memcached.crd_up_to_date zone.crd_up_to_date webhook_manifests_up_to_date rbac_up_to_date; do
+for test in unit e2e memcached.crd_up_to_date zone.crd_up_to_date webhook_manifests_up_to_date rbac_up_to_date \
+            leader_election_role_up_to_date; do
   grep -q "Test *#[0-9]*: $test\$" "$work/tests.txt" || fail "the project registers no test $test"
 done
 # Each kind's test cases and the deploy test are in the executables ctest runs.

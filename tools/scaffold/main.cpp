@@ -198,7 +198,6 @@ int run_init(Arguments args) {
   writer.put("config/rbac/kustomization.yaml", std::string(t::config_rbac_kustomization));
   writer.put("config/rbac/service_account.yaml", std::string(t::config_rbac_service_account));
   writer.put("config/rbac/role_binding.yaml", std::string(t::config_rbac_role_binding));
-  writer.put("config/rbac/leader_election_role.yaml", std::string(t::config_rbac_leader_election_role));
   writer.put("config/rbac/leader_election_role_binding.yaml", std::string(t::config_rbac_leader_election_role_binding));
   writer.put("config/crd/kustomization.yaml", std::string(t::config_crd_kustomization));
   writer.put("config/samples/kustomization.yaml", std::string(t::config_samples_kustomization));
@@ -264,8 +263,8 @@ int create_version(Project& project, ProjectResource first, const std::string& v
 
   namespace t = templates;
   FileWriter writer(dir, force);
-  std::cout << "kopp create api: " << first.kind << " (" << values["fqgroup"] << "/" << version
-            << "), another version of the " << first.kind << " in " << hub_version << ", in " << dir.string() << "\n";
+  std::cout << "kopp create api: " << first.kind << " (" << values["fqgroup"] << "/" << version << "), a version of "
+            << first.kind << " beside " << hub_version << ", in " << dir.string() << "\n";
   writer.write("include/" + ident + "/api/" + version + "/" + kind_lower + ".hpp", render(t::kind_types_hpp, values));
   writer.write("config/samples/" + first.group + "_" + version + "_" + kind_lower + ".yaml",
                render(t::kind_sample_yaml, values));

@@ -92,6 +92,15 @@ kopp_add_crd(rbac-gen
   TEST_NAME rbac_up_to_date
   TEST_LABELS unit)
 add_dependencies(manifests rbac-gen_update)
+# And the Role of the leader-election Lease (src/setup.cpp's leader_election_manifest()).
+kopp_add_crd(leader-election-gen
+  FUNCTION {{ident}}::leader_election_manifest
+  HEADER {{ident}}/setup.hpp
+  LINK {{ident}}_lib
+  OUTPUT config/rbac/leader_election_role.yaml
+  TEST_NAME leader_election_role_up_to_date
+  TEST_LABELS unit)
+add_dependencies(manifests leader-election-gen_update)
 
 # Each kind `kopp create api` added: its sources, its CRD (generated from its C++ types into
 # config/crd/bases, with an up-to-date test), its tests.
@@ -230,6 +239,10 @@ void add_webhooks(kopp::Manager& manager);
 /// owns<>() or watches<>(), what it permits<>(), its Events).
 [[nodiscard]] boost::json::object rbac_manifest();
 
+/// config/rbac/leader_election_role.yaml: the Role "leader-election-role" for the Lease of
+/// --leader-elect in the operator's namespace (what kopp's elector does with it).
+[[nodiscard]] boost::json::object leader_election_manifest();
+
 /// The CustomResourceDefinitions of the operator's kinds, for tests that install them.
 [[nodiscard]] std::vector<boost::json::object> crd_definitions();
 
@@ -240,6 +253,7 @@ inline constexpr std::string_view setup_cpp = R"kopp(#include <{{ident}}/setup.h
 // kopp:scaffold:includes
 
 #include <kopp/runtime/controller/permissions.hpp>
+#include <kopp/runtime/manager/leader_election.hpp>
 #include <kopp/runtime/webhook/admission_webhook.hpp>
 #include <kopp/runtime/webhook/webhook_configuration.hpp>
 
@@ -276,6 +290,10 @@ boost::json::object rbac_manifest() {
   kopp::Manager manager(nowhere, kopp::ManagerOptions());
   add_controllers(manager);
   return kopp::cluster_role("manager-role", manager.permissions());
+}
+
+boost::json::object leader_election_manifest() {
+  return kopp::role("leader-election-role", "system", kopp::leader_election_permissions());
 }
 
 std::vector<boost::json::object> crd_definitions() {
@@ -561,19 +579,6 @@ subjects:
 - kind: ServiceAccount
   name: controller-manager
   namespace: system
-)kopp";
-
-inline constexpr std::string_view config_rbac_leader_election_role =
-    R"kopp(# The Lease that elects the active replica (--leader-elect), in the operator's namespace.
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata:
-  name: leader-election-role
-  namespace: system
-rules:
-- apiGroups: ["coordination.k8s.io"]
-  resources: ["leases"]
-  verbs: ["get", "create", "update"]
 )kopp";
 
 inline constexpr std::string_view config_rbac_leader_election_role_binding =

@@ -2,6 +2,7 @@
 #include <crontab/reconciler.hpp>
 
 #include <kopp/runtime/controller/permissions.hpp>
+#include <kopp/runtime/manager/leader_election.hpp>
 #include <kopp/runtime/manager/manager.hpp>
 
 namespace crontab {
@@ -13,6 +14,10 @@ boost::json::object rbac_manifest() {
   kopp::Manager manager(nowhere, kopp::ManagerOptions());
   make_controller(manager, ReconcilerOptions(), 1);
   return kopp::cluster_role("crontab-operator-manager", manager.permissions());
+}
+
+boost::json::object leader_election_manifest() {
+  return kopp::role("crontab-operator-leader-election", "crontab-system", kopp::leader_election_permissions());
 }
 
 }  // namespace crontab

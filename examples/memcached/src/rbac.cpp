@@ -2,6 +2,7 @@
 #include <memcached/reconciler.hpp>
 
 #include <kopp/runtime/controller/permissions.hpp>
+#include <kopp/runtime/manager/leader_election.hpp>
 #include <kopp/runtime/manager/manager.hpp>
 
 namespace memcached {
@@ -13,6 +14,11 @@ boost::json::object rbac_manifest() {
   kopp::Manager manager(nowhere, kopp::ManagerOptions());
   make_controller(manager, ReconcilerOptions());
   return kopp::cluster_role("memcached-operator-manager", manager.permissions());
+}
+
+boost::json::object leader_election_manifest() {
+  return kopp::role("memcached-operator-leader-election", "memcached-operator-system",
+                    kopp::leader_election_permissions());
 }
 
 }  // namespace memcached

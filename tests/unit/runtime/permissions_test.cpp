@@ -70,6 +70,13 @@ TEST_CASE("permissions: a ClusterRole with the rules", "[permissions]") {
         R"("rules":[{"apiGroups":["apps"],"resources":["deployments/status"],"verbs":["get"]}]})");
 }
 
+TEST_CASE("permissions: the leader-election Role in the operator's namespace", "[permissions]") {
+  CHECK(boost::json::serialize(kopp::role("leader-election-role", "system", kopp::leader_election_permissions())) ==
+        R"({"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role",)"
+        R"("metadata":{"name":"leader-election-role","namespace":"system"},)"
+        R"("rules":[{"apiGroups":["coordination.k8s.io"],"resources":["leases"],"verbs":["get","create","update"]}]})");
+}
+
 TEST_CASE("permissions: a Manager's role follows from its controllers' declarations and its options", "[permissions]") {
   kopp::ManagerOptions options;
   options.metrics_secure = true;

@@ -530,6 +530,8 @@ TEST_CASE("crontab-operator end to end: schedules, policies, history, suspend, r
       "example.com/crontabs/finalizers update",
   };
   CHECK(kopp::testing::unused_grants(crontab::rbac_manifest(), requests) == exceptions);
+  // The leader-election Role: the run creates, reads and renews the Lease.
+  CHECK(kopp::testing::unused_grants(crontab::leader_election_manifest(), requests).empty());
   // [/doc]
 }
 

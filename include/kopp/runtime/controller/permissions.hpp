@@ -123,8 +123,10 @@ class Permissions {
   std::map<std::pair<std::string, std::string>, std::set<std::string>> grants_;
 };
 
-/// A ClusterRole named `name` granting `permissions` (rbac.authorization.k8s.io/v1).
-[[nodiscard]] inline boost::json::object cluster_role(const std::string& name, const Permissions& permissions) {
+namespace detail {
+/// A Role or ClusterRole object: `metadata` and the rules of `permissions`.
+inline boost::json::object rbac_role(std::string_view kind, boost::json::object metadata,
+                                     const Permissions& permissions) {
   boost::json::array rules;
   for (const PolicyRule& rule : permissions.rules()) {
     boost::json::array groups, resources, verbs;
@@ -137,14 +139,30 @@ class Permissions {
     out["verbs"] = std::move(verbs);
     rules.emplace_back(std::move(out));
   }
-  boost::json::object metadata;
-  metadata["name"] = name;
   boost::json::object role;
   role["apiVersion"] = "rbac.authorization.k8s.io/v1";
-  role["kind"] = "ClusterRole";
+  role["kind"] = kind;
   role["metadata"] = std::move(metadata);
   role["rules"] = std::move(rules);
   return role;
+}
+}  // namespace detail
+
+/// A ClusterRole named `name` granting `permissions` (rbac.authorization.k8s.io/v1).
+[[nodiscard]] inline boost::json::object cluster_role(const std::string& name, const Permissions& permissions) {
+  boost::json::object metadata;
+  metadata["name"] = name;
+  return detail::rbac_role("ClusterRole", std::move(metadata), permissions);
+}
+
+/// A Role named `name` in `namespace_` granting `permissions` there: what an operator does
+/// in its own namespace only (the leader-election Lease, leader_election_permissions()).
+[[nodiscard]] inline boost::json::object role(const std::string& name, const std::string& namespace_,
+                                              const Permissions& permissions) {
+  boost::json::object metadata;
+  metadata["name"] = name;
+  metadata["namespace"] = namespace_;
+  return detail::rbac_role("Role", std::move(metadata), permissions);
 }
 
 }  // namespace kopp

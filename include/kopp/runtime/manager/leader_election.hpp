@@ -51,6 +51,7 @@
 #include <kopp/core/detail/config.hpp>
 #include <kopp/api/coordination/v1.hpp>
 #include <kopp/client/client.hpp>
+#include <kopp/runtime/controller/permissions.hpp>
 #include <kopp/runtime/telemetry/log.hpp>
 #include <kopp/runtime/manager/leader_election_fsm.hpp>
 
@@ -132,6 +133,15 @@ class LeaderElector {
  private:
   std::shared_ptr<state> state_;
 };
+
+/// What an elector's calls need in the Lease's namespace: coordination.k8s.io leases get,
+/// create (the first candidate), update (take over, renew, release). For the operator's
+/// leader-election Role: kopp::role(name, namespace, kopp::leader_election_permissions()).
+[[nodiscard]] inline Permissions leader_election_permissions() {
+  Permissions out;
+  out.permit("coordination.k8s.io", "leases", {"get", "create", "update"});
+  return out;
+}
 
 }  // namespace kopp
 
