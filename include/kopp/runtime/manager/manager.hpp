@@ -174,7 +174,8 @@ class Manager {
   /// TokenReviews and SubjectAccessReviews; webhook_configuration_name: the webhook
   /// configurations, and the CRDs it points at /convert), and those given to permits().
   /// cluster_role("manager-role", manager.permissions()) is the operator's ClusterRole. The
-  /// leader-election Lease is in a namespaced Role of its own and not included.
+  /// leader-election Lease is in a namespaced Role of its own and not included
+  /// (leader_election_permissions(), leader_election.hpp).
   [[nodiscard]] Permissions permissions() const;
   /// Declares calls made outside the controllers (a webhook's validator reading a kind
   /// through an informer of its own, say), for permissions().
