@@ -13,6 +13,7 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/koppConfigVersion.cmake
   COMPATIBILITY SameMinorVersion ARCH_INDEPENDENT)
 install(FILES ${PROJECT_BINARY_DIR}/koppConfig.cmake ${PROJECT_BINARY_DIR}/koppConfigVersion.cmake
   ${PROJECT_SOURCE_DIR}/cmake/KoppCompiled.cmake ${PROJECT_SOURCE_DIR}/cmake/KoppCrd.cmake
+  ${PROJECT_SOURCE_DIR}/cmake/FindLibnghttp2.cmake
   ${PROJECT_SOURCE_DIR}/cmake/KoppCrdCheck.cmake ${PROJECT_SOURCE_DIR}/cmake/KoppControlPlane.cmake
   DESTINATION ${KOPP_CMAKE_DIR})
 # The local control plane for users' integration tests: its Go sources and scripts, built

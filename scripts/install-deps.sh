@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libyaml-cpp-dev catch2 openssl
+  libssl-dev libnghttp2-dev libyaml-cpp-dev catch2 openssl
   clang-14 libclang-rt-14-dev  # libFuzzer and its sanitizer runtimes (tests/fuzz)
   clang-format-14              # the one code style (.clang-format, the `format` test)
   ccache                       # the projects built outside kopp's tree share compiled kopp (tests/package)

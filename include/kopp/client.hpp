@@ -14,6 +14,7 @@
 #include <kopp/client/params.hpp>
 #include <kopp/client/token_bucket.hpp>
 #include <kopp/client/http1_transport.hpp>
+#include <kopp/client/http2_transport.hpp>
 #include <kopp/client/transport.hpp>
 #include <kopp/client/watch_decoder.hpp>
 #include <kopp/client/watch_stream.hpp>

@@ -36,7 +36,9 @@
 #include <kopp/client/impl/kubeconfig.ipp>
 #include <kopp/client/impl/params.ipp>
 #include <kopp/client/impl/transport.ipp>
+#include <kopp/client/impl/server_connector.ipp>
 #include <kopp/client/impl/http1_transport.ipp>
+#include <kopp/client/impl/http2_transport.ipp>
 #include <kopp/client/impl/watch_decoder.ipp>
 #include <kopp/client/impl/watch_stream.ipp>
 #include <kopp/core/crd/impl/definition.ipp>

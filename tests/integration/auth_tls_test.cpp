@@ -1,6 +1,8 @@
 // TLS verification, authentication and authorization against the real kube-apiserver.
 #include "support/integration.hpp"
 
+#include <kopp/client/http1_transport.hpp>
+#include <kopp/client/http2_transport.hpp>
 #include <kopp/client/in_cluster.hpp>
 
 #include <boost/json/serialize.hpp>
@@ -92,11 +94,27 @@ TEST_CASE("TLS: a server name the certificate does not carry is refused", "[inte
   });
 }
 
-TEST_CASE("TLS: the right CA and server name work; keep-alive reuses connections", "[integration]") {
+TEST_CASE("TLS: the right CA and server name work; HTTP/2 by default, one connection", "[integration]") {
   auto config = admin_config();
   config.tls_server_name = "localhost";  // a DNS SAN of the serving certificate
   run<void>([&]() -> awaitable<void> {
     kopp::Client client(co_await boost::asio::this_coro::executor, config);
+    auto namespaces = kopp::Api<Namespace>::all(client);
+    co_await namespaces.get("default");
+    co_await namespaces.get("default");
+    auto& transport = dynamic_cast<kopp::Http2Transport&>(client.transport());
+    CHECK_FALSE(transport.uses_http1());  // kube-apiserver chose h2 by ALPN
+    CHECK(transport.connections() == 1);
+  });
+}
+
+TEST_CASE("TLS: HTTP/1.1 when asked for; keep-alive reuses connections", "[integration]") {
+  auto config = admin_config();
+  config.tls_server_name = "localhost";
+  kopp::ClientOptions options;
+  options.transport.protocol = kopp::HttpProtocol::http1;
+  run<void>([&]() -> awaitable<void> {
+    kopp::Client client(co_await boost::asio::this_coro::executor, config, options);
     auto namespaces = kopp::Api<Namespace>::all(client);
     co_await namespaces.get("default");
     co_await namespaces.get("default");

@@ -399,7 +399,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential ca-certificates cmake git ninja-build pkg-config \
       libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev \
-      libssl-dev libyaml-cpp-dev \
+      libssl-dev libnghttp2-dev libyaml-cpp-dev \
  && rm -rf /var/lib/apt/lists/*
 
 ARG KOPP_GIT_REPOSITORY
@@ -417,7 +417,7 @@ RUN test -n "$KOPP_GIT_REPOSITORY" && test -n "$KOPP_GIT_TAG" \
 FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libboost-json1.81.0 libboost-url1.81.0 libssl3 libyaml-cpp0.7 ca-certificates \
+      libboost-json1.81.0 libboost-url1.81.0 libssl3 libnghttp2-14 libyaml-cpp0.7 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /workspace/build/{{name}} /usr/local/bin/{{name}}
 # Numeric, so that the kubelet can check runAsNonRoot.

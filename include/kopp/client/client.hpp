@@ -51,8 +51,9 @@ struct ClientOptions {
 
 class Client {
  public:
-  /// A client that speaks HTTP/1.1 (kopp::Http1Transport) to config.server. Throws
-  /// api_error when the config's TLS material or server URL is unusable.
+  /// A client of config.server over make_transport(): HTTP/2 when the server offers it,
+  /// else HTTP/1.1. Throws api_error when the config's TLS material or server URL is
+  /// unusable.
   Client(boost::asio::any_io_executor executor, Config config, ClientOptions options = {});
   /// A client over another transport (the test kit's in-memory cluster, another protocol).
   /// `config` still gives the credentials and the rate limit; options.transport is the
@@ -102,6 +103,12 @@ class Client {
   TokenBucket rate_limiter_;
   std::atomic<std::uint64_t> requests_sent_{0};
 };
+
+/// The default transport for `config`: kopp::Http2Transport (HTTP/2 by ALPN, falling back
+/// to HTTP/1.1), or kopp::Http1Transport when options.protocol is HttpProtocol::http1 or
+/// the environment has KOPP_DISABLE_HTTP2=1 (or true).
+std::unique_ptr<Transport> make_transport(boost::asio::any_io_executor executor, const Config& config,
+                                          const TransportOptions& options);
 
 /// True for verbs that can be sent twice with the effect of once.
 bool is_idempotent(boost::beast::http::verb method) noexcept;

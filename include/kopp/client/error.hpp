@@ -41,6 +41,7 @@ enum class errc {
   unsupported,             ///< a configuration kopp does not support (e.g. proxy-url)
   retries_exhausted,       ///< retryable failures until the retry budget ran out
   response_too_large,      ///< a response body or header/framing beyond TransportOptions' limits
+  stream_reset,            ///< the server reset an HTTP/2 stream (RST_STREAM) or the connection
 };
 
 class error_category_impl : public boost::system::error_category {

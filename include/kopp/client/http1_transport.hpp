@@ -4,14 +4,12 @@
 // keep-alive connections. The transport knows nothing of Kubernetes: it sends requests,
 // returns statuses and bodies, and opens streaming responses for watches.
 //
-// TLS: the server certificate is verified against the configured CA (or the system's
-// trust store) with hostname / IP-SAN checks; SNI is sent for DNS names;
-// insecure_skip_tls_verify disables verification only when the config says so.
-//
-// insecure_skip_tls_verify and http:// servers other than loopback are warned about once,
-// when the transport is made (TransportOptions::on_warning). Over plain HTTP a bearer token or client certificate
-// is only sent to a loopback address (127.0.0.0/8, ::1, localhost); to any other host the
-// request fails with errc::unsupported before a connection is made.
+// TLS, certificate verification, the warnings about insecure configurations and the
+// refusal to send a credential over plain HTTP to a host that is not loopback are the
+// connector's (kopp/client/server_connector.hpp), shared with Http2Transport. Over plain
+// HTTP a bearer token or client certificate is only sent to a loopback address
+// (127.0.0.0/8, ::1, localhost); to any other host the request fails with
+// errc::unsupported before a connection is made.
 //
 // Guarantees: a pooled connection is checked before reuse; one the server has closed (or
 // that holds unexpected bytes) is dropped without writing to it. A request is sent a second
@@ -29,9 +27,9 @@
 
 #include <kopp/core/detail/config.hpp>
 #include <kopp/client/config.hpp>
+#include <kopp/client/server_connector.hpp>
 #include <kopp/client/transport.hpp>
 
-#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -44,7 +42,6 @@
 namespace kopp {
 
 namespace detail {
-class Connection;
 
 /// The body of a streaming HTTP/1.1 response. Owns its connection.
 class Http1ResponseStream final : public ResponseStream {
@@ -79,41 +76,26 @@ class Http1Transport final : public Transport {
   boost::asio::awaitable<std::unique_ptr<ResponseStream>> open_stream(HttpRequest request,
                                                                       Credential credential) override;
 
-  const std::string& server() const noexcept override { return server_; }
+  const std::string& server() const noexcept override { return connector_.server(); }
   boost::asio::any_io_executor get_executor() const override { return executor_; }
   /// Idle connections kept for reuse (observable by tests).
   std::size_t idle_connections() const;
 
  private:
-  struct Target;
   boost::asio::awaitable<std::unique_ptr<detail::Connection>> connect(const Credential& credential);
-  std::shared_ptr<boost::asio::ssl::context> context_for(const Credential& credential);
   std::unique_ptr<detail::Connection> take_idle(const Credential& credential);
   void give_back(std::unique_ptr<detail::Connection> connection);
-  std::string describe(const HttpRequest& request) const;
+  std::string describe(const HttpRequest& request) const { return connector_.describe(request); }
   /// The api_error for a failed exchange, naming the limit when one was exceeded.
   api_error failure(const HttpRequest& request, const boost::system::error_code& ec) const;
-  /// Throws when the credential would go over plain HTTP to a host that is not loopback.
-  void check_credential_allowed(const HttpRequest& request, const Credential& credential) const;
   boost::beast::http::request<boost::beast::http::string_body> make_message(const HttpRequest& request,
                                                                             const Credential& credential) const;
 
   boost::asio::any_io_executor executor_;
   TransportOptions options_;
-  std::string server_;
-  bool tls_ = true;
-  std::string host_;
-  std::string port_;
-  std::string base_path_;
-  std::string verify_name_;  ///< name or IP checked against the certificate
-  bool insecure_ = false;
-  std::string ca_pem_;
-  std::string static_cert_pem_, static_key_pem_;
+  detail::ServerConnector connector_;
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<detail::Connection>> idle_;
-  /// One SSL context per client certificate in use (exec plugins may rotate it).
-  std::shared_ptr<boost::asio::ssl::context> context_;
-  std::string context_cert_pem_;
 };
 
 }  // namespace kopp

@@ -5,10 +5,12 @@
 // rate limits, retries, credentials' refresh and error mapping live in kopp::Client, above
 // the seam, so they are the same whatever carries the bytes.
 //
-// Implementations: kopp::Http1Transport (HTTP/1.1 over TCP or TLS, a pool of keep-alive
-// connections; kopp/client/http1_transport.hpp), and the test kit's in-memory API server
-// (kopp/testing/fake_cluster.hpp). The interface fits a multiplexed transport too: one
-// request or stream per call, each independently cancellable by closing its stream.
+// Implementations: kopp::Http2Transport (HTTP/2 over TLS, every request and watch a stream
+// of one connection, falling back to HTTP/1.1; kopp/client/http2_transport.hpp),
+// kopp::Http1Transport (HTTP/1.1 over TCP or TLS, a pool of keep-alive connections;
+// kopp/client/http1_transport.hpp), and the test kit's in-memory API server
+// (kopp/testing/fake_cluster.hpp). One request or stream per call, each independently
+// cancellable by closing its stream, so a multiplexed transport fits as well as a pool.
 //
 // Contract for an implementation:
 // - send() completes with the final response whatever its status (a 4xx/5xx is a
@@ -59,15 +61,34 @@ struct HttpResponse {
   std::optional<std::chrono::seconds> retry_after;  ///< from the Retry-After header
 };
 
+/// The HTTP version a Client speaks (TransportOptions::protocol).
+enum class HttpProtocol {
+  /// HTTP/2 when the server chooses it by ALPN (https only; the API server does), else
+  /// HTTP/1.1 (kopp::Http2Transport).
+  automatic,
+  /// HTTP/1.1 always (kopp::Http1Transport), as client-go's DISABLE_HTTP2. The environment
+  /// variable KOPP_DISABLE_HTTP2=1 (or true) forces it for every Client made with the
+  /// default transport, without recompiling.
+  http1,
+};
+
 struct TransportOptions {
   TransportOptions() = default;  // not an aggregate: see "Params objects" in docs/architecture.md
+  HttpProtocol protocol = HttpProtocol::automatic;
   std::chrono::milliseconds connect_timeout{10'000};
   /// Whole request: write, wait and read. Zero means none.
   std::chrono::milliseconds request_timeout{60'000};
   /// A streaming response that sends nothing (not even a bookmark) for this long is
   /// treated as a dead connection. Zero means wait forever.
   std::chrono::milliseconds stream_idle_timeout{std::chrono::minutes(10)};
+  /// HTTP/1.1 only: keep-alive connections kept for reuse.
   std::size_t max_idle_connections = 32;
+  /// HTTP/2 only: a connection on which no frame arrived for this long is sent a PING
+  /// (client-go's ReadIdleTimeout); zero turns the health check off.
+  std::chrono::milliseconds http2_read_idle_timeout{30'000};
+  /// HTTP/2 only: a PING unanswered for this long closes the connection (client-go's
+  /// PingTimeout): its requests fail, and watches resume on a new connection.
+  std::chrono::milliseconds http2_ping_timeout{15'000};
   std::string user_agent;
   /// Largest response body send() accepts (Content-Length or chunked). The API server
   /// caps a response at about 3 GiB, so the default admits every answer it can give while

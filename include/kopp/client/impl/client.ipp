@@ -3,6 +3,7 @@
 #include <kopp/client/client.hpp>
 
 #include <kopp/client/http1_transport.hpp>
+#include <kopp/client/http2_transport.hpp>
 
 #include <kopp/core/json.hpp>
 #include <kopp/client/detail/message_text.hpp>
@@ -13,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 
+#include <cstdlib>
 #include <stdexcept>
 
 namespace kopp {
@@ -22,10 +24,26 @@ KOPP_DECL bool is_idempotent(boost::beast::http::verb method) noexcept {
   return method == verb::get || method == verb::head || method == verb::put || method == verb::delete_;
 }
 
+namespace detail {
+KOPP_DECL bool http2_disabled_by_environment() {
+  const char* value = std::getenv("KOPP_DISABLE_HTTP2");
+  if (!value) return false;
+  const std::string_view text(value);
+  return text == "1" || text == "true" || text == "TRUE" || text == "True";
+}
+}  // namespace detail
+
+KOPP_DECL std::unique_ptr<Transport> make_transport(boost::asio::any_io_executor executor, const Config& config,
+                                                    const TransportOptions& options) {
+  if (options.protocol == HttpProtocol::http1 || detail::http2_disabled_by_environment())
+    return std::make_unique<Http1Transport>(std::move(executor), config, options);
+  return std::make_unique<Http2Transport>(std::move(executor), config, options);
+}
+
 KOPP_DECL Client::Client(boost::asio::any_io_executor executor, Config config, ClientOptions options)
     : config_(std::move(config)),
       options_(std::move(options)),
-      transport_(std::make_unique<Http1Transport>(std::move(executor), config_, options_.transport)),
+      transport_(make_transport(std::move(executor), config_, options_.transport)),
       rate_limiter_(config_.qps, config_.burst) {}
 
 KOPP_DECL Client::Client(std::unique_ptr<Transport> transport, Config config, ClientOptions options)

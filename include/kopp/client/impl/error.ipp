@@ -48,6 +48,8 @@ KOPP_DECL std::string error_category_impl::message(int ev) const {
       return "retries exhausted";
     case errc::response_too_large:
       return "response too large";
+    case errc::stream_reset:
+      return "stream reset";
   }
   return "unknown kopp error";
 }
