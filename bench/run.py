@@ -709,6 +709,10 @@ RATIO_TARGETS = [
         "peak RSS", "steady RSS", "peak RSS during relist", "RSS after"), "controller-runtime", 0.35),
     ("peak and steady RSS <= 1.0x kube-rs", lambda l, m: m in (
         "peak RSS", "steady RSS", "peak RSS during relist", "RSS after"), "kube-rs", 1.0),
+    ("p99 event-to-reconcile at 1,000 updates/s <= 0.5x controller-runtime",
+     lambda l, m: m == "p99_ms" and l.startswith("latency 1000/s"), "controller-runtime", 0.5),
+    ("p50 event-to-reconcile at 1,000 updates/s <= 2x controller-runtime",
+     lambda l, m: m == "p50_ms" and l.startswith("latency 1000/s"), "controller-runtime", 2.0),
 ]
 
 

@@ -6,6 +6,8 @@
 #include <kopp/client/http1_transport.hpp>
 #include <kopp/client/http2_transport.hpp>
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/url/parse.hpp>
 
 #include <filesystem>
@@ -182,5 +184,29 @@ TEST_CASE("a watch nobody reads neither stalls the connection nor loses events",
       CHECK(event->object.metadata.name == "big-" + std::to_string(i));
       CHECK(event->object.data.at("payload").size() == 128 * 1024);
     }
+  });
+}
+
+TEST_CASE("requests with idle pauses between them reuse the one HTTP/2 connection", "[integration][http2]") {
+  // The connection is not read while idle (so io_context::run() can return); what the
+  // server sends meanwhile must not make every pause cost a new connection.
+  TestNamespace ns("kopp-http2-idle");
+  run<void>([&]() -> awaitable<void> {
+    kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
+    kopp::Api<ConfigMap> configmaps(client, ns.name());
+    boost::asio::steady_timer pause(co_await boost::asio::this_coro::executor);
+    for (int i = 0; i < 10; ++i) {
+      ConfigMap cm;
+      cm.metadata.name = "idle-" + std::to_string(i);
+      cm.data["v"] = std::string(100 * 1024, 'v');  // a body the server's window must admit
+      co_await configmaps.create(cm);
+      pause.expires_after(std::chrono::milliseconds(100));
+      co_await pause.async_wait(boost::asio::use_awaitable);
+      co_await configmaps.get(cm.metadata.name);
+      pause.expires_after(std::chrono::milliseconds(100));
+      co_await pause.async_wait(boost::asio::use_awaitable);
+    }
+    auto& transport = dynamic_cast<kopp::Http2Transport&>(client.transport());
+    CHECK(transport.connections_opened() == 1);
   });
 }

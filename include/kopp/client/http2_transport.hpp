@@ -71,6 +71,8 @@ class Http2Transport final : public Transport {
 
   /// Open HTTP/2 connections (observable by tests).
   std::size_t connections() const;
+  /// HTTP/2 connections opened so far, closed ones included (observable by tests).
+  std::size_t connections_opened() const noexcept { return opened_.load(); }
   /// True once the server declined HTTP/2 (or the URL is http://): requests go over HTTP/1.1.
   bool uses_http1() const noexcept { return http1_mode_.load(); }
 
@@ -95,6 +97,7 @@ class Http2Transport final : public Transport {
   boost::asio::steady_timer connect_done_;  ///< on pool_strand_; cancelled when an attempt ends
   mutable std::mutex mutex_;
   std::vector<std::shared_ptr<detail::Http2Connection>> connections_;
+  std::atomic<std::size_t> opened_{0};
 };
 
 }  // namespace kopp

@@ -856,6 +856,7 @@ KOPP_DECL boost::asio::awaitable<std::shared_ptr<detail::Http2Connection>> Http2
     std::lock_guard lock(mutex_);
     connections_.push_back(h2);
   }
+  ++opened_;
   co_return h2;
 }
 
