@@ -20,6 +20,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <ctime>
 #include <future>
 #include <thread>
 
@@ -299,6 +300,27 @@ TEST_CASE("HTTP/2: an idle connection holds no pending operation; one the server
   CHECK(server.connections() == 2);
   REQUIRE(server.requests().size() == 2);
   CHECK(server.requests()[1].connection == 2);  // nothing was written to the closed one
+}
+
+TEST_CASE("HTTP/2: a connection that went idle and busy again does not spin", "[client][http2]") {
+  // Each request on an idle connection restarts its reader and health check; a health
+  // check left over from an earlier reader once kept running beside the new one, and the
+  // two woke each other in a busy loop: the process burnt a core while a watch waited.
+  with_http2([](FakeHttp2Server& server, kopp::Http2Transport& transport) -> awaitable<void> {
+    for (int i = 0; i < 5; ++i) co_await transport.send(get("/version"), no_credential);
+    server.script(Http2Action::of(Http2Action::Kind::hold));
+    auto executor = co_await boost::asio::this_coro::executor;
+    boost::asio::co_spawn(executor, transport.send(get("/held"), no_credential),
+                          [](std::exception_ptr, kopp::HttpResponse) {});
+    const std::clock_t cpu_before = std::clock();
+    boost::asio::steady_timer timer(executor);
+    timer.expires_after(500ms);
+    co_await timer.async_wait(boost::asio::use_awaitable);
+    const double cpu_ms = 1000.0 * static_cast<double>(std::clock() - cpu_before) / CLOCKS_PER_SEC;
+    INFO("CPU while one request waited 500 ms: " << cpu_ms << " ms");
+    CHECK(cpu_ms < 150);
+    server.stop();  // ends the held request
+  });
 }
 
 TEST_CASE("HTTP/2: a server that does not choose h2 by ALPN gets HTTP/1.1", "[client][http2]") {

@@ -158,7 +158,7 @@ class Http2Connection : public std::enable_shared_from_this<Http2Connection> {
   void flush();
   boost::asio::awaitable<void> write_loop();
   boost::asio::awaitable<void> read_loop();
-  boost::asio::awaitable<void> health_loop();
+  boost::asio::awaitable<void> health_loop(std::uint64_t generation);
   void fail_all(const boost::system::error_code& ec, const std::string& what);
   void ensure_reading();
   Http2Stream* stream_of(std::int32_t id) {
@@ -185,6 +185,10 @@ class Http2Connection : public std::enable_shared_from_this<Http2Connection> {
   std::map<std::int32_t, std::shared_ptr<Http2Stream>> streams_;
   bool writing_ = false;
   std::atomic<bool> reading_{false};
+  /// Counts the times reading started: a health loop belongs to one reader and ends with it.
+  /// (Without it, a loop still waking from the last reader's end kept running beside the
+  /// new one, and the two cancelled each other's timer in a busy loop.)
+  std::uint64_t reader_generation_ = 0;
   bool in_recv_ = false;  ///< inside nghttp2_session_mem_recv
   std::atomic<bool> dead_{false};
   std::atomic<bool> draining_{false};
@@ -241,7 +245,9 @@ KOPP_DECL void Http2Connection::ensure_reading() {
   last_frame_ = clock::now();
   auto self = shared_from_this();
   h2asio::co_spawn(strand_, self->read_loop(), h2asio::detached);
-  if (options_.http2_read_idle_timeout.count() > 0) h2asio::co_spawn(strand_, self->health_loop(), h2asio::detached);
+  ++reader_generation_;
+  if (options_.http2_read_idle_timeout.count() > 0)
+    h2asio::co_spawn(strand_, self->health_loop(reader_generation_), h2asio::detached);
 }
 
 KOPP_DECL std::shared_ptr<Http2Stream> Http2Connection::submit(const HttpRequest& request,
@@ -527,15 +533,15 @@ KOPP_DECL boost::asio::awaitable<void> Http2Connection::read_loop() {
   }
 }
 
-KOPP_DECL boost::asio::awaitable<void> Http2Connection::health_loop() {
+KOPP_DECL boost::asio::awaitable<void> Http2Connection::health_loop(std::uint64_t generation) {
   auto self = shared_from_this();
   const auto idle = options_.http2_read_idle_timeout;
   const auto ping_timeout = options_.http2_ping_timeout;
-  while (!dead_ && reading_) {
+  while (!dead_ && reading_ && generation == reader_generation_) {
     health_timer_.expires_at(ping_outstanding_ ? ping_sent_ + ping_timeout : last_frame_ + idle);
     auto [ec] = co_await health_timer_.async_wait(h2asio::as_tuple(h2asio::use_awaitable));
     (void)ec;
-    if (dead_ || !reading_) co_return;
+    if (dead_ || !reading_ || generation != reader_generation_) co_return;
     const auto now = clock::now();
     if (ping_outstanding_) {
       if (now - ping_sent_ >= ping_timeout) {
