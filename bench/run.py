@@ -669,12 +669,15 @@ NOTES = """## Reading the numbers
   API server's queueing as much as the SDK. "matched" below 100 % would mean the SDK's queue
   coalesced updates (fell behind); a rate the writer did not reach is not the SDK's fault.
   CPU of the latency runs includes the in-process writer.
-- At 1,000 updates/s the transport decides the latency. controller-runtime's client-go speaks
-  HTTP/2 to the API server; kopp and kube-rs speak HTTP/1.1. The same controller-runtime
-  program with `DISABLE_HTTP2=1` measured p50 30 ms and p99 172 ms at ~860 writes/s (kopp
-  in that setting: p50 4.6 ms, p99 45 ms). kopp's own part is small: from the informer's
-  handler to the reconcile's start p50 7 µs, p99 0.2 ms; the rest passes before the event
-  reaches kopp's socket (measured with an extra handler in kopp-bench, not in the runner).
+- At 1,000 updates/s the transport decides the latency. All three SDKs' operators speak
+  HTTP/2 to the API server except kube-rs (HTTP/1.1). Before kopp's HTTP/2 transport, kopp
+  measured p99 57-74 ms here over HTTP/1.1; controller-runtime with `DISABLE_HTTP2=1`
+  measured p50 30 ms and p99 172 ms at ~860 writes/s. kopp's own part is small: from the
+  informer's handler to the reconcile's start p50 7 µs, p99 0.2 ms; the rest passes before
+  the event reaches kopp's socket (measured with an extra handler in kopp-bench, not in the
+  runner). Latency is measured from the writer's PATCH response to the reconcile's start, so
+  a watch event that overtakes the PATCH's response counts negative: p50 below zero means
+  the reconcile usually starts before the writer has read its own answer.
 - Reconcile throughput is bound by the API server's PATCH latency: more workers help little
   when one process shares 2 cores with kube-apiserver and etcd.
 - Medians of the repetitions, min–max in brackets; small values (tens of milliseconds) vary

@@ -219,6 +219,11 @@ KOPP_DECL boost::asio::awaitable<std::unique_ptr<Connection>> ServerConnector::c
   // A half-open connection (a watch above all) fails within about a minute instead of
   // never: see client/detail/tcp_keepalive.hpp.
   enable_tcp_keepalive(connection->tcp().socket());
+  // Requests are written whole, so Nagle's algorithm has nothing to coalesce; it would
+  // only hold a request behind an unacknowledged small frame (an HTTP/2 WINDOW_UPDATE or
+  // PING) for the peer's delayed ACK. Go's dialer, and so client-go, disables it too.
+  boost::system::error_code nodelay_error;
+  connection->tcp().socket().set_option(asio::ip::tcp::no_delay(true), nodelay_error);
   if (auto* tls = connection->tls()) {
     SSL* ssl = tls->native_handle();
     const bool ip = is_ip_literal(verify_name_);
