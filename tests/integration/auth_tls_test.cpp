@@ -94,11 +94,13 @@ TEST_CASE("TLS: a server name the certificate does not carry is refused", "[inte
   });
 }
 
-TEST_CASE("TLS: the right CA and server name work; HTTP/2 by default, one connection", "[integration]") {
+TEST_CASE("TLS: the right CA and server name work; HTTP/2 when asked for, one connection", "[integration]") {
   auto config = admin_config();
   config.tls_server_name = "localhost";  // a DNS SAN of the serving certificate
+  kopp::ClientOptions options;
+  options.transport.protocol = kopp::HttpProtocol::automatic;
   run<void>([&]() -> awaitable<void> {
-    kopp::Client client(co_await boost::asio::this_coro::executor, config);
+    kopp::Client client(co_await boost::asio::this_coro::executor, config, options);
     auto namespaces = kopp::Api<Namespace>::all(client);
     co_await namespaces.get("default");
     co_await namespaces.get("default");

@@ -52,6 +52,12 @@ std::size_t connections_to(unsigned port) {
   return count;
 }
 
+kopp::ClientOptions http2_options() {
+  kopp::ClientOptions options;
+  options.transport.protocol = kopp::HttpProtocol::automatic;
+  return options;
+}
+
 unsigned apiserver_port() {
   auto url = boost::urls::parse_uri(admin_config().server);
   REQUIRE(url);
@@ -134,7 +140,7 @@ TEST_CASE("ten informers on one Client hold one TCP connection over HTTP/2, ten 
 TEST_CASE("closing one watch leaves the other streams of the connection working", "[integration][http2]") {
   TestNamespace ns("kopp-http2-cancel");
   run<void>([&]() -> awaitable<void> {
-    kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
+    kopp::Client client(co_await boost::asio::this_coro::executor, admin_config(), http2_options());
     kopp::Api<ConfigMap> configmaps(client, ns.name());
     // From the current resourceVersion: only changes, not the namespace's existing objects.
     const auto from = (co_await configmaps.list()).metadata.resourceVersion;
@@ -159,7 +165,7 @@ TEST_CASE("a watch nobody reads neither stalls the connection nor loses events",
   // unread watch's stream stops; requests and another watch on the same connection go on.
   TestNamespace ns("kopp-http2-slow");
   run<void>([&]() -> awaitable<void> {
-    kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
+    kopp::Client client(co_await boost::asio::this_coro::executor, admin_config(), http2_options());
     kopp::Api<ConfigMap> configmaps(client, ns.name());
     const auto from = (co_await configmaps.list()).metadata.resourceVersion;
     auto unread = co_await configmaps.watch(kopp::ListParams().at_version(from));
@@ -192,7 +198,7 @@ TEST_CASE("requests with idle pauses between them reuse the one HTTP/2 connectio
   // server sends meanwhile must not make every pause cost a new connection.
   TestNamespace ns("kopp-http2-idle");
   run<void>([&]() -> awaitable<void> {
-    kopp::Client client(co_await boost::asio::this_coro::executor, admin_config());
+    kopp::Client client(co_await boost::asio::this_coro::executor, admin_config(), http2_options());
     kopp::Api<ConfigMap> configmaps(client, ns.name());
     boost::asio::steady_timer pause(co_await boost::asio::this_coro::executor);
     for (int i = 0; i < 10; ++i) {

@@ -64,17 +64,20 @@ struct HttpResponse {
 /// The HTTP version a Client speaks (TransportOptions::protocol).
 enum class HttpProtocol {
   /// HTTP/2 when the server chooses it by ALPN (https only; the API server does), else
-  /// HTTP/1.1 (kopp::Http2Transport).
+  /// HTTP/1.1 (kopp::Http2Transport). Opt-in for now (see TransportOptions::protocol).
   automatic,
-  /// HTTP/1.1 always (kopp::Http1Transport), as client-go's DISABLE_HTTP2. The environment
-  /// variable KOPP_DISABLE_HTTP2=1 (or true) forces it for every Client made with the
-  /// default transport, without recompiling.
+  /// HTTP/1.1 always (kopp::Http1Transport), as client-go's DISABLE_HTTP2; the default for
+  /// now. The environment variable KOPP_DISABLE_HTTP2=1 (or true) forces it for every
+  /// Client made with make_transport, without recompiling.
   http1,
 };
 
 struct TransportOptions {
   TransportOptions() = default;  // not an aggregate: see "Params objects" in docs/architecture.md
-  HttpProtocol protocol = HttpProtocol::automatic;
+  /// HTTP/1.1 by default for now: with HTTP/2 the default, one integration test
+  /// (controller_cancellation_test) hung once in a cold CI run and the cause is not found
+  /// yet (issue 17). Set HttpProtocol::automatic for HTTP/2.
+  HttpProtocol protocol = HttpProtocol::http1;
   std::chrono::milliseconds connect_timeout{10'000};
   /// Whole request: write, wait and read. Zero means none.
   std::chrono::milliseconds request_timeout{60'000};

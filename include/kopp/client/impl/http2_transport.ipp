@@ -775,7 +775,9 @@ KOPP_DECL Http2Transport::Http2Transport(boost::asio::any_io_executor executor, 
              }()),
       http1_mode_(!connector_.tls()),
       pool_strand_(boost::asio::make_strand(executor_)),
-      connect_done_(pool_strand_) {
+      connect_done_(pool_strand_, std::chrono::steady_clock::time_point::max()) {
+  // Armed once, never re-armed: expires_at() would cancel the other waiters' waits, and
+  // they would re-arm it in turn, waking each other in a loop.
   if (options_.user_agent.empty()) options_.user_agent = std::string("kopp/") + version_string;
 }
 
@@ -833,7 +835,6 @@ KOPP_DECL boost::asio::awaitable<std::shared_ptr<detail::Http2Connection>> Http2
     if (http1_mode_) co_return nullptr;
     if (!connecting_) break;
     // Another caller is connecting: share its connection (or try again if it failed).
-    connect_done_.expires_at(std::chrono::steady_clock::time_point::max());
     auto [ec] = co_await connect_done_.async_wait(asio::as_tuple(asio::use_awaitable));
     (void)ec;
   }
