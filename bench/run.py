@@ -669,9 +669,10 @@ NOTES = """## Reading the numbers
   API server's queueing as much as the SDK. "matched" below 100 % would mean the SDK's queue
   coalesced updates (fell behind); a rate the writer did not reach is not the SDK's fault.
   CPU of the latency runs includes the in-process writer.
-- At 1,000 updates/s the transport decides the latency. All three SDKs' operators speak
-  HTTP/2 to the API server except kube-rs (HTTP/1.1). Before kopp's HTTP/2 transport, kopp
-  measured p99 57-74 ms here over HTTP/1.1; controller-runtime with `DISABLE_HTTP2=1`
+- At 1,000 updates/s the transport decides the latency. controller-runtime speaks HTTP/2 to
+  the API server, kube-rs HTTP/1.1, and kopp HTTP/1.1 unless the program opts in to its
+  HTTP/2 transport (TransportOptions::protocol; kopp-bench does not yet). Over HTTP/1.1 kopp
+  measured p99 57-74 ms here, over HTTP/2 about 21 ms (one repetition); controller-runtime with `DISABLE_HTTP2=1`
   measured p50 30 ms and p99 172 ms at ~860 writes/s. kopp's own part is small: from the
   informer's handler to the reconcile's start p50 7 µs, p99 0.2 ms; the rest passes before
   the event reaches kopp's socket (measured with an extra handler in kopp-bench, not in the
