@@ -134,6 +134,10 @@ class ServerConnector {
   std::string context_cert_pem_;
 };
 
+/// True when an idle socket must not be reused: the peer closed or reset it, or sent bytes
+/// nobody asked for. A non-blocking peek: nothing is read or written.
+KOPP_DECL bool idle_socket_unusable(int fd) noexcept;
+
 /// Hosts to which a token may go over plain HTTP: the traffic never leaves the machine.
 KOPP_DECL bool is_loopback_host(std::string_view host);
 

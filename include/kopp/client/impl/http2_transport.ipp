@@ -14,10 +14,7 @@
 
 #include <nghttp2/nghttp2.h>
 
-#include <sys/socket.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <map>
 
@@ -118,10 +115,7 @@ class Http2Connection : public std::enable_shared_from_this<Http2Connection> {
     // The descriptor is copied (and cleared before closing, on the strand) so that this
     // check from another thread never reads the socket object the strand may be closing.
     const int fd = idle_check_fd_.load();
-    if (fd < 0) return true;
-    char byte;
-    const ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    return !(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));  // 0: closed; > 0: unread
+    return fd < 0 || idle_socket_unusable(fd);
   }
 
   /// Sets the session up and starts reading (on the strand, before any request).

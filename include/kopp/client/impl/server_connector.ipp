@@ -34,12 +34,15 @@ KOPP_DECL Connection::Connection(boost::asio::any_io_executor ex, std::shared_pt
     plain_.emplace(ex);
 }
 
-KOPP_DECL bool Connection::unusable_when_idle() {
-  if (buffer_.size() != 0) return true;
+KOPP_DECL bool idle_socket_unusable(int fd) noexcept {
   char byte;
-  const ssize_t n = ::recv(tcp().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  const ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
   return true;  // 0: closed by the peer; > 0: unexpected bytes; < 0: reset or broken
+}
+
+KOPP_DECL bool Connection::unusable_when_idle() {
+  return buffer_.size() != 0 || idle_socket_unusable(tcp().socket().native_handle());
 }
 
 KOPP_DECL void Connection::close() noexcept {
